@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+/**
+ * The `ferry` command (shared/DESIGN.md section 7: tools outside the project rely on
+ * its flags, its NDJSON and its exit codes exactly).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type DigestReference, parseChecksumArgument } from '../common/integrity';
+import type { TransferRecord } from '../common/transfer';
+import type { EngineEvent } from '../engine/context';
+import { defaultDataDir, defaultDownloadDir } from '../engine/data-dir';
+import { Engine } from '../engine/engine';
+import { parseHeaderArgument } from '../engine/http/headers';
+import { DataDirLockedError } from '../engine/store/database';
+import { Output } from './output';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
+
+class UsageError extends Error {}
+
+const USAGE = `Usage:
+  ferry get <url>... [--dir DIR] [--name NAME] [--checksum ALGO:HEX] [--connections N]
+                     [--max-active N] [--max-per-host N] [--limit-rate BYTES_PER_S]
+                     [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json]
+  ferry put <path>... --to <url> [--protocol tus|put] [...]
+  ferry resume [--data-dir DIR] [--json]     run every unfinished transfer to its end
+  ferry list   [--data-dir DIR] [--json]     transfers and their states
+  ferry serve  [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json]
+
+Exit codes: 0 all completed, 1 a transfer failed, 2 usage error, 3 integrity mismatch,
+4 another Ferry holds the data directory, 130/143 interrupted (progress saved).`;
+
+const COMMON_OPTIONS = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const TRANSFER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  'max-active': { type: 'string' },
+  'max-per-host': { type: 'string' },
+  'stall-timeout': { type: 'string' },
+  header: { type: 'string', multiple: true },
+} as const;
+
+const GET_OPTIONS = {
+  ...TRANSFER_OPTIONS,
+  dir: { type: 'string' },
+  name: { type: 'string' },
+  checksum: { type: 'string' },
+  connections: { type: 'string' },
+  'limit-rate': { type: 'string' },
+} as const;
+
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${flag} must be a whole number of at least 1, got "${value}"`);
+  return Number(value);
+}
+
+function parseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`"${text}" is not a URL; give a full address such as https://example.com/file.iso`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`"${text}" uses ${url.protocol.replace(':', '')}; Ferry downloads http and https URLs only`);
+  }
+  return url.href;
+}
+
+function parseHeaders(values: string[] | undefined): Array<[string, string]> {
+  return (values ?? []).map((text) => {
+    const parsed = parseHeaderArgument(text);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    return parsed;
+  });
+}
+
+/** A folder to download into: created if missing, and proven writable before anything starts. */
+function prepareDir(dir: string): string {
+  const resolved = path.resolve(dir);
+  try {
+    fs.mkdirSync(resolved, { recursive: true });
+    fs.accessSync(resolved, fs.constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(`cannot write to the folder ${resolved} (${code}); choose another with --dir`);
+  }
+  if (!fs.statSync(resolved).isDirectory()) throw new UsageError(`${resolved} is not a folder; choose another with --dir`);
+  return resolved;
+}
+
+interface Session {
+  engine: Engine;
+  output: Output;
+}
+
+function openEngine(dataDir: string | undefined, command: string, output: Output, stallSeconds?: number): Engine {
+  return Engine.open({
+    dataDir: dataDir ? path.resolve(dataDir) : defaultDataDir(),
+    command,
+    tuning: stallSeconds ? { stallTimeoutMs: stallSeconds * 1000 } : {},
+    onEvent: (event: EngineEvent) => output.event(event),
+  });
+}
+
+/** Runs transfers to their end, with Ctrl-C and SIGTERM saving progress first. */
+async function runTransfers(session: Session, ids: string[], limits: { maxActive: number; maxPerHost: number }): Promise<number> {
+  const { engine, output } = session;
+  let interrupted: number | null = null;
+  const stop = (code: number) => () => {
+    if (interrupted !== null) return;
+    interrupted = code;
+    output.note('Stopping: saving progress so "ferry resume" or the same command continues...');
+    void engine.close();
+  };
+  const onInt = stop(EXIT.sigint);
+  const onTerm = stop(EXIT.sigterm);
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  output.watch(ids, (id) => engine.progress(id), (id) => engine.store.get(id));
+  try {
+    const records = await engine.runAll(ids, limits);
+    if (interrupted !== null) {
+      for (const record of records) if (record.state !== 'completed' && record.state !== 'failed') output.stopped(record);
+      return interrupted;
+    }
+    for (const record of records) output.result(record);
+    return exitCodeFor(records);
+  } finally {
+    output.unwatch();
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+export function exitCodeFor(records: TransferRecord[]): number {
+  if (records.some((r) => r.integrity.status === 'mismatch')) return EXIT.mismatch;
+  if (records.some((r) => r.state !== 'completed')) return EXIT.failed;
+  return EXIT.ok;
+}
+
+async function commandGet(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: GET_OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) return usage();
+  const output = new Output(Boolean(values.json));
+  if (positionals.length === 0) throw new UsageError('ferry get needs at least one URL');
+  const urls = positionals.map(parseUrl);
+  if (values.name !== undefined && urls.length > 1) throw new UsageError('--name goes with a single URL; drop it or give one URL');
+  if (values.name !== undefined && !values.name.trim()) throw new UsageError('--name is empty');
+  let checksum: DigestReference | null = null;
+  if (values.checksum !== undefined) {
+    const parsed = parseChecksumArgument(values.checksum);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    if (urls.length > 1) throw new UsageError('--checksum goes with a single URL; run one ferry get per checksum');
+    checksum = parsed;
+  }
+  const headers = parseHeaders(values.header);
+  const limits = { maxActive: positiveInt(values['max-active'], 'max-active', 4), maxPerHost: positiveInt(values['max-per-host'], 'max-per-host', 4) };
+  const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
+  const connections = positiveInt(values.connections, 'connections', 1);
+  if (values['limit-rate'] !== undefined) positiveInt(values['limit-rate'], 'limit-rate', 0);
+  if (connections > 1) output.note(`--connections ${connections}: segmented downloads are not built yet; each download uses one connection.`);
+  if (values['limit-rate'] !== undefined) output.note('--limit-rate: the bandwidth limit is not built yet; downloads run at full speed.');
+  const dir = prepareDir(values.dir ?? defaultDownloadDir());
+
+  const engine = openEngine(values['data-dir'], 'ferry get', output, stall);
+  try {
+    const ids = urls.map((url) => {
+      const { record, existing } = engine.addDownload({ url, dir, name: values.name ?? null, checksum, headers });
+      if (existing) output.note(`Continuing the unfinished download of ${url} (${record.offset} bytes held).`);
+      return record.id;
+    });
+    return await runTransfers({ engine, output }, ids, limits);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function commandResume(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: TRANSFER_OPTIONS, allowPositionals: false, strict: true });
+  if (values.help) return usage();
+  const output = new Output(Boolean(values.json));
+  const limits = { maxActive: positiveInt(values['max-active'], 'max-active', 4), maxPerHost: positiveInt(values['max-per-host'], 'max-per-host', 4) };
+  const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
+  const engine = openEngine(values['data-dir'], 'ferry resume', output, stall);
+  try {
+    const ids = engine.unfinished().filter((r) => r.direction === 'download').map((r) => r.id);
+    if (ids.length === 0) {
+      output.note('Nothing to resume: every transfer has ended.');
+      return EXIT.ok;
+    }
+    return await runTransfers({ engine, output }, ids, limits);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function commandList(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: COMMON_OPTIONS, allowPositionals: false, strict: true });
+  if (values.help) return usage();
+  const output = new Output(Boolean(values.json));
+  const engine = openEngine(values['data-dir'], 'ferry list', output);
+  try {
+    output.list(engine.list());
+    return EXIT.ok;
+  } finally {
+    await engine.close();
+  }
+}
+
+function usage(): number {
+  process.stdout.write(`${USAGE}\n`);
+  return EXIT.ok;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'get':
+        return await commandGet(rest);
+      case 'resume':
+        return await commandResume(rest);
+      case 'list':
+        return await commandList(rest);
+      case 'put':
+        throw new UsageError('ferry put is not available in this build yet: uploads are still being built (nothing was started)');
+      case 'serve':
+        throw new UsageError('ferry serve is not available in this build yet: the service is still being built');
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        return usage();
+      default:
+        throw new UsageError(`unknown command "${command}"; run ferry --help`);
+    }
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      process.stderr.write(`ferry: ${error.message}\n`);
+      return EXIT.locked;
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`ferry: ${(error as Error).message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`ferry: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

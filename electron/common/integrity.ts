@@ -1,0 +1,92 @@
+/**
+ * The integrity vocabulary (shared/DESIGN.md section 2). Every finished transfer carries
+ * exactly one verdict; the UI and the CLI's JSON show these words unchanged.
+ */
+
+export type IntegrityStatus = 'verified' | 'unverified' | 'mismatch' | 'pending';
+
+/** Where a reference digest came from. */
+export type DigestSource =
+  | 'user'
+  | 'repr-digest'
+  | 'content-digest'
+  | 'digest'
+  | 'content-md5'
+  | 'sidecar'
+  | 'tus-checksum'
+  | 'server-digest';
+
+export const DIGEST_ALGORITHMS = ['sha256', 'sha512', 'sha1', 'md5'] as const;
+export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
+
+/** Hex length of each algorithm's digest, used to validate user input. */
+export const DIGEST_HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = {
+  sha256: 64,
+  sha512: 128,
+  sha1: 40,
+  md5: 32,
+};
+
+export interface Integrity {
+  status: IntegrityStatus;
+  algorithm: DigestAlgorithm | null;
+  /** Reference digest, lowercase hex; null when none existed. */
+  expected: string | null;
+  /** Digest of the bytes we hold, lowercase hex, same algorithm as `algorithm`. */
+  actual: string | null;
+  source: DigestSource | null;
+}
+
+/** A digest we can check a transfer against. */
+export interface DigestReference {
+  algorithm: DigestAlgorithm;
+  /** lowercase hex */
+  hex: string;
+  source: DigestSource;
+}
+
+export const PENDING_INTEGRITY: Integrity = Object.freeze({
+  status: 'pending',
+  algorithm: null,
+  expected: null,
+  actual: null,
+  source: null,
+});
+
+/**
+ * The verdict for finished bytes: `actual` holds the digests we computed, by algorithm.
+ * Without a reference the verdict is `unverified` and still carries the SHA-256.
+ */
+export function judgeIntegrity(
+  reference: DigestReference | null,
+  actual: Partial<Record<DigestAlgorithm, string>>,
+): Integrity {
+  if (!reference) {
+    return { status: 'unverified', algorithm: 'sha256', expected: null, actual: actual.sha256 ?? null, source: null };
+  }
+  const got = actual[reference.algorithm] ?? null;
+  return {
+    status: got !== null && got === reference.hex ? 'verified' : 'mismatch',
+    algorithm: reference.algorithm,
+    expected: reference.hex,
+    actual: got,
+    source: reference.source,
+  };
+}
+
+/** Parses `ALGO:HEX` as given to `--checksum`; returns an error sentence on bad input. */
+export function parseChecksumArgument(text: string): DigestReference | string {
+  const colon = text.indexOf(':');
+  if (colon < 0) return `checksum "${text}" must look like ALGO:HEX, for example sha256:9f86d08...`;
+  const algorithm = text.slice(0, colon).trim().toLowerCase().replace('-', '');
+  const hex = text.slice(colon + 1).trim().toLowerCase();
+  if (!(DIGEST_ALGORITHMS as readonly string[]).includes(algorithm)) {
+    return `checksum algorithm "${text.slice(0, colon)}" is not supported; use one of ${DIGEST_ALGORITHMS.join(', ')}`;
+  }
+  const algo = algorithm as DigestAlgorithm;
+  const want = DIGEST_HEX_LENGTH[algo];
+  if (!/^[0-9a-f]*$/.test(hex) || hex.length !== want) {
+    return `checksum for ${algo} must be ${want} hexadecimal characters, got ${hex.length === 0 ? 'none' : `"${hex}"`}`;
+  }
+  return { algorithm: algo, hex, source: 'user' };
+}

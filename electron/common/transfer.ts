@@ -1,0 +1,63 @@
+import type { TransferError } from './errors';
+import type { DigestReference, Integrity } from './integrity';
+
+export type Direction = 'download' | 'upload';
+
+/**
+ * queued: waiting its turn; active: moving bytes; paused: stopped by a person or a quit,
+ * resumable; completed / failed / canceled: ended (failed ones can be retried).
+ */
+export type TransferState = 'queued' | 'active' | 'paused' | 'completed' | 'failed' | 'canceled';
+
+export const ENDED_STATES: readonly TransferState[] = ['completed', 'canceled'];
+
+/** Everything the engine knows about one transfer, as stored. */
+export interface TransferRecord {
+  id: string;
+  direction: Direction;
+  state: TransferState;
+  /** The URL as the person gave it (the start of the redirect chain). */
+  url: string;
+  dir: string;
+  requestedName: string | null;
+  /** The final file name, chosen at the first response. */
+  name: string | null;
+  /** Where the finished file lives; null until completed. */
+  path: string | null;
+  headers: Array<[string, string]>;
+  userChecksum: DigestReference | null;
+  /** A reference digest the server offered for the current version. */
+  serverChecksum: DigestReference | null;
+  total: number | null;
+  /** Bytes of the partial covered by the last durable checkpoint. */
+  offset: number;
+  etag: string | null;
+  lastModified: string | null;
+  /** The strong validator sent as If-Range; null when the server gave none. */
+  ifRange: string | null;
+  effectiveUrl: string | null;
+  urlChain: string[];
+  /** The response had a Content-Encoding: it is decoded and never resumed. */
+  encoded: boolean;
+  blockSize: number;
+  /** SHA-256 of the bytes from the last block boundary up to `offset`. */
+  tailDigest: string | null;
+  sha256: string | null;
+  integrity: Integrity;
+  error: TransferError | null;
+  resumes: number;
+  restarts: number;
+  priority: number;
+  seq: number;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+}
+
+export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect';
+
+export interface HistoryEntry {
+  at: number;
+  kind: HistoryKind;
+  detail: Record<string, unknown>;
+}

@@ -1,0 +1,76 @@
+import type { TransferError } from '../common/errors';
+import type { TransferRecord } from '../common/transfer';
+import type { HashPool } from './hash/hash-pool';
+import type { Transport } from './http/transport';
+import type { TransferStore } from './store/transfers';
+
+/** Time, injectable so tests and the app agree on what "now" and "wait" mean. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export interface DownloadTuning {
+  /** No byte for this long means the request is dead: abort and resume it. */
+  stallTimeoutMs: number;
+  /** Every block of this size gets its own SHA-256, so a bad block is fetched alone. */
+  blockSize: number;
+  /** Bytes re-requested before a resume offset and compared with the disk. */
+  overlapBytes: number;
+  /** How often the partial is fsynced and its offset recorded. */
+  checkpointIntervalMs: number;
+  maxRedirects: number;
+  /** Attempts in a row that move no byte before a download fails. */
+  maxAttemptsWithoutProgress: number;
+  /** Restarts from 0 in one run before the server is declared unfit for ranges. */
+  maxRestarts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+}
+
+export const DEFAULT_TUNING: DownloadTuning = {
+  stallTimeoutMs: 30_000,
+  blockSize: 4 << 20,
+  overlapBytes: 64 << 10,
+  checkpointIntervalMs: 250,
+  maxRedirects: 10,
+  maxAttemptsWithoutProgress: 5,
+  maxRestarts: 5,
+  retryBaseDelayMs: 500,
+  retryMaxDelayMs: 30_000,
+};
+
+/** What happens to transfers, as the engine tells its host (CLI, app window). */
+export type EngineEvent =
+  | { type: 'started'; id: string; name: string; total: number | null; url: string }
+  | { type: 'resumed'; id: string; offset: number; validator: string | null; overlapBytes: number }
+  | { type: 'repaired'; id: string; blocks: number[] }
+  | { type: 'restarted'; id: string; reason: string }
+  | { type: 'retrying'; id: string; error: TransferError; delayMs: number }
+  | { type: 'ended'; id: string; record: TransferRecord };
+
+export interface EngineContext {
+  store: TransferStore;
+  transport: Transport;
+  hashPool: HashPool;
+  clock: Clock;
+  tuning: DownloadTuning;
+  emit(event: EngineEvent): void;
+}

@@ -1,0 +1,769 @@
+import { createHash, type Hash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { type TransferError, TransferFailure, describeHttpStatus, transferError } from '../../common/errors';
+import { type DigestAlgorithm, type DigestReference, judgeIntegrity } from '../../common/integrity';
+import type { HistoryKind, TransferRecord } from '../../common/transfer';
+import type { EngineContext } from '../context';
+import { sanitizeFilename } from '../fs/filename';
+import { chooseFreeName, placeWithoutOverwrite } from '../fs/placement';
+import { parseContentLength, parseContentRange } from '../http/content-range';
+import { filenameFromContentDisposition, filenameFromUrl } from '../http/content-disposition';
+import { WANT_REPR_DIGEST, serverDigestReference } from '../http/digest-headers';
+import { CREDENTIAL_HEADERS } from '../http/headers';
+import { describeNetworkError } from '../http/network-errors';
+import type { HttpResponse } from '../http/transport';
+import { readValidators, validatorsChanged } from '../http/validators';
+import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
+import { DiskError } from './partial-writer';
+
+/** The bytes we hold cannot be continued: start again from 0, for the reason given. */
+class RestartRequired extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** An HTTP status that ends this attempt, with the server's Retry-After when it sent one. */
+function statusFailure(response: HttpResponse, url: string): TransferFailure {
+  const value = response.headers.get('retry-after');
+  let retryAfterMs: number | undefined;
+  if (value && /^\d+$/.test(value.trim())) retryAfterMs = Number(value.trim()) * 1000;
+  else if (value && !Number.isNaN(Date.parse(value))) retryAfterMs = Math.max(0, Date.parse(value) - Date.now());
+  return new TransferFailure(describeHttpStatus(response.status, url), retryAfterMs);
+}
+
+/** Statuses that, on a resumed signed or redirected URL, mean "this link expired" (rule 11). */
+const EXPIRED_LINK_STATUSES = new Set([401, 403, 404, 410]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+interface Fetched {
+  response: HttpResponse;
+  url: string;
+  chain: string[];
+}
+
+/**
+ * One download, from wherever its record says it is to a verdict. Every rule of
+ * shared/DESIGN.md section 3 lives here; the numbers in comments refer to it.
+ */
+export class DownloadTask {
+  private rec: TransferRecord;
+  private live: LivePartial | null = null;
+  private restartsThisRun = 0;
+  private mismatchRestarted = false;
+  private checkpointing: Promise<void> | null = null;
+  private lastCheckpointAt = 0;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    record: TransferRecord,
+  ) {
+    this.rec = record;
+  }
+
+  get record(): TransferRecord {
+    return this.rec;
+  }
+
+  /** Bytes held so far (including those not yet checkpointed) and the expected total. */
+  progress(): { bytes: number; total: number | null } {
+    return { bytes: this.live?.position ?? this.rec.offset, total: this.rec.total };
+  }
+
+  /**
+   * Runs until the download completes, fails, or `signal` aborts it. An abort leaves the
+   * state `paused` with a checkpoint; the caller turns that into canceled if it wants.
+   */
+  async run(signal: AbortSignal): Promise<TransferRecord> {
+    this.save({ state: 'active', error: null });
+    let attemptsWithoutProgress = 0;
+    try {
+      for (;;) {
+        const before = this.progress().bytes;
+        try {
+          if (await this.attempt(signal)) return this.rec;
+          attemptsWithoutProgress = 0;
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          if (error instanceof RestartRequired) {
+            await this.restart(error.reason);
+            continue;
+          }
+          const failure = this.classify(error);
+          if (this.progress().bytes > before) attemptsWithoutProgress = 0;
+          else attemptsWithoutProgress++;
+          if (!failure.retryable || attemptsWithoutProgress >= this.ctx.tuning.maxAttemptsWithoutProgress) {
+            return this.fail(failure);
+          }
+          const delayMs = this.retryDelay(attemptsWithoutProgress, error);
+          this.history('retry', { error: failure, delayMs, offset: this.progress().bytes });
+          this.ctx.emit({ type: 'retrying', id: this.rec.id, error: failure, delayMs });
+          if (delayMs > 0) await this.ctx.clock.sleep(delayMs, signal);
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) return this.fail(this.classify(error));
+      await this.settle();
+      this.save({ state: 'paused' });
+      return this.rec;
+    } finally {
+      await this.settle().catch(() => undefined);
+      await this.live?.close();
+      this.live = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- one attempt
+
+  /** One request and its body. True when the download reached a verdict. */
+  private async attempt(signal: AbortSignal): Promise<boolean> {
+    if (this.restartsThisRun > this.ctx.tuning.maxRestarts) {
+      throw new TransferFailure(
+        transferError('server-broken', `The server's answers kept contradicting the bytes already held (${this.restartsThisRun} restarts); try again later.`, false),
+      );
+    }
+    const live = await this.ensurePartial(signal);
+    if (!live || live.position === 0) return this.fresh(signal, null);
+
+    const offset = live.position;
+    if (this.rec.total !== null && offset === this.rec.total) return this.finish();
+    const overlapStart = Math.max(0, offset - this.ctx.tuning.overlapBytes); // rule 6
+    const held = await live.read(overlapStart, offset - overlapStart);
+    const headers = this.requestHeaders({ range: `bytes=${overlapStart}-`, ifRange: this.rec.ifRange });
+    const fetched = await this.fetchResumable(headers, signal);
+    const { response } = fetched;
+
+    if (response.status === 200) {
+      // Rule 4: the range was ignored or the validator changed; this body is a fresh start.
+      this.history('restart', { reason: 'the server answered the range request with the whole file', offset });
+      return this.fresh(signal, fetched, 'the server sent the whole file instead of the requested range');
+    }
+    if (response.status === 416) {
+      response.discard();
+      // Rule 5: all bytes already here, or our idea of the file is wrong.
+      if (this.rec.total !== null && offset === this.rec.total) return this.finish();
+      throw new RestartRequired('the server says the range we hold does not exist (416)');
+    }
+    if (response.status !== 206) {
+      response.discard();
+      throw statusFailure(response, fetched.url);
+    }
+    this.checkPartialResponse(response, overlapStart);
+    const range = parseContentRange(response.headers.get('content-range'))!;
+    this.saveResponse(fetched, false);
+    this.save({ resumes: this.rec.resumes + 1 });
+    const validator = this.rec.ifRange;
+    this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator, overlapBytes: held.length });
+    const detail = { offset, validator, overlapBytes: held.length, url: fetched.url };
+    try {
+      await this.receive(response, live, held, range.end - range.start + 1, signal, null);
+    } catch (error) {
+      const overlap = error instanceof RestartRequired && error.reason.startsWith('overlap') ? 'mismatch' : 'ok';
+      this.history('resume', { ...detail, overlap });
+      throw error;
+    }
+    this.history('resume', { ...detail, overlap: 'ok' });
+    return this.finishIfComplete();
+  }
+
+  /** Rule 3, and the other ways a 206 can be unusable: anything wrong means restart. */
+  private checkPartialResponse(response: HttpResponse, requestedStart: number): void {
+    const h = response.headers;
+    const fail = (reason: string): never => {
+      response.discard();
+      throw new RestartRequired(reason);
+    };
+    const range = parseContentRange(h.get('content-range'));
+    if (!range) fail(`the server's 206 has a missing or malformed Content-Range ("${h.get('content-range') ?? ''}")`);
+    if (range!.start !== requestedStart) fail(`the server sent bytes from ${range!.start}, not the requested ${requestedStart}`);
+    if (range!.total !== this.rec.total) fail(`the file's length changed on the server (${this.rec.total} -> ${range!.total ?? 'unknown'})`);
+    const length = parseContentLength(h.get('content-length'));
+    if (length !== null && length !== range!.end - range!.start + 1) fail('the 206 body length does not match its Content-Range');
+    const encoding = h.get('content-encoding');
+    if (encoding && encoding.toLowerCase() !== 'identity') fail(`the server encoded a range (${encoding}); ranges of encoded bytes cannot be joined`);
+    if ((h.get('content-type') ?? '').toLowerCase().startsWith('multipart/byteranges')) fail('the server sent several ranges at once');
+    if (validatorsChanged(this.rec, readValidators(h))) fail('the file changed on the server (its validator is different)');
+    const reference = serverDigestReference(h, false);
+    const known = this.rec.serverChecksum;
+    if (reference && known && reference.algorithm === known.algorithm && reference.hex !== known.hex) {
+      fail(`the file changed on the server (its ${reference.source} is different)`);
+    }
+  }
+
+  /**
+   * A download from byte 0: the first one, a restart, or a 200 that answered a range
+   * request (`fetched` then already holds that response).
+   */
+  private async fresh(signal: AbortSignal, fetched: Fetched | null, restartReason?: string): Promise<boolean> {
+    // A start from 0 always asks the URL the person gave; redirects are resolved anew.
+    fetched ??= await this.fetchFollowing(this.rec.url, this.requestHeaders({}), signal, this.rec.url);
+    const { response } = fetched;
+    if (response.status !== 200) {
+      response.discard();
+      if (response.status === 206 || response.status === 416) {
+        throw new TransferFailure(transferError('server-broken', `The server answered a plain request with ${response.status}; it does not follow HTTP.`, true, response.status));
+      }
+      throw statusFailure(response, fetched.url);
+    }
+    if (restartReason) {
+      this.restartsThisRun++;
+      this.save({ restarts: this.rec.restarts + 1 });
+      this.ctx.emit({ type: 'restarted', id: this.rec.id, reason: restartReason });
+    }
+    const h = response.headers;
+    const encoding = (h.get('content-encoding') ?? 'identity').toLowerCase();
+    const encoded = encoding !== 'identity';
+    const total = encoded ? null : parseContentLength(h.get('content-length'));
+    const name = this.rec.name ?? this.reserveName(fetched);
+    this.checkFreeSpace(total);
+    this.saveResponse(fetched, true);
+    this.save({ total, encoded, offset: 0, tailDigest: null });
+    this.ctx.store.clearBlocks(this.rec.id);
+
+    await this.live?.close();
+    const partialPath = path.join(this.rec.dir, name + PARTIAL_SUFFIX);
+    this.live = this.openFresh(partialPath, total);
+    this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding });
+    this.ctx.emit({ type: 'started', id: this.rec.id, name, total, url: fetched.url });
+
+    // A header digest over encoded bytes is checked against the bytes on the wire.
+    const wireHash = encoded && this.rec.serverChecksum ? createHash(this.rec.serverChecksum.algorithm) : null;
+    await this.receive(response, this.live, null, total, signal, encoded ? { encoding, wireHash } : null);
+    if (encoded) this.save({ total: this.live.position });
+    return this.finishIfComplete(wireHash);
+  }
+
+  // ---------------------------------------------------------------- the partial on disk
+
+  /**
+   * The partial to continue, checked (rule 7) and verified block by block (rule 8), or
+   * null when there is nothing to continue. Bad blocks are fetched again by range.
+   */
+  private async ensurePartial(signal: AbortSignal): Promise<LivePartial | null> {
+    if (this.live) {
+      if (this.live.stillOurs() && this.canResume()) return this.live;
+      const reason = this.live.stillOurs() ? this.notResumableReason() : 'the partial file was deleted or replaced while downloading';
+      throw new RestartRequired(reason);
+    }
+    if (!this.rec.name) return null;
+    const partialPath = this.partialPath();
+    let size: number;
+    try {
+      size = fs.statSync(partialPath).size;
+    } catch {
+      if (this.rec.offset > 0) throw new RestartRequired('the partial file is gone');
+      return null;
+    }
+    if (this.rec.offset === 0) return null;
+    if (!this.canResume()) throw new RestartRequired(this.notResumableReason());
+    if (size < this.rec.offset) throw new RestartRequired(`the partial file is shorter (${size} bytes) than recorded (${this.rec.offset})`);
+    if (size > this.rec.offset) fs.truncateSync(partialPath, this.rec.offset); // bytes past the checkpoint are unproven
+
+    const live = LivePartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, this.rec.total);
+    this.live = live;
+    const offset = this.rec.offset;
+    const bad = await this.verifyPartial(live, offset);
+    if (bad.length > 0) {
+      if (!this.rec.ifRange) {
+        // Without a strong validator a range repair cannot be trusted: keep the good prefix.
+        const goodPrefix = bad[0]! * this.rec.blockSize;
+        this.history('repair', { blocks: bad, action: 'truncated to the first bad block', offset: goodPrefix });
+        await this.live.close();
+        this.live = null;
+        fs.truncateSync(partialPath, goodPrefix);
+        this.checkpointAt(goodPrefix);
+        return this.ensurePartial(signal);
+      }
+      await this.repairBlocks(live, bad, signal);
+      // The whole-file digests were fed bytes that included bad ones: rebuild them.
+      await this.live.close();
+      this.live = LivePartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, this.rec.total);
+      const still = await this.verifyPartial(this.live, offset);
+      if (still.length > 0) throw new RestartRequired(`blocks ${still.join(', ')} differ even after fetching them again`);
+    }
+    return this.live;
+  }
+
+  /** Re-hashes the partial's blocks and tail against the store; feeds the whole-file digests. */
+  private async verifyPartial(live: LivePartial, offset: number): Promise<number[]> {
+    const recorded = this.ctx.store.blocks(this.rec.id);
+    const complete = Math.floor(offset / this.rec.blockSize);
+    const expected = Array.from({ length: complete }, (_, i) => recorded.get(i) ?? null);
+    const [check] = await Promise.all([
+      live.blockHash.verify(live.path, offset, expected, this.rec.tailDigest),
+      live.fileHash.feedFile(live.path, 0, offset),
+    ]);
+    if (check.short) throw new RestartRequired('the partial file shrank while being checked');
+    if (check.bad.length === 0) live.seek(offset);
+    return check.bad;
+  }
+
+  /** Fetches bad blocks again by range with If-Range and writes them in place (rule 8). */
+  private async repairBlocks(live: LivePartial, bad: number[], signal: AbortSignal): Promise<void> {
+    const size = this.rec.blockSize;
+    this.history('repair', { blocks: bad, action: 'fetching again by range' });
+    for (const index of bad) {
+      const start = index * size;
+      const end = Math.min(start + size, this.rec.offset) - 1;
+      const headers = this.requestHeaders({ range: `bytes=${start}-${end}`, ifRange: this.rec.ifRange });
+      const { response, url } = await this.fetchResumable(headers, signal);
+      if (response.status === 200) {
+        response.discard();
+        throw new RestartRequired('the file changed on the server (a block repair got the whole file)');
+      }
+      if (response.status !== 206) {
+        response.discard();
+        throw statusFailure(response, url);
+      }
+      this.checkPartialResponse(response, start);
+      const range = parseContentRange(response.headers.get('content-range'))!;
+      if (range.end !== end) {
+        response.discard();
+        throw new RestartRequired(`the server sent a different range (${range.start}-${range.end}) than the block asked for`);
+      }
+      const bytes = await this.collect(response, end - start + 1, signal);
+      await new Promise<void>((resolve, reject) => fs.write(live.fd, bytes, 0, bytes.length, start, (e) => (e ? reject(e) : resolve())));
+    }
+    await live.sync();
+    this.ctx.emit({ type: 'repaired', id: this.rec.id, blocks: bad });
+  }
+
+  // ---------------------------------------------------------------- bodies
+
+  /**
+   * Streams a body into the partial. `held` (the overlap) is compared with the first bytes
+   * and not written again. Checkpoints run alongside; a stall aborts the request.
+   */
+  private async receive(
+    response: HttpResponse,
+    live: LivePartial,
+    held: Buffer | null,
+    expectedLength: number | null,
+    signal: AbortSignal,
+    decode: { encoding: string; wireHash: Hash | null } | null,
+  ): Promise<void> {
+    const watchdog = this.watchdog(response);
+    let received = 0;
+    let compared = 0;
+    try {
+      let body: AsyncIterable<Uint8Array> = response.body;
+      if (decode) body = this.decoded(response.body, decode.encoding, decode.wireHash, watchdog.touch);
+      for await (const chunk of body) {
+        if (!decode) {
+          watchdog.touch();
+          received += chunk.length;
+        }
+        let data = chunk;
+        if (held && compared < held.length) {
+          const n = Math.min(held.length - compared, data.length);
+          if (Buffer.compare(held.subarray(compared, compared + n), data.subarray(0, n)) !== 0) {
+            response.discard();
+            throw new RestartRequired("overlap check failed: the server's bytes before the resume point differ from ours");
+          }
+          compared += n;
+          data = data.subarray(n);
+        }
+        if (data.length === 0) continue;
+        if (this.rec.total !== null && live.position + data.length > this.rec.total) {
+          response.discard();
+          throw new RestartRequired('the server sent more bytes than the file has');
+        }
+        await live.writer.write(data);
+        this.maybeCheckpoint();
+      }
+    } catch (error) {
+      if (watchdog.stalled()) {
+        throw new TransferFailure(transferError('stalled', `No data arrived for ${this.ctx.tuning.stallTimeoutMs / 1000} s; resuming the download.`, true));
+      }
+      if (error instanceof RestartRequired || error instanceof TransferFailure || signal.aborted) throw error;
+      throw this.wrapStreamError(error);
+    } finally {
+      watchdog.stop();
+    }
+    if (!decode && expectedLength !== null && received < expectedLength) {
+      throw new TransferFailure(transferError('connection-reset', `The connection closed early (${received} of ${expectedLength} bytes); resuming.`, true));
+    }
+    if (held && compared < held.length) throw new RestartRequired('the body ended inside the overlap');
+    await live.writer.drain();
+    await this.checkpoint();
+  }
+
+  private async *decoded(body: AsyncIterable<Uint8Array>, encoding: string, wireHash: Hash | null, touch: () => void): AsyncIterable<Uint8Array> {
+    const decoder =
+      encoding === 'gzip' || encoding === 'x-gzip'
+        ? zlib.createGunzip()
+        : encoding === 'deflate'
+          ? zlib.createInflate()
+          : encoding === 'br'
+            ? zlib.createBrotliDecompress()
+            : null;
+    if (!decoder) {
+      throw new TransferFailure(transferError('server-broken', `The server used a content encoding Ferry cannot decode (${encoding}).`, false));
+    }
+    const source = Readable.from(
+      (async function* () {
+        for await (const chunk of body) {
+          touch();
+          // Encoded responses are rare and never resumed; hashing their wire bytes here
+          // costs microseconds per chunk and keeps the worker protocol simple.
+          wireHash?.update(chunk);
+          yield chunk;
+        }
+      })(),
+    );
+    yield* source.pipe(decoder) as AsyncIterable<Uint8Array>;
+  }
+
+  private async collect(response: HttpResponse, length: number, signal: AbortSignal): Promise<Buffer> {
+    const watchdog = this.watchdog(response);
+    const parts: Uint8Array[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of response.body) {
+        watchdog.touch();
+        parts.push(chunk);
+        received += chunk.length;
+        if (received > length) throw new RestartRequired('the server sent more bytes than the range asked for');
+      }
+    } catch (error) {
+      if (watchdog.stalled()) throw new TransferFailure(transferError('stalled', 'No data arrived while repairing a block; retrying.', true));
+      if (error instanceof RestartRequired || signal.aborted) throw error;
+      throw this.wrapStreamError(error);
+    } finally {
+      watchdog.stop();
+    }
+    if (received !== length) throw new TransferFailure(transferError('connection-reset', 'The connection closed while repairing a block; retrying.', true));
+    return Buffer.concat(parts);
+  }
+
+  /** Aborts a response when no byte arrives for the stall timeout (DESIGN.md section 5). */
+  private watchdog(response: HttpResponse): { touch: () => void; stop: () => void; stalled: () => boolean } {
+    const limit = this.ctx.tuning.stallTimeoutMs;
+    let last = this.ctx.clock.now();
+    let stalled = false;
+    const timer = setInterval(() => {
+      if (this.ctx.clock.now() - last >= limit) {
+        stalled = true;
+        response.discard();
+      }
+    }, Math.max(50, Math.min(1000, limit / 4)));
+    timer.unref();
+    return {
+      touch: () => {
+        last = this.ctx.clock.now();
+      },
+      stop: () => clearInterval(timer),
+      stalled: () => stalled,
+    };
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  private maybeCheckpoint(): void {
+    if (this.checkpointing || this.ctx.clock.now() - this.lastCheckpointAt < this.ctx.tuning.checkpointIntervalMs) return;
+    this.checkpointing = this.checkpoint().finally(() => (this.checkpointing = null));
+    // A failure shows up again at the next write (the writer keeps it); nothing to do here.
+    this.checkpointing.catch(() => undefined);
+  }
+
+  /**
+   * Rule 10: fsync the bytes, then record offset and block digests in one transaction.
+   * A crash at any instant leaves the file at least as long as the checkpoint.
+   */
+  private async checkpoint(): Promise<void> {
+    const live = this.live;
+    if (!live) return;
+    this.lastCheckpointAt = this.ctx.clock.now();
+    const mark = live.writer.mark();
+    const [, blocks] = await Promise.all([mark.written, mark.blocks]);
+    if (blocks.offset !== mark.offset) throw new Error(`checkpoint at ${mark.offset} got digests for ${blocks.offset}`);
+    await live.sync();
+    if (live !== this.live || mark.offset < this.rec.offset) return; // a restart happened meanwhile
+    const now = this.ctx.clock.now();
+    this.ctx.store.checkpoint(this.rec.id, { offset: mark.offset, blocks: blocks.blocks, tailDigest: blocks.tail }, {}, now);
+    this.rec = { ...this.rec, offset: mark.offset, tailDigest: blocks.tail, updatedAt: now };
+  }
+
+  private checkpointAt(offset: number): void {
+    const now = this.ctx.clock.now();
+    const keep = Math.floor(offset / this.rec.blockSize);
+    const blocks = [...this.ctx.store.blocks(this.rec.id)].filter(([i]) => i < keep);
+    this.ctx.store.reset(this.rec.id, {}, now);
+    this.ctx.store.checkpoint(this.rec.id, { offset, blocks, tailDigest: null }, {}, now);
+    this.rec = { ...this.rec, offset, tailDigest: null };
+  }
+
+  /** Waits for a running checkpoint and writes a last one for what the writer holds. */
+  private async settle(): Promise<void> {
+    await this.checkpointing?.catch(() => undefined);
+    const live = this.live;
+    if (!live) return;
+    try {
+      await live.writer.drain();
+      await this.checkpoint();
+    } catch {
+      // The disk failed; the last good checkpoint stands.
+    }
+  }
+
+  // ---------------------------------------------------------------- the verdict
+
+  private async finishIfComplete(wireHash: Hash | null = null): Promise<boolean> {
+    const live = this.live!;
+    if (this.rec.total !== null && live.position < this.rec.total) return false;
+    return this.finish(wireHash);
+  }
+
+  /** Rule 9: verdict over the bytes on disk, fsync, then an atomic no-clobber rename. */
+  private async finish(wireHash: Hash | null = null): Promise<boolean> {
+    const live = this.live!;
+    await live.writer.drain();
+    await live.sync();
+    const digests = await live.fileHash.final();
+    const user = this.rec.userChecksum;
+    const server = this.rec.serverChecksum;
+    let integrity = judgeIntegrity(user ?? (this.rec.encoded ? null : server), digests);
+    if (!user && server && this.rec.encoded && wireHash) {
+      // The server's digest covers the encoded bytes it sent; those are what we check.
+      integrity = judgeIntegrity(server, { [server.algorithm]: wireHash.digest('hex') });
+    }
+    const sha256 = digests.sha256 ?? null;
+    if (integrity.status === 'mismatch') {
+      const detail = { algorithm: integrity.algorithm, expected: integrity.expected, actual: integrity.actual, source: integrity.source };
+      this.history('error', { code: 'integrity-mismatch', ...detail });
+      if (!this.mismatchRestarted) {
+        this.mismatchRestarted = true;
+        throw new RestartRequired(`checksum mismatch (${integrity.source} ${integrity.algorithm} expected ${integrity.expected}, got ${integrity.actual})`);
+      }
+      await live.close();
+      this.live = null;
+      fs.rmSync(this.partialPath(), { force: true });
+      this.ctx.store.reset(this.rec.id, {}, this.ctx.clock.now());
+      const error = transferError(
+        'integrity-mismatch',
+        `The downloaded bytes do not match the ${integrity.source} ${integrity.algorithm} checksum, twice: expected ${integrity.expected}, got ${integrity.actual}. Nothing was saved; check the checksum or the source.`,
+        false,
+      );
+      this.save({ state: 'failed', integrity, sha256, error, completedAt: this.ctx.clock.now() });
+      this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+      return true;
+    }
+    await live.close();
+    this.live = null;
+    const finalPath = placeWithoutOverwrite(this.partialPath(), this.rec.dir, this.rec.name!);
+    const now = this.ctx.clock.now();
+    const total = this.rec.total ?? fs.statSync(finalPath).size;
+    this.ctx.store.clearBlocks(this.rec.id);
+    this.save({ state: 'completed', path: finalPath, total, offset: total, sha256, integrity, error: null, completedAt: now, tailDigest: null });
+    this.history('complete', { path: finalPath, sha256, integrity });
+    this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+    return true;
+  }
+
+  // ---------------------------------------------------------------- restarts and failures
+
+  private async restart(reason: string): Promise<void> {
+    await this.checkpointing?.catch(() => undefined);
+    await this.live?.close();
+    this.live = null;
+    this.restartsThisRun++;
+    if (this.rec.name) fs.rmSync(this.partialPath(), { force: true });
+    // Header digests described the old bytes; the next response brings its own.
+    this.ctx.store.reset(this.rec.id, { restarts: this.rec.restarts + 1, serverChecksum: null }, this.ctx.clock.now());
+    this.rec = { ...this.rec, offset: 0, tailDigest: null, restarts: this.rec.restarts + 1, serverChecksum: null };
+    this.history('restart', { reason });
+    this.ctx.emit({ type: 'restarted', id: this.rec.id, reason });
+  }
+
+  private fail(error: TransferError): TransferRecord {
+    this.history('error', { ...error });
+    this.save({ state: 'failed', error });
+    this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+    return this.rec;
+  }
+
+  private classify(error: unknown): TransferError {
+    if (error instanceof TransferFailure) return error.detail;
+    if (error instanceof DiskError) return this.describeDiskError(error.code, error.message);
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code && ['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOENT', 'EIO'].includes(code)) {
+      return this.describeDiskError(code, (error as Error).message);
+    }
+    return transferError('internal', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, false);
+  }
+
+  private describeDiskError(code: string, message: string): TransferError {
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return transferError('disk-full', `The disk holding ${this.rec.dir} is full. Free some space, then run "ferry resume": the bytes so far are kept.`, false);
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      return transferError('not-writable', `Ferry cannot write to ${this.rec.dir} (${code}). Choose another folder with --dir or fix its permissions.`, false);
+    }
+    return transferError('internal', `Writing to ${this.rec.dir} failed: ${message}`, false);
+  }
+
+  private wrapStreamError(error: unknown): TransferFailure {
+    if (error instanceof DiskError) return new TransferFailure(this.describeDiskError(error.code, error.message));
+    return new TransferFailure(describeNetworkError(error, this.rec.effectiveUrl ?? this.rec.url));
+  }
+
+  private retryDelay(attempt: number, error: unknown): number {
+    if (attempt === 0) return 0;
+    const retryAfterMs = error instanceof TransferFailure ? error.retryAfterMs : undefined;
+    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, 10 * 60_000);
+    const { retryBaseDelayMs: base, retryMaxDelayMs: max } = this.ctx.tuning;
+    const exp = Math.min(max, base * 2 ** (attempt - 1));
+    return Math.round(exp / 2 + Math.random() * (exp / 2)); // jitter: many clients must not retry in lockstep
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private requestHeaders(extra: { range?: string; ifRange?: string | null }): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of this.rec.headers) headers[k.toLowerCase()] = v;
+    headers['accept-encoding'] = 'identity'; // rule 2
+    headers['want-repr-digest'] = WANT_REPR_DIGEST;
+    headers['user-agent'] ??= 'Ferry/0.1';
+    if (extra.range) headers.range = extra.range;
+    if (extra.ifRange) headers['if-range'] = extra.ifRange;
+    return headers;
+  }
+
+  /**
+   * A resumed request goes to the last URL of the redirect chain; if that link has
+   * expired (401/403/404/410), the original URL is asked again before failing (rule 11).
+   */
+  private async fetchResumable(headers: Record<string, string>, signal: AbortSignal): Promise<Fetched> {
+    const first = this.rec.effectiveUrl ?? this.rec.url;
+    const fetched = await this.fetchFollowing(first, headers, signal, first);
+    if (!EXPIRED_LINK_STATUSES.has(fetched.response.status) || first === this.rec.url) return fetched;
+    fetched.response.discard();
+    this.history('redirect', { reason: `HTTP ${fetched.response.status} from the resumed URL; asking the original URL again`, status: fetched.response.status });
+    return this.fetchFollowing(this.rec.url, headers, signal, this.rec.url);
+  }
+
+  private async fetchFollowing(start: string, headers: Record<string, string>, signal: AbortSignal, origin: string): Promise<Fetched> {
+    const chain = [start];
+    let url = new URL(start);
+    let current = { ...headers };
+    const originHost = new URL(origin).origin;
+    for (let hop = 0; ; hop++) {
+      let response: HttpResponse;
+      try {
+        response = await this.ctx.transport.request({ url, method: 'GET', headers: current, signal });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new TransferFailure(describeNetworkError(error, url.href));
+      }
+      const location = response.headers.get('location');
+      if (!REDIRECT_STATUSES.has(response.status) || !location) return { response, url: url.href, chain };
+      response.discard();
+      if (hop >= this.ctx.tuning.maxRedirects) {
+        throw new TransferFailure(transferError('too-many-redirects', `More than ${this.ctx.tuning.maxRedirects} redirects from ${new URL(start).host}; the link loops.`, false));
+      }
+      const next = new URL(location, url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new TransferFailure(transferError('unsupported-scheme', `The server redirected to a ${next.protocol} URL, which Ferry does not download.`, false));
+      }
+      if (next.origin !== originHost) {
+        // Credentials given for one site never travel to another.
+        current = Object.fromEntries(Object.entries(current).filter(([k]) => !CREDENTIAL_HEADERS.includes(k)));
+      }
+      url = next;
+      chain.push(next.href);
+    }
+  }
+
+  // ---------------------------------------------------------------- record keeping
+
+  private saveResponse(fetched: Fetched, full: boolean): void {
+    const h = fetched.response.headers;
+    const validators = readValidators(h);
+    const reference = serverDigestReference(h, full);
+    const changes: Partial<TransferRecord> = {
+      effectiveUrl: fetched.url,
+      urlChain: fetched.chain.length > 1 || this.rec.urlChain.length === 0 ? fetched.chain : this.rec.urlChain,
+    };
+    if (full) {
+      Object.assign(changes, { etag: validators.etag, lastModified: validators.lastModified, ifRange: validators.ifRange, serverChecksum: reference });
+    } else if (reference && !this.rec.serverChecksum) {
+      changes.serverChecksum = reference;
+    }
+    this.save(changes);
+  }
+
+  private reserveName(fetched: Fetched): string {
+    const suggested =
+      this.rec.requestedName ??
+      filenameFromContentDisposition(fetched.response.headers.get('content-disposition')) ??
+      filenameFromUrl(new URL(fetched.url)) ??
+      filenameFromUrl(new URL(this.rec.url)) ??
+      new URL(this.rec.url).hostname;
+    const name = chooseFreeName(this.rec.dir, sanitizeFilename(suggested), this.ctx.store.namesInUse(this.rec.dir));
+    this.save({ name });
+    return name;
+  }
+
+  private checkFreeSpace(total: number | null): void {
+    if (total === null) return;
+    let free: number;
+    try {
+      const st = fs.statfsSync(this.rec.dir);
+      free = st.bavail * st.bsize;
+    } catch {
+      return;
+    }
+    if (free < total) {
+      throw new TransferFailure(
+        transferError('disk-full', `The file needs ${total} bytes but the disk holding ${this.rec.dir} has ${free} free. Free some space or choose another --dir.`, false),
+      );
+    }
+  }
+
+  private openFresh(partialPath: string, total: number | null): LivePartial {
+    try {
+      return LivePartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, total);
+    } catch (error) {
+      throw new TransferFailure(this.classify(error));
+    }
+  }
+
+  /** SHA-256 always (every completed download records it), plus a reference's algorithm. */
+  private algorithms(): DigestAlgorithm[] {
+    const set = new Set<DigestAlgorithm>(['sha256']);
+    const reference: DigestReference | null = this.rec.userChecksum ?? (this.rec.encoded ? null : this.rec.serverChecksum);
+    if (reference) set.add(reference.algorithm);
+    return [...set];
+  }
+
+  private canResume(): boolean {
+    return this.notResumableReason() === '';
+  }
+
+  private notResumableReason(): string {
+    if (this.rec.encoded) return 'the server encoded the file (Content-Encoding), so its bytes cannot be resumed';
+    if (this.rec.total === null) return 'the server did not say how long the file is';
+    // Rule 1: without a strong validator only a known digest can prove a joined result.
+    if (!this.rec.ifRange && !this.rec.userChecksum && !this.rec.serverChecksum) {
+      return 'the server gave no strong validator (ETag or old enough Last-Modified)';
+    }
+    return '';
+  }
+
+  private partialPath(): string {
+    return path.join(this.rec.dir, this.rec.name! + PARTIAL_SUFFIX);
+  }
+
+  private save(changes: Partial<TransferRecord>): void {
+    const now = this.ctx.clock.now();
+    this.ctx.store.update(this.rec.id, changes, now);
+    this.rec = { ...this.rec, ...changes, updatedAt: now };
+  }
+
+  private history(kind: HistoryKind, detail: Record<string, unknown>): void {
+    this.ctx.store.addHistory(this.rec.id, kind, detail, this.ctx.clock.now());
+  }
+}

@@ -1,0 +1,141 @@
+import * as fs from 'node:fs';
+import type { HashSession } from '../hash/hash-pool';
+import type { SnapshotReply } from '../hash/protocol';
+
+export const WRITE_BUFFER_SIZE = 1 << 20;
+const BUFFER_COUNT = 4;
+
+/** A disk write failed; carries the errno code (ENOSPC, EACCES, EIO...). */
+export class DiskError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'DiskError';
+  }
+}
+
+/** Shared buffers for one transfer: the same memory is written to disk and hashed. */
+export function allocateBuffers(expectedBytes: number | null): SharedArrayBuffer[] {
+  // A small file does not need four megabytes of buffers.
+  const size = expectedBytes !== null && expectedBytes < WRITE_BUFFER_SIZE ? Math.max(expectedBytes, 4096) : WRITE_BUFFER_SIZE;
+  return Array.from({ length: BUFFER_COUNT }, () => new SharedArrayBuffer(size));
+}
+
+/**
+ * Appends a response body to the partial file at `position`, in large buffers so each
+ * byte costs one copy, one pwrite and one pass of each hasher. Memory is constant: when
+ * every buffer is still being written or hashed, write() waits, which stops reading the
+ * socket (backpressure).
+ */
+export class PartialWriter {
+  private readonly views: Buffer[];
+  private readonly free: number[];
+  private readonly waiters: Array<() => void> = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private current = -1;
+  private fill = 0;
+  private failure: Error | null = null;
+  /** Bytes accepted so far, counted from the start of the file. */
+  position: number;
+
+  constructor(
+    private readonly fd: number,
+    start: number,
+    buffers: SharedArrayBuffer[],
+    private readonly hashers: HashSession[],
+    private readonly blockHasher: HashSession,
+  ) {
+    this.position = start;
+    this.views = buffers.map((b) => Buffer.from(b));
+    this.free = buffers.map((_, i) => i);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.failure) throw this.failure;
+      if (this.current < 0) this.current = await this.acquire();
+      const view = this.views[this.current]!;
+      const n = Math.min(view.length - this.fill, chunk.length - at);
+      view.set(chunk.subarray(at, at + n), this.fill);
+      this.fill += n;
+      at += n;
+      this.position += n;
+      if (this.fill === view.length) this.dispatch();
+    }
+  }
+
+  /**
+   * Sends what is buffered on its way and returns a checkpoint candidate: the position, the
+   * block digests up to it, and a promise that settles when every byte below it is written.
+   * The snapshot request is queued right behind the updates it describes, so the digests
+   * describe exactly the bytes below `offset` even while new bytes keep arriving.
+   */
+  mark(): { offset: number; written: Promise<void>; blocks: Promise<SnapshotReply> } {
+    this.dispatch();
+    const written = Promise.all([...this.inflight]).then(() => undefined);
+    return { offset: this.position, written, blocks: this.blockHasher.snapshot() };
+  }
+
+  /** Everything written and hashed; throws the first disk or hashing failure. */
+  async drain(): Promise<void> {
+    this.dispatch();
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+    if (this.failure) throw this.failure;
+  }
+
+  private dispatch(): void {
+    if (this.current < 0 || this.fill === 0) return;
+    const index = this.current;
+    const length = this.fill;
+    const offset = this.position - length;
+    this.current = -1;
+    this.fill = 0;
+    const view = this.views[index]!;
+    const written = new Promise<void>((resolve, reject) => {
+      writeAll(this.fd, view, length, offset, (error) => (error ? reject(error) : resolve()));
+    });
+    const hashed = this.hashers.map((h) => h.update(index, length));
+    const task: Promise<void> = Promise.all([written, ...hashed]).then(
+      () => {
+        this.inflight.delete(task);
+        this.release(index);
+      },
+      (error: unknown) => {
+        this.inflight.delete(task);
+        this.failure ??= toDiskError(error);
+        this.release(index);
+      },
+    );
+    this.inflight.add(task);
+  }
+
+  private acquire(): Promise<number> {
+    const index = this.free.pop();
+    if (index !== undefined) return Promise.resolve(index);
+    return new Promise((resolve) => this.waiters.push(() => resolve(this.free.pop()!)));
+  }
+
+  private release(index: number): void {
+    this.free.push(index);
+    this.waiters.shift()?.();
+  }
+}
+
+function writeAll(fd: number, buffer: Buffer, length: number, position: number, done: (error: Error | null) => void): void {
+  let at = 0;
+  const step = (): void => {
+    fs.write(fd, buffer, at, length - at, position + at, (error, n) => {
+      if (error) return done(error);
+      at += n;
+      if (at < length) step();
+      else done(null);
+    });
+  };
+  step();
+}
+
+function toDiskError(error: unknown): Error {
+  const code = typeof error === 'object' && error && 'code' in error ? String((error as { code: unknown }).code) : '';
+  if (code) return new DiskError(code, error instanceof Error ? error.message : String(error));
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,189 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { DigestAlgorithm } from '../../common/integrity';
+import type { FromWorker, SnapshotReply, ToWorker, VerifyReply } from './protocol';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** One hashing thread and the bookkeeping of what it still owes us. */
+class HashWorker {
+  readonly worker: Worker;
+  sessions = 0;
+  private outstanding = 0;
+  readonly requests = new Map<number, Pending>();
+  readonly acks = new Map<number, (buffer: number) => void>();
+  readonly failures = new Map<number, (error: Error) => void>();
+
+  constructor(script: string, onExit: (w: HashWorker) => void) {
+    this.worker = new Worker(script);
+    // A worker with nothing pending must not keep a finished CLI alive.
+    this.worker.unref();
+    this.worker.on('message', (message: FromWorker) => this.receive(message));
+    this.worker.on('error', (error) => this.failAll(error));
+    this.worker.on('exit', (code) => {
+      this.failAll(new Error(`hashing thread exited (code ${code})`));
+      onExit(this);
+    });
+  }
+
+  send(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  begin(): void {
+    if (this.outstanding++ === 0) this.worker.ref();
+  }
+
+  end(): void {
+    if (--this.outstanding === 0) this.worker.unref();
+  }
+
+  private receive(message: FromWorker): void {
+    if (message.op === 'ack') {
+      this.acks.get(message.sid)?.(message.buffer);
+      return;
+    }
+    const req = message.req;
+    if (req === null) {
+      this.failures.get(message.sid)?.(new Error(message.op === 'fail' ? message.message : 'unexpected reply'));
+      return;
+    }
+    const pending = this.requests.get(req);
+    if (!pending) return;
+    this.requests.delete(req);
+    this.end();
+    if (message.op === 'reply') pending.resolve(message.value);
+    else pending.reject(new Error(message.message));
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.requests.values()) pending.reject(error);
+    this.requests.clear();
+    for (const fail of this.failures.values()) fail(error);
+  }
+}
+
+let nextSession = 1;
+let nextRequest = 1;
+
+/**
+ * A running digest computation on a hashing thread. Buffers are shared memory: the engine
+ * fills buffer i, writes it to disk and calls update(i); the buffer may be reused once the
+ * returned promise resolves.
+ */
+export class HashSession {
+  readonly sid = nextSession++;
+  /** Updates the thread has not acknowledged yet, per buffer, in order. */
+  private readonly waitingAcks = new Map<number, Pending[]>();
+  private broken: Error | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly host: HashWorker,
+    algorithms: DigestAlgorithm[],
+    blockSize: number,
+    buffers: SharedArrayBuffer[],
+  ) {
+    host.sessions++;
+    host.acks.set(this.sid, (buffer) => {
+      const queue = this.waitingAcks.get(buffer);
+      const done = queue?.shift();
+      host.end();
+      done?.resolve(undefined);
+    });
+    host.failures.set(this.sid, (error) => this.break(error));
+    host.send({ op: 'open', sid: this.sid, algorithms, blockSize, buffers });
+  }
+
+  update(buffer: number, length: number): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise((resolve, reject) => {
+      const queue = this.waitingAcks.get(buffer) ?? [];
+      queue.push({ resolve: () => resolve(), reject });
+      this.waitingAcks.set(buffer, queue);
+      this.host.begin();
+      this.host.send({ op: 'update', sid: this.sid, buffer, length });
+    });
+  }
+
+  snapshot(): Promise<SnapshotReply> {
+    return this.request<SnapshotReply>((req) => ({ op: 'snapshot', sid: this.sid, req }));
+  }
+
+  /** Feeds bytes [from, to) of a file, as if they had arrived; returns the blocks they completed. */
+  feedFile(file: string, from: number, to: number): Promise<SnapshotReply> {
+    return this.request<SnapshotReply>((req) => ({ op: 'feedFile', sid: this.sid, req, path: file, from, to }));
+  }
+
+  verify(file: string, upTo: number, expected: Array<string | null>, tail: string | null): Promise<VerifyReply> {
+    return this.request<VerifyReply>((req) => ({ op: 'verify', sid: this.sid, req, path: file, upTo, expected, tail }));
+  }
+
+  /** The whole-file digests, by algorithm; ends the session. */
+  async final(): Promise<Partial<Record<DigestAlgorithm, string>>> {
+    const digests = await this.request<Partial<Record<DigestAlgorithm, string>>>((req) => ({ op: 'final', sid: this.sid, req }));
+    this.release();
+    return digests;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.host.send({ op: 'close', sid: this.sid });
+    this.release();
+  }
+
+  private release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.sessions--;
+    this.host.acks.delete(this.sid);
+    this.host.failures.delete(this.sid);
+  }
+
+  private break(error: Error): void {
+    this.broken = error;
+    for (const queue of this.waitingAcks.values()) for (const pending of queue) pending.reject(error);
+    this.waitingAcks.clear();
+  }
+
+  private request<T>(build: (req: number) => ToWorker): Promise<T> {
+    if (this.broken) return Promise.reject(this.broken);
+    const req = nextRequest++;
+    return new Promise<T>((resolve, reject) => {
+      this.host.requests.set(req, { resolve: resolve as (v: unknown) => void, reject });
+      this.host.begin();
+      this.host.send(build(req));
+    });
+  }
+}
+
+/**
+ * A few hashing threads shared by every transfer. A download's whole-file and block
+ * digests go to different threads so both run in parallel with the engine's I/O.
+ */
+export class HashPool {
+  private workers: HashWorker[] = [];
+  private readonly script = path.join(__dirname, 'hash-worker.js');
+  private closed = false;
+
+  constructor(private readonly size = 2) {}
+
+  /** Sessions for one transfer: placed on the least busy threads, distinct where possible. */
+  open(specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number }>, buffers: SharedArrayBuffer[]): HashSession[] {
+    if (this.closed) throw new Error('the hash pool is closed');
+    while (this.workers.length < this.size) {
+      this.workers.push(new HashWorker(this.script, (w) => (this.workers = this.workers.filter((x) => x !== w))));
+    }
+    const byLoad = [...this.workers].sort((a, b) => a.sessions - b.sessions);
+    return specs.map((spec, i) => new HashSession(byLoad[i % byLoad.length]!, spec.algorithms, spec.blockSize, buffers));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    this.workers = [];
+  }
+}

@@ -1,0 +1,35 @@
+import type { DigestAlgorithm } from '../../common/integrity';
+
+/**
+ * Messages between the engine and a hashing worker. A session is one running digest
+ * computation; bytes arrive either as shared buffers the engine fills (the bytes it also
+ * writes to disk) or are read from a file by the worker (the prefix of a resumed partial).
+ */
+export type ToWorker =
+  | { op: 'open'; sid: number; algorithms: DigestAlgorithm[]; blockSize: number; buffers: SharedArrayBuffer[] }
+  | { op: 'update'; sid: number; buffer: number; length: number }
+  | { op: 'snapshot'; sid: number; req: number }
+  | { op: 'feedFile'; sid: number; req: number; path: string; from: number; to: number }
+  | { op: 'verify'; sid: number; req: number; path: string; upTo: number; expected: Array<string | null>; tail: string | null }
+  | { op: 'final'; sid: number; req: number }
+  | { op: 'close'; sid: number };
+
+export interface SnapshotReply {
+  offset: number;
+  /** Blocks completed since the previous snapshot: index and SHA-256 hex. */
+  blocks: Array<[number, string]>;
+  /** SHA-256 of the bytes since the last block boundary; null at a boundary. */
+  tail: string | null;
+}
+
+export interface VerifyReply {
+  /** Indexes of blocks whose bytes on disk no longer match (the tail counts as its block). */
+  bad: number[];
+  /** The file was shorter than upTo. */
+  short: boolean;
+}
+
+export type FromWorker =
+  | { op: 'ack'; sid: number; buffer: number }
+  | { op: 'reply'; sid: number; req: number; value: unknown }
+  | { op: 'fail'; sid: number; req: number | null; message: string };

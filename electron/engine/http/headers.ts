@@ -1,0 +1,39 @@
+/** Read-only view of response headers, case-insensitive, with repeated fields joined. */
+export interface ResponseHeaders {
+  get(name: string): string | undefined;
+}
+
+export function headersFromRecord(record: Record<string, string | string[] | undefined>): ResponseHeaders {
+  const map = new Map<string, string>();
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    // set-cookie must not be comma-joined, but the engine never reads it.
+    map.set(key.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
+  }
+  return { get: (name) => map.get(name.toLowerCase()) };
+}
+
+/** Headers that must not follow a redirect to another origin (credentials). */
+export const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+/** Parses `K: V` as given to --header; returns an error sentence on bad input. */
+export function parseHeaderArgument(text: string): [string, string] | string {
+  const colon = text.indexOf(':');
+  const name = colon > 0 ? text.slice(0, colon).trim() : '';
+  if (!name || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    return `header "${redactHeaderText(text)}" must look like "Name: value"`;
+  }
+  const value = text.slice(colon + 1).trim();
+  if (/[\r\n\0]/.test(value)) return `header ${name} contains a line break or NUL; remove it`;
+  const lower = name.toLowerCase();
+  if (['range', 'if-range', 'accept-encoding', 'host', 'content-length', 'transfer-encoding', 'connection'].includes(lower)) {
+    return `header ${name} is managed by Ferry (it decides ranges, encodings and connections itself); remove it`;
+  }
+  return [name, value];
+}
+
+/** Secrets never reach a log: header values that may carry them are masked. */
+export function redactHeaderText(text: string): string {
+  const colon = text.indexOf(':');
+  return colon < 0 ? text : `${text.slice(0, colon)}: ***`;
+}

@@ -1,0 +1,26 @@
+import type { ResponseHeaders } from './headers';
+
+/**
+ * How the engine speaks HTTP. It is handed one: undici in Node, Electron's session.fetch
+ * in the app (system proxy and certificates). A transport never follows redirects (the
+ * engine does, to record the chain) and never decodes content (the engine decides).
+ */
+export interface HttpRequest {
+  url: URL;
+  method: 'GET' | 'HEAD';
+  headers: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: ResponseHeaders;
+  body: AsyncIterable<Uint8Array>;
+  /** Stops reading the body and releases the connection. */
+  discard(): void;
+}
+
+export interface Transport {
+  request(request: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,65 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` counts how many ran.
+ * Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+  (db) => {
+    db.exec(`
+      CREATE TABLE transfers (
+        id              TEXT PRIMARY KEY,
+        direction       TEXT NOT NULL CHECK (direction IN ('download', 'upload')),
+        state           TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        dir             TEXT NOT NULL,
+        requested_name  TEXT,
+        name            TEXT,
+        path            TEXT,
+        headers         TEXT NOT NULL DEFAULT '[]',
+        user_checksum   TEXT,
+        server_checksum TEXT,
+        total           INTEGER,
+        offset          INTEGER NOT NULL DEFAULT 0,
+        etag            TEXT,
+        last_modified   TEXT,
+        if_range        TEXT,
+        effective_url   TEXT,
+        url_chain       TEXT NOT NULL DEFAULT '[]',
+        encoded         INTEGER NOT NULL DEFAULT 0,
+        block_size      INTEGER NOT NULL,
+        tail_digest     TEXT,
+        sha256          TEXT,
+        integrity       TEXT NOT NULL,
+        error           TEXT,
+        resumes         INTEGER NOT NULL DEFAULT 0,
+        restarts        INTEGER NOT NULL DEFAULT 0,
+        priority        INTEGER NOT NULL DEFAULT 0,
+        seq             INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        completed_at    INTEGER
+      );
+      CREATE INDEX transfers_by_identity ON transfers (direction, url, dir, state);
+      CREATE INDEX transfers_by_order ON transfers (priority DESC, seq);
+
+      -- SHA-256 of each complete block of a partial, written with the checkpoint that covers it.
+      CREATE TABLE blocks (
+        transfer_id TEXT NOT NULL REFERENCES transfers (id) ON DELETE CASCADE,
+        idx         INTEGER NOT NULL,
+        digest      TEXT NOT NULL,
+        PRIMARY KEY (transfer_id, idx)
+      ) WITHOUT ROWID;
+
+      -- What happened to a transfer: resumes with their checks, restarts and why, errors.
+      CREATE TABLE history (
+        id          INTEGER PRIMARY KEY,
+        transfer_id TEXT NOT NULL REFERENCES transfers (id) ON DELETE CASCADE,
+        at          INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        detail      TEXT NOT NULL
+      );
+      CREATE INDEX history_by_transfer ON history (transfer_id, id);
+    `);
+  },
+];

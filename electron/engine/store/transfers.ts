@@ -1,0 +1,183 @@
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { PENDING_INTEGRITY } from '../../common/integrity';
+import type { HistoryEntry, HistoryKind, TransferRecord, TransferState } from '../../common/transfer';
+
+type Row = Record<string, unknown>;
+
+/** Columns holding JSON, and the TypeScript field each maps to. */
+const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'urlChain', 'integrity', 'error']);
+const BOOLEAN_FIELDS = new Set(['encoded']);
+
+const column = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const field = (col: string): string => col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function toRow(values: Partial<TransferRecord>): Row {
+  const row: Row = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    row[column(key)] = JSON_FIELDS.has(key) ? (value === null ? null : JSON.stringify(value)) : BOOLEAN_FIELDS.has(key) ? (value ? 1 : 0) : value;
+  }
+  return row;
+}
+
+function fromRow(row: Row): TransferRecord {
+  const record: Record<string, unknown> = {};
+  for (const [col, value] of Object.entries(row)) {
+    const key = field(col);
+    record[key] = JSON_FIELDS.has(key) ? (value === null ? null : JSON.parse(String(value))) : BOOLEAN_FIELDS.has(key) ? value === 1 : value;
+  }
+  return record as unknown as TransferRecord;
+}
+
+export interface NewDownload {
+  url: string;
+  dir: string;
+  requestedName: string | null;
+  headers: Array<[string, string]>;
+  userChecksum: TransferRecord['userChecksum'];
+  blockSize: number;
+}
+
+export interface Checkpoint {
+  offset: number;
+  /** Newly completed blocks: index and SHA-256 hex. */
+  blocks: Array<[number, string]>;
+  tailDigest: string | null;
+}
+
+/** The transfers table and its companions; every method is one statement or one transaction. */
+export class TransferStore {
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      get: db.prepare('SELECT * FROM transfers WHERE id = ?'),
+      list: db.prepare('SELECT * FROM transfers ORDER BY priority DESC, seq'),
+      unfinished: db.prepare(`SELECT * FROM transfers WHERE state NOT IN ('completed', 'canceled') ORDER BY priority DESC, seq`),
+      identity: db.prepare(
+        `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
+           AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
+      ),
+      nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM transfers'),
+      blocks: db.prepare('SELECT idx, digest FROM blocks WHERE transfer_id = ? ORDER BY idx'),
+      putBlock: db.prepare('INSERT OR REPLACE INTO blocks (transfer_id, idx, digest) VALUES (?, ?, ?)'),
+      clearBlocks: db.prepare('DELETE FROM blocks WHERE transfer_id = ?'),
+      addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
+      history: db.prepare('SELECT at, kind, detail FROM history WHERE transfer_id = ? ORDER BY id'),
+      namesInUse: db.prepare(`SELECT name FROM transfers WHERE dir = ? AND name IS NOT NULL AND state NOT IN ('completed', 'canceled')`),
+    };
+  }
+
+  createDownload(input: NewDownload, now: number): TransferRecord {
+    const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
+    const record: TransferRecord = {
+      id: randomUUID(),
+      direction: 'download',
+      state: 'queued',
+      url: input.url,
+      dir: input.dir,
+      requestedName: input.requestedName,
+      name: null,
+      path: null,
+      headers: input.headers,
+      userChecksum: input.userChecksum,
+      serverChecksum: null,
+      total: null,
+      offset: 0,
+      etag: null,
+      lastModified: null,
+      ifRange: null,
+      effectiveUrl: null,
+      urlChain: [],
+      encoded: false,
+      blockSize: input.blockSize,
+      tailDigest: null,
+      sha256: null,
+      integrity: PENDING_INTEGRITY,
+      error: null,
+      resumes: 0,
+      restarts: 0,
+      priority: 0,
+      seq,
+      createdAt: now,
+      updatedAt: now,
+      completedAt: null,
+    };
+    const row = toRow(record);
+    const cols = Object.keys(row);
+    this.db.prepare(`INSERT INTO transfers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+    return record;
+  }
+
+  get(id: string): TransferRecord | undefined {
+    const row = this.statements.get.get(id) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  list(): TransferRecord[] {
+    return (this.statements.list.all() as Row[]).map(fromRow);
+  }
+
+  unfinished(): TransferRecord[] {
+    return (this.statements.unfinished.all() as Row[]).map(fromRow);
+  }
+
+  /** The unfinished download a repeated `ferry get` (same URL, folder and name) continues. */
+  findUnfinishedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
+    const row = this.statements.identity.get(url, dir, requestedName) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Names claimed in a folder by transfers that have not ended, so two never share a partial. */
+  namesInUse(dir: string): Set<string> {
+    return new Set((this.statements.namesInUse.all(dir) as Array<{ name: string }>).map((r) => r.name));
+  }
+
+  update(id: string, changes: Partial<TransferRecord>, now: number): void {
+    const row = toRow({ ...changes, updatedAt: now });
+    const sets = Object.keys(row).map((c) => `${c} = @${c}`);
+    this.db.prepare(`UPDATE transfers SET ${sets.join(', ')} WHERE id = @id__`).run({ ...row, id__: id });
+  }
+
+  setState(id: string, state: TransferState, now: number): void {
+    this.update(id, { state }, now);
+  }
+
+  blocks(id: string): Map<number, string> {
+    const rows = this.statements.blocks.all(id) as Array<{ idx: number; digest: string }>;
+    return new Map(rows.map((r) => [r.idx, r.digest]));
+  }
+
+  /** One transaction: the offset and the digests that describe the bytes below it. */
+  checkpoint(id: string, point: Checkpoint, extra: Partial<TransferRecord>, now: number): void {
+    this.db.transaction(() => {
+      for (const [idx, digest] of point.blocks) this.statements.putBlock.run(id, idx, digest);
+      this.update(id, { ...extra, offset: point.offset, tailDigest: point.tailDigest }, now);
+    })();
+  }
+
+  /** Forget every byte of a partial: offset 0, no block digests. */
+  reset(id: string, extra: Partial<TransferRecord>, now: number): void {
+    this.db.transaction(() => {
+      this.statements.clearBlocks.run(id);
+      this.update(id, { ...extra, offset: 0, tailDigest: null }, now);
+    })();
+  }
+
+  clearBlocks(id: string): void {
+    this.statements.clearBlocks.run(id);
+  }
+
+  addHistory(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
+    this.statements.addHistory.run(id, now, kind, JSON.stringify(detail));
+  }
+
+  history(id: string): HistoryEntry[] {
+    return (this.statements.history.all(id) as Array<{ at: number; kind: HistoryKind; detail: string }>).map((r) => ({
+      at: r.at,
+      kind: r.kind,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
+  }
+}

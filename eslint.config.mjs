@@ -1,0 +1,56 @@
+// Lint enforces the layering of shared/DESIGN.md section 1: common <- engine <- (main | cli);
+// common <- preload; common <- renderer. Nothing imports upward or sideways.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (files, forbidden, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message: why })) }],
+  },
+});
+
+const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'tls', 'stream', 'zlib', 'worker_threads', 'child_process'];
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  layer(
+    ['electron/common/**/*.ts'],
+    [...NODE_BUILTINS, 'electron', 'react', 'react-dom', 'better-sqlite3', 'undici', '**/engine/**', '**/main/**', '**/cli/**', '**/preload/**', '**/renderer/**'],
+    'electron/common is pure TypeScript shared by every layer: no Node, Electron, React or other layer.',
+  ),
+  layer(
+    ['electron/engine/**/*.ts'],
+    ['electron', 'electron/*', 'react', '**/main/**', '**/cli/**', '**/preload/**', '**/renderer/**'],
+    'electron/engine is plain Node: it never imports Electron, the shell, the CLI or the UI.',
+  ),
+  layer(
+    ['electron/cli/**/*.ts'],
+    ['electron', 'electron/*', 'react', '**/main/**', '**/preload/**', '**/renderer/**'],
+    'electron/cli never imports Electron or the UI.',
+  ),
+  layer(
+    ['electron/main/**/*.ts'],
+    ['react', '**/cli/**', '**/preload/**', '**/renderer/**'],
+    'electron/main imports common and engine only.',
+  ),
+  layer(
+    ['electron/preload/**/*.ts'],
+    [...NODE_BUILTINS, '**/engine/**', '**/main/**', '**/cli/**', '**/renderer/**'],
+    'electron/preload imports common only (and electron).',
+  ),
+  layer(
+    ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    [...NODE_BUILTINS, 'electron', '**/engine/**', '**/main/**', '**/cli/**', '**/preload/**'],
+    'renderer imports electron/common only; it talks to the engine through a TransferClient.',
+  ),
+);
