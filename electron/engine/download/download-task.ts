@@ -244,6 +244,7 @@ export class DownloadTask {
    */
   private async ensurePartial(signal: AbortSignal): Promise<LivePartial | null> {
     if (this.live) {
+      await this.live.writer.drain(); // bytes still in memory must be on disk before we compare sizes
       if (this.live.stillOurs() && this.canResume()) return this.live;
       const reason = this.live.stillOurs() ? this.notResumableReason() : 'the partial file was deleted or replaced while downloading';
       throw new RestartRequired(reason);
@@ -414,6 +415,9 @@ export class DownloadTask {
         }
       })(),
     );
+    // pipe() does not forward a source error; without this a broken connection would be an
+    // unhandled 'error' event instead of a failure the retry loop sees.
+    source.on('error', (error) => decoder.destroy(error));
     yield* source.pipe(decoder) as AsyncIterable<Uint8Array>;
   }
 

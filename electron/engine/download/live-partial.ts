@@ -27,7 +27,7 @@ export class LivePartial {
 
   /** An empty partial (created, or truncated if a previous attempt left bytes). */
   static fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): LivePartial {
-    const fd = fs.openSync(path, 'w');
+    const fd = fs.openSync(path, 'w+');
     return LivePartial.wrap(pool, path, fd, 0, algorithms, blockSize, expectedBytes);
   }
 

@@ -32,12 +32,17 @@ export class UndiciTransport implements Transport {
       dispatcher: this.agent,
     });
     const body = response.body;
+    // Errors reach the reader through iteration; this listener only keeps a body that is
+    // discarded unread from crashing the process with an unhandled 'error' event.
+    body.on('error', () => undefined);
     return {
       status: response.statusCode,
       headers: headersFromRecord(response.headers),
       body,
       discard: () => {
-        if (!body.destroyed) body.destroy();
+        // Small bodies (error pages) are read to the end so the connection can be reused;
+        // past 64 KiB undici closes the connection instead.
+        if (!body.destroyed) body.dump({ limit: 64 << 10 }).catch(() => undefined);
       },
     };
   }
