@@ -19,6 +19,7 @@ export function sanitizeFilename(input: string | null | undefined): string {
   if (!input) return FALLBACK_NAME;
   // A name with separators is a path: keep what it ends with, never a directory.
   const base = input.split(/[/\\]/).filter((s) => s.length > 0).pop() ?? '';
+  if (/^[\s.]*$/.test(base)) return FALLBACK_NAME; // ".", "..", "   "
   let name = base.normalize('NFC').replace(BIDI, '').replace(FORBIDDEN, '_');
   name = name.replace(/^[\s.]+/, (m) => (m.includes('.') ? '_' : '')); // no hidden or dot-only names
   name = name.replace(/[\s.]+$/, ''); // Windows drops trailing dots and spaces

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { Engine } from '../../electron/engine/engine';
+import { DataDirLockedError } from '../../electron/engine/store/database';
+import { MIGRATIONS } from '../../electron/engine/store/migrations';
+import { tempDir } from '../support/harness';
+
+const HOLDER = path.join(__dirname, '..', 'support', 'hold-data-dir.js');
+
+async function holdInChild(dataDir: string, mode = ''): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [HOLDER, dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+  });
+  return child;
+}
+
+async function kill9(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('the store: one SQLite file per data directory', () => {
+  test('a second engine on the same data directory gets a clear error naming the holder', async () => {
+    const dataDir = tempDir();
+    const child = await holdInChild(dataDir);
+    try {
+      assert.throws(
+        () => Engine.open({ dataDir }),
+        (e: unknown) => e instanceof DataDirLockedError && e.holder?.pid === child.pid && /pid \d+ .*hold-data-dir.*--data-dir/.test(e.message),
+      );
+    } finally {
+      await kill9(child);
+    }
+    // kill -9 leaves no stale lock: the operating system released it with the process.
+    const engine = Engine.open({ dataDir });
+    await engine.close();
+  });
+
+  test('within one process too, a second engine is refused until the first closes', async () => {
+    const dataDir = tempDir();
+    const first = Engine.open({ dataDir });
+    assert.throws(() => Engine.open({ dataDir }), DataDirLockedError);
+    await first.close();
+    await Engine.open({ dataDir }).close();
+  });
+
+  test('kill -9 in the middle of checkpoint transactions leaves a store that opens, at a whole checkpoint', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dataDir = tempDir();
+      const child = await holdInChild(dataDir, 'churn');
+      await new Promise((r) => setTimeout(r, 150 + round * 100));
+      await kill9(child);
+      const engine = Engine.open({ dataDir });
+      const [record] = engine.list();
+      assert.ok(record && record.offset > 0, 'checkpoints were written');
+      // Each checkpoint wrote block `offset` with the offset in one transaction: both or neither.
+      assert.ok(engine.store.blocks(record.id).has(record.offset), 'the offset and its block digest landed together');
+      assert.equal(engine.store.blocks(record.id).has(record.offset + 1), false);
+      await engine.close();
+    }
+  });
+
+  test('garbage appended to the WAL after a crash is ignored', async () => {
+    const dataDir = tempDir();
+    const child = await holdInChild(dataDir, 'churn');
+    await new Promise((r) => setTimeout(r, 200));
+    await kill9(child);
+    fs.appendFileSync(path.join(dataDir, 'ferry.db-wal'), Buffer.alloc(10_000, 0x5a));
+    const engine = Engine.open({ dataDir });
+    assert.equal(engine.list().length, 1);
+    await engine.close();
+  });
+
+  test('a store that is not a database is moved aside, kept, and a fresh one starts', async () => {
+    const dataDir = tempDir();
+    fs.writeFileSync(path.join(dataDir, 'ferry.db'), 'this is not sqlite '.repeat(100));
+    const engine = Engine.open({ dataDir });
+    assert.ok(engine.movedAsideStore);
+    assert.match(fs.readFileSync(engine.movedAsideStore!, 'utf8'), /this is not sqlite/);
+    assert.deepEqual(engine.list(), []);
+    await engine.close();
+  });
+
+  test('the schema is versioned; a store from a newer Ferry is refused with a way out', async () => {
+    const dataDir = tempDir();
+    await Engine.open({ dataDir }).close();
+    const db = new Database(path.join(dataDir, 'ferry.db'));
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    assert.throws(() => Engine.open({ dataDir }), /newer Ferry .*Update Ferry or use another --data-dir/);
+  });
+
+  test('a transfer left active by a crash comes back paused, its checkpoint intact', async () => {
+    const dataDir = tempDir();
+    const engine = Engine.open({ dataDir });
+    const { record } = engine.addDownload({ url: 'http://127.0.0.1:9/a', dir: dataDir });
+    engine.store.checkpoint(record.id, { offset: 4096, blocks: [], tailDigest: 'ab' }, { state: 'active' }, Date.now());
+    await engine.close();
+    const again = Engine.open({ dataDir });
+    const back = again.store.get(record.id)!;
+    assert.equal(back.state, 'paused');
+    assert.equal(back.offset, 4096);
+    assert.equal(back.tailDigest, 'ab');
+    await again.close();
+  });
+});
