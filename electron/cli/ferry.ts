@@ -11,6 +11,7 @@ import type { TransferRecord } from '../common/transfer';
 import type { EngineEvent } from '../engine/context';
 import { defaultDataDir, defaultDownloadDir } from '../engine/data-dir';
 import { Engine } from '../engine/engine';
+import { ensureDir } from '../engine/fs/ensure-dir';
 import { parseHeaderArgument } from '../engine/http/headers';
 import { DataDirLockedError } from '../engine/store/database';
 import { Output } from './output';
@@ -85,7 +86,7 @@ function parseHeaders(values: string[] | undefined): Array<[string, string]> {
 function prepareDir(dir: string): string {
   const resolved = path.resolve(dir);
   try {
-    fs.mkdirSync(resolved, { recursive: true });
+    ensureDir(resolved);
     fs.accessSync(resolved, fs.constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
@@ -101,12 +102,23 @@ interface Session {
 }
 
 function openEngine(dataDir: string | undefined, command: string, output: Output, stallSeconds?: number): Engine {
-  return Engine.open({
-    dataDir: dataDir ? path.resolve(dataDir) : defaultDataDir(),
-    command,
-    tuning: stallSeconds ? { stallTimeoutMs: stallSeconds * 1000 } : {},
-    onEvent: (event: EngineEvent) => output.event(event),
-  });
+  const resolved = dataDir ? path.resolve(dataDir) : defaultDataDir();
+  try {
+    const engine = Engine.open({
+      dataDir: resolved,
+      command,
+      tuning: stallSeconds ? { stallTimeoutMs: stallSeconds * 1000 } : {},
+      onEvent: (event: EngineEvent) => output.event(event),
+    });
+    if (engine.movedAsideStore) output.note(`The store in ${resolved} was unreadable; it was kept as ${engine.movedAsideStore} and a new one started.`);
+    return engine;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && ['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes(code)) {
+      throw new UsageError(`cannot use the data directory ${resolved} (${code}); pass another --data-dir or set FERRY_DATA_DIR`);
+    }
+    throw error;
+  }
 }
 
 /** Runs transfers to their end, with Ctrl-C and SIGTERM saving progress first. */

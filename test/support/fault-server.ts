@@ -33,6 +33,10 @@ export interface Fault {
   gzip?: boolean;
   /** Send Content-Length and Transfer-Encoding: chunked together (a malformed response). */
   lengthAndChunked?: boolean;
+  /** Send no Content-Length (chunked), so the client cannot know the size in advance. */
+  chunked?: boolean;
+  /** Claim this Content-Length (to test a file too big for the disk); sends no body. */
+  claimLength?: number;
   /** Send these bytes instead of the file's for the requested range. */
   replaceBody?: (body: Buffer) => Buffer;
 }
@@ -167,7 +171,12 @@ export class FaultServer {
       return;
     }
 
-    headers['content-length'] = String(body.length);
+    if (fault.claimLength !== undefined) {
+      res.writeHead(status, { ...headers, 'content-length': String(fault.claimLength) });
+      res.flushHeaders();
+      return;
+    }
+    if (!fault.chunked) headers['content-length'] = String(body.length);
     res.writeHead(status, headers);
     const limit = fault.cutAfter ?? fault.stallAfter;
     if (limit === undefined) {

@@ -52,7 +52,7 @@ pid ${temp('nginx.pid')};
 error_log ${temp('error.log')} warn;
 events { worker_connections 1024; }
 http {
-  log_format ranges '$request_uri\\t$status\\t$body_bytes_sent\\t$http_range\\t$http_if_range';
+  log_format ranges escape=none '$request_uri\\t$status\\t$body_bytes_sent\\t$http_range\\t$http_if_range';
   access_log ${accessLog} ranges;
   client_body_temp_path ${temp('body')};
   proxy_temp_path ${temp('proxy')};

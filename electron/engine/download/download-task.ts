@@ -56,6 +56,8 @@ export class DownloadTask {
   private mismatchRestarted = false;
   private checkpointing: Promise<void> | null = null;
   private lastCheckpointAt = 0;
+  /** How the last resume's overlap check went: ok, mismatch, or incomplete (body ended first). */
+  private overlapResult: 'ok' | 'mismatch' | 'incomplete' = 'incomplete';
 
   constructor(
     private readonly ctx: EngineContext,
@@ -134,8 +136,17 @@ export class DownloadTask {
     const held = await live.read(overlapStart, offset - overlapStart);
     const headers = this.requestHeaders({ range: `bytes=${overlapStart}-`, ifRange: this.rec.ifRange });
     const fetched = await this.fetchResumable(headers, signal);
-    const { response } = fetched;
+    try {
+      return await this.resumeBody(signal, fetched, live, held, overlapStart);
+    } catch (error) {
+      fetched.response.discard(); // whatever went wrong, the connection is not left waiting
+      throw error;
+    }
+  }
 
+  private async resumeBody(signal: AbortSignal, fetched: Fetched, live: LivePartial, held: Buffer, overlapStart: number): Promise<boolean> {
+    const { response } = fetched;
+    const offset = live.position;
     if (response.status === 200) {
       // Rule 4: the range was ignored or the validator changed; this body is a fresh start.
       this.history('restart', { reason: 'the server answered the range request with the whole file', offset });
@@ -147,10 +158,7 @@ export class DownloadTask {
       if (this.rec.total !== null && offset === this.rec.total) return this.finish();
       throw new RestartRequired('the server says the range we hold does not exist (416)');
     }
-    if (response.status !== 206) {
-      response.discard();
-      throw statusFailure(response, fetched.url);
-    }
+    if (response.status !== 206) throw statusFailure(response, fetched.url);
     this.checkPartialResponse(response, overlapStart);
     const range = parseContentRange(response.headers.get('content-range'))!;
     this.saveResponse(fetched, false);
@@ -160,12 +168,9 @@ export class DownloadTask {
     const detail = { offset, validator, overlapBytes: held.length, url: fetched.url };
     try {
       await this.receive(response, live, held, range.end - range.start + 1, signal, null);
-    } catch (error) {
-      const overlap = error instanceof RestartRequired && error.reason.startsWith('overlap') ? 'mismatch' : 'ok';
-      this.history('resume', { ...detail, overlap });
-      throw error;
+    } finally {
+      this.history('resume', { ...detail, overlap: this.overlapResult });
     }
-    this.history('resume', { ...detail, overlap: 'ok' });
     return this.finishIfComplete();
   }
 
@@ -197,9 +202,18 @@ export class DownloadTask {
    * A download from byte 0: the first one, a restart, or a 200 that answered a range
    * request (`fetched` then already holds that response).
    */
-  private async fresh(signal: AbortSignal, fetched: Fetched | null, restartReason?: string): Promise<boolean> {
+  private async fresh(signal: AbortSignal, given: Fetched | null, restartReason?: string): Promise<boolean> {
     // A start from 0 always asks the URL the person gave; redirects are resolved anew.
-    fetched ??= await this.fetchFollowing(this.rec.url, this.requestHeaders({}), signal, this.rec.url);
+    const fetched = given ?? (await this.fetchFollowing(this.rec.url, this.requestHeaders({}), signal, this.rec.url));
+    try {
+      return await this.freshBody(signal, fetched, restartReason);
+    } catch (error) {
+      fetched.response.discard(); // whatever went wrong, the connection is not left waiting
+      throw error;
+    }
+  }
+
+  private async freshBody(signal: AbortSignal, fetched: Fetched, restartReason?: string): Promise<boolean> {
     const { response } = fetched;
     if (response.status !== 200) {
       response.discard();
@@ -349,6 +363,7 @@ export class DownloadTask {
     const watchdog = this.watchdog(response);
     let received = 0;
     let compared = 0;
+    this.overlapResult = held && held.length > 0 ? 'incomplete' : 'ok';
     try {
       let body: AsyncIterable<Uint8Array> = response.body;
       if (decode) body = this.decoded(response.body, decode.encoding, decode.wireHash, watchdog.touch);
@@ -361,10 +376,12 @@ export class DownloadTask {
         if (held && compared < held.length) {
           const n = Math.min(held.length - compared, data.length);
           if (Buffer.compare(held.subarray(compared, compared + n), data.subarray(0, n)) !== 0) {
+            this.overlapResult = 'mismatch';
             response.discard();
             throw new RestartRequired("overlap check failed: the server's bytes before the resume point differ from ours");
           }
           compared += n;
+          if (compared === held.length) this.overlapResult = 'ok';
           data = data.subarray(n);
         }
         if (data.length === 0) continue;

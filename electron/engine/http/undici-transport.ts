@@ -40,14 +40,18 @@ export class UndiciTransport implements Transport {
       headers: headersFromRecord(response.headers),
       body,
       discard: () => {
-        // Small bodies (error pages) are read to the end so the connection can be reused;
-        // past 64 KiB undici closes the connection instead.
-        if (!body.destroyed) body.dump({ limit: 64 << 10 }).catch(() => undefined);
+        if (body.destroyed) return;
+        // A small body of known length (an error page) is read to the end so the connection
+        // can be reused; anything else closes the connection rather than wait on it.
+        const length = Number(response.headers['content-length']);
+        if (Number.isFinite(length) && length <= 64 << 10) body.dump({ limit: 64 << 10 }).catch(() => undefined);
+        else body.destroy();
       },
     };
   }
 
+  /** Ends every connection now; the engine has already stopped its transfers. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 }

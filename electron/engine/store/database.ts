@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensureDir } from '../fs/ensure-dir';
 import { MIGRATIONS } from './migrations';
 
 export const DATABASE_FILE = 'ferry.db';
@@ -44,7 +45,7 @@ export interface OpenedDatabase {
  * message only; it is never what decides.
  */
 export function openDatabase(dataDir: string, command: string): OpenedDatabase {
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensureDir(dataDir);
   const file = path.join(dataDir, DATABASE_FILE);
   let movedAside: string | null = null;
   let db: Database.Database;

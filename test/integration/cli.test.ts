@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
+import { resultOf, runCli, startCli } from '../support/cli';
+import { tempDir } from '../support/harness';
+import { NGINX_BINARY, type Nginx, startNginx } from '../support/nginx';
+
+let server: FaultServer;
+before(async () => {
+  server = await new FaultServer().start();
+});
+after(async () => {
+  await server.stop();
+});
+
+const RESULT_KEYS = ['bytes', 'direction', 'id', 'integrity', 'path', 'restarts', 'resumes', 'sha256', 'state', 'type', 'url'];
+
+function dirs() {
+  return { dir: tempDir('cli-dl-'), data: tempDir('cli-data-') };
+}
+
+describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
+  test('usage errors exit 2, name the problem, and start nothing', async () => {
+    const { dir, data } = dirs();
+    const cases: Array<[string[], RegExp]> = [
+      [['get'], /needs at least one URL/],
+      [['get', 'not a url'], /is not a URL/],
+      [['get', 'ftp://example.com/x'], /uses ftp; Ferry downloads http and https URLs only/],
+      [['get', 'http://a/x', '--checksum', 'sha256:1234'], /64 hexadecimal characters/],
+      [['get', 'http://a/x', 'http://a/y', '--name', 'n'], /--name goes with a single URL/],
+      [['get', 'http://a/x', '--max-active', '0'], /--max-active must be a whole number/],
+      [['get', 'http://a/x', '--header', 'Range: bytes=1-'], /managed by Ferry/],
+      [['get', 'http://a/x', '--bogus'], /Unknown option '--bogus'/],
+      [['get', 'http://a/x', '--dir', '/proc/ferry-cannot-write-here'], /cannot write to the folder/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['list', '--data-dir', '/proc/ferry-no-data-dir'], /cannot use the data directory/],
+    ];
+    for (const [args, message] of cases) {
+      const extra = args[0] === 'get' ? ['--data-dir', data, ...(args.includes('--dir') ? [] : ['--dir', dir])] : [];
+      const run = await runCli([...args, ...extra]);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+    }
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  test('--json prints one result line per transfer, exactly the contract\'s fields; exit 0', async () => {
+    const { dir, data } = dirs();
+    const body = randomBytesOf(300_000, 1);
+    const url = server.serve('/cli/ok.bin', { body, etag: '"ok"' });
+    const run = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = resultOf(run);
+    assert.deepEqual(Object.keys(result).sort(), RESULT_KEYS);
+    assert.equal(result.state, 'completed');
+    assert.equal(result.direction, 'download');
+    assert.equal(result.url, url);
+    assert.equal(result.path, path.join(dir, 'ok.bin'));
+    assert.equal(result.bytes, body.length);
+    assert.equal(result.sha256, sha256(body));
+    assert.deepEqual(result.integrity, { status: 'unverified', algorithm: 'sha256', expected: null, actual: sha256(body), source: null });
+    for (const line of run.stdout.trim().split('\n')) JSON.parse(line); // every stdout line is JSON
+  });
+
+  test('--checksum that matches is verified; a wrong one exits 3 and leaves no file', async () => {
+    const { dir, data } = dirs();
+    const body = randomBytesOf(200_000, 2);
+    const url = server.serve('/cli/sum.bin', { body, etag: '"s"' });
+    const good = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json', '--checksum', `sha256:${sha256(body)}`]);
+    assert.equal(good.code, 0);
+    assert.deepEqual(resultOf(good).integrity, { status: 'verified', algorithm: 'sha256', expected: sha256(body), actual: sha256(body), source: 'user' });
+    const dir2 = tempDir();
+    const bad = await runCli(['get', url, '--dir', dir2, '--data-dir', data, '--json', '--checksum', `sha256:${'0'.repeat(64)}`]);
+    assert.equal(bad.code, 3);
+    const result = resultOf(bad);
+    assert.equal(result.state, 'failed');
+    assert.equal((result.integrity as { status: string }).status, 'mismatch');
+    assert.equal((result.error as { code: string }).code, 'integrity-mismatch');
+    assert.deepEqual(fs.readdirSync(dir2), []);
+  });
+
+  test('server and network failures exit 1 with a message that says what to do', async () => {
+    const { dir, data } = dirs();
+    const missing = await runCli(['get', server.url('/cli/missing'), '--dir', dir, '--data-dir', data, '--json']);
+    assert.equal(missing.code, 1);
+    assert.match(String((resultOf(missing).error as { message: string }).message), /HTTP 404 .* check the URL/);
+    const human = await runCli(['get', server.url('/cli/missing'), '--dir', dir, '--data-dir', data]);
+    assert.match(human.stdout, /Failed .*HTTP 404/);
+    const dns = await runCli(['get', 'http://no-such-host.invalid/x', '--dir', dir, '--data-dir', data, '--json']);
+    assert.equal(dns.code, 1);
+    assert.equal((resultOf(dns).error as { code: string }).code, 'dns');
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  test('a file larger than the free space is refused before a byte is written', async () => {
+    const { dir, data } = dirs();
+    const url = server.serve('/cli/huge.bin', { body: Buffer.alloc(10), etag: '"h"' }, [{ claimLength: 2 ** 52 }]);
+    const run = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json']);
+    assert.equal(run.code, 1);
+    const error = resultOf(run).error as { code: string; message: string };
+    assert.equal(error.code, 'disk-full');
+    assert.match(error.message, /needs \d+ bytes but the disk .* has \d+ free/);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  test('a disk that fills up mid-download fails clearly with nothing under the final name', async (t) => {
+    const mountPoint = tempDir('cli-full-');
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    } catch {
+      t.skip('cannot mount a 1 MiB tmpfs here (needs root); the free-space preflight test above still runs');
+      return;
+    }
+    try {
+      const { data } = dirs();
+      const url = server.serve('/cli/fill.bin', { body: randomBytesOf(3 << 20, 3), etag: '"f"' }, [{ chunked: true }]);
+      const run = await runCli(['get', url, '--dir', mountPoint, '--data-dir', data, '--json']);
+      assert.equal(run.code, 1);
+      const error = resultOf(run).error as { code: string; message: string };
+      assert.equal(error.code, 'disk-full');
+      assert.match(error.message, /is full\. Free some space/);
+      assert.ok(!fs.existsSync(path.join(mountPoint, 'fill.bin')), 'nothing under the final name');
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+
+  test('a certificate Ferry cannot trust fails as tls; trusted through NODE_EXTRA_CA_CERTS it works', async (t) => {
+    const certDir = tempDir('cli-tls-');
+    const key = path.join(certDir, 'key.pem');
+    const cert = path.join(certDir, 'cert.pem');
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    } catch {
+      t.skip('openssl is not installed');
+      return;
+    }
+    const body = randomBytesOf(50_000, 4);
+    const tls = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (_req, res) => {
+      res.writeHead(200, { 'content-length': String(body.length), etag: '"tls"' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/secure.bin`;
+    try {
+      const { dir, data } = dirs();
+      const refused = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json']);
+      assert.equal(refused.code, 1);
+      const error = resultOf(refused).error as { code: string; message: string };
+      assert.equal(error.code, 'tls');
+      assert.match(error.message, /certificate is not trusted/);
+      const trusted = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json'], { NODE_EXTRA_CA_CERTS: cert });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.equal(resultOf(trusted).sha256, sha256(body));
+    } finally {
+      tls.closeAllConnections();
+      tls.close();
+    }
+  });
+
+  test('a data directory held by another Ferry exits 4 and names the holder', async () => {
+    const { dir, data } = dirs();
+    const url = server.serve('/cli/slow.bin', { body: randomBytesOf(100_000, 5), etag: '"x"' }, [{ stallAfter: 10 }]);
+    const holder = startCli(['get', url, '--dir', dir, '--data-dir', data, '--json', '--stall-timeout', '30']);
+    await new Promise((r) => setTimeout(r, 700));
+    const second = await runCli(['list', '--data-dir', data]);
+    assert.equal(second.code, 4);
+    assert.match(second.stderr, new RegExp(`pid ${holder.child.pid}.*ferry get`));
+    holder.child.kill('SIGTERM');
+    const first = await holder.done;
+    assert.equal(first.code, 143, 'SIGTERM checkpoints and exits 143');
+  });
+
+  test('Ctrl-C saves progress (exit 130); the same get continues the same transfer, then list shows it', async () => {
+    const { dir, data } = dirs();
+    const body = randomBytesOf(1 << 20, 6);
+    const url = server.serve('/cli/interrupt.bin', { body, etag: '"i"' }, [{ stallAfter: 400_000 }]);
+    const first = startCli(['get', url, '--dir', dir, '--data-dir', data, '--json']);
+    await new Promise((r) => setTimeout(r, 700));
+    first.child.kill('SIGINT');
+    const stopped = await first.done;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    const stop = stopped.events.find((e) => e.type === 'stopped')!;
+    assert.equal(stop.bytes, 400_000);
+    const again = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const result = resultOf(again);
+    assert.equal(result.id, stop.id, 'the same transfer continued, no duplicate');
+    assert.equal(result.resumes, 1);
+    assert.equal(result.sha256, sha256(body));
+    assert.equal(server.requests('/cli/interrupt.bin')[1]!.range, `bytes=${400_000 - 65536}-`);
+    assert.deepEqual(fs.readdirSync(dir), ['interrupt.bin']);
+    const list = await runCli(['list', '--data-dir', data, '--json']);
+    assert.equal(list.code, 0);
+    assert.deepEqual(list.events.map((e) => [e.id, e.state]), [[stop.id, 'completed']]);
+  });
+
+  test('ferry resume runs every unfinished transfer to its end', async () => {
+    const { dir, data } = dirs();
+    const a = randomBytesOf(500_000, 7);
+    const b = randomBytesOf(600_000, 8);
+    const urlA = server.serve('/cli/ra.bin', { body: a, etag: '"a"' }, [{ stallAfter: 100_000 }]);
+    const urlB = server.serve('/cli/rb.bin', { body: b, etag: '"b"' }, [{ stallAfter: 200_000 }]);
+    const first = startCli(['get', urlA, urlB, '--dir', dir, '--data-dir', data, '--json']);
+    await new Promise((r) => setTimeout(r, 700));
+    first.child.kill('SIGINT');
+    assert.equal((await first.done).code, 130);
+    const resumed = await runCli(['resume', '--data-dir', data, '--json']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const results = resumed.events.filter((e) => e.type === 'result');
+    assert.deepEqual(results.map((r) => r.sha256).sort(), [sha256(a), sha256(b)].sort());
+    const nothing = await runCli(['resume', '--data-dir', data]);
+    assert.equal(nothing.code, 0);
+    assert.match(nothing.stderr, /Nothing to resume/);
+  });
+});
+
+describe('kill -9 at random moments during a 256 MiB download from nginx', { skip: NGINX_BINARY ? false : 'nginx is not installed' }, () => {
+  let nginx: Nginx;
+  let body: Buffer;
+  const SIZE = 256 << 20;
+  before(async () => {
+    const root = tempDir('kill-root-');
+    body = randomBytesOf(SIZE, 99);
+    fs.writeFileSync(path.join(root, 'big.bin'), body);
+    nginx = await startNginx(root, { limitRate: '48m' });
+  });
+  after(async () => {
+    await nginx?.stop();
+  });
+
+  test('every rerun resumes by Range; the result is exact; at most 1.3x the size is served', async () => {
+    const { dir, data } = dirs();
+    const url = nginx.url('big.bin');
+    const args = ['get', url, '--dir', dir, '--data-dir', data, '--json'];
+    const kills: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const run = startCli(args);
+      const wait = 300 + Math.floor(Math.random() * 700);
+      kills.push(wait);
+      await new Promise((r) => setTimeout(r, wait));
+      run.child.kill('SIGKILL');
+      const killed = await run.done;
+      assert.equal(killed.signal, 'SIGKILL', `run ${i} had already ended: ${killed.stdout}`);
+    }
+    const final = await runCli(args);
+    assert.equal(final.code, 0, final.stderr);
+    const result = resultOf(final);
+    assert.equal(result.sha256, sha256(body));
+    assert.equal(sha256(fs.readFileSync(path.join(dir, 'big.bin'))), sha256(body));
+    const log = nginx.log().filter((l) => l.uri === '/big.bin');
+    const ranged = log.filter((l) => l.range !== '');
+    assert.ok(ranged.length >= 5, `each rerun asked with Range (got ${ranged.length} of ${log.length} requests)`);
+    assert.ok(ranged.every((l) => l.status === 206 && l.ifRange !== ''));
+    const served = log.reduce((sum, l) => sum + l.bytes, 0);
+    const ratio = served / SIZE;
+    process.stderr.write(`  kill -9 after ${kills.join(', ')} ms; nginx served ${(served / 2 ** 20).toFixed(1)} MiB for 256 MiB (${ratio.toFixed(3)}x) in ${log.length} requests\n`);
+    assert.ok(ratio <= 1.3, `served ${ratio.toFixed(3)}x the file size`);
+  });
+});

@@ -1,0 +1,41 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+export const CLI = path.join(__dirname, '..', '..', 'electron', 'cli', 'ferry.js');
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as NDJSON. */
+  events: Array<Record<string, unknown>>;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliRun>((resolve) =>
+    child.on('close', (code, signal) => {
+      const events = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      resolve({ code, signal, stdout, stderr, events });
+    }),
+  );
+  return { child, done };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return startCli(args, env).done;
+}
+
+export function resultOf(run: CliRun): Record<string, unknown> {
+  const results = run.events.filter((e) => e.type === 'result');
+  if (results.length !== 1) throw new Error(`expected one result line, got ${results.length}:\n${run.stdout}\n${run.stderr}`);
+  return results[0]!;
+}
