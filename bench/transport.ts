@@ -1,0 +1,65 @@
+/**
+ * Which HTTP client the Node engine uses: undici.request against the global fetch, each
+ * reading the same file from nginx on loopback. Prints throughput and CPU per GiB.
+ */
+import * as path from 'node:path';
+import { request } from 'undici';
+import { startNginx } from '../test/support/nginx';
+import { BENCH_DIR, ensureFile, formatBytes, median } from './support';
+
+const SIZE = Number(process.env.BENCH_SIZE ?? 1 << 30);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+async function viaRequest(url: string): Promise<number> {
+  const { body } = await request(url);
+  let n = 0;
+  for await (const chunk of body) n += (chunk as Buffer).length;
+  return n;
+}
+
+async function viaFetch(url: string): Promise<number> {
+  const response = await fetch(url);
+  let n = 0;
+  for await (const chunk of response.body!) n += chunk.length;
+  return n;
+}
+
+async function main(): Promise<void> {
+  const file = ensureFile('transport.bin', SIZE);
+  const nginx = await startNginx(BENCH_DIR);
+  const url = nginx.url(path.basename(file));
+  const clients: Array<[string, (u: string) => Promise<number>]> = [
+    ['undici.request', viaRequest],
+    ['fetch', viaFetch],
+  ];
+  const results = new Map<string, { seconds: number[]; cpu: number[] }>();
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, run] of clients) {
+        const cpu0 = process.cpuUsage();
+        const t0 = process.hrtime.bigint();
+        const n = await run(url);
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        const cpu = process.cpuUsage(cpu0);
+        if (n !== SIZE) throw new Error(`${name} read ${n} bytes`);
+        const r = results.get(name) ?? { seconds: [], cpu: [] };
+        r.seconds.push(seconds);
+        r.cpu.push((cpu.user + cpu.system) / 1e6);
+        results.set(name, r);
+      }
+    }
+  } finally {
+    await nginx.stop();
+  }
+  console.log(`transport benchmark: ${formatBytes(SIZE)} from nginx on loopback, median of ${ROUNDS}`);
+  const gib = SIZE / 2 ** 30;
+  for (const [name, r] of results) {
+    const s = median(r.seconds);
+    console.log(`  ${name.padEnd(15)} ${(SIZE / s / 2 ** 20).toFixed(0).padStart(6)} MiB/s   CPU ${(median(r.cpu) / gib).toFixed(2)} s per GiB`);
+  }
+  const req = median(results.get('undici.request')!.seconds);
+  const fet = median(results.get('fetch')!.seconds);
+  console.log(`  ratio undici.request / fetch throughput: ${(fet / req).toFixed(2)}x`);
+}
+
+void main();
