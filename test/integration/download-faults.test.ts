@@ -162,6 +162,32 @@ describe('downloads survive every failure mode (DESIGN.md section 3)', () => {
     assert.equal(record.restarts, 1);
   });
 
+  test('a 416 to a resume when the partial is not complete means our idea of the file is wrong: restart, exact', async () => {
+    const body = randomBytesOf(SIZE, 31);
+    const { record, requests, history } = await interruptThenResume({ body, etag: '"r416"' }, [{ status: 416, headers: { 'content-range': `bytes */${SIZE}` } }]);
+    assert.equal(record.state, 'completed');
+    assert.equal(sha256(fs.readFileSync(record.path!)), sha256(body));
+    assert.equal(record.restarts, 1);
+    assert.equal(requests[1]!.status, 416);
+    assert.equal(requests[2]!.range, undefined, 'the restart asks for the whole file');
+    assert.match(String(history.find((h) => h.kind === 'restart')?.detail.reason), /416/);
+  });
+
+  test('a refused connection is retried with backoff, then fails as connection-refused with nothing left behind', async () => {
+    const closed = await new FaultServer().start();
+    const url = closed.url('/gone.bin');
+    await closed.stop(); // the port is now closed: every connect is refused
+    const t = openEngine();
+    const record = await download(t, url);
+    const history = t.engine.store.history(record.id);
+    await t.engine.close();
+    assert.equal(record.state, 'failed');
+    assert.equal(record.error?.code, 'connection-refused');
+    assert.match(record.error!.message, /refused the connection: the server is down or the port is wrong/);
+    assert.equal(history.filter((h) => h.kind === 'retry').length, 4, 'retried before giving up');
+    assert.deepEqual(listDir(t.dir), []);
+  });
+
   test('a connection closed early is resumed in place and ends exact', async () => {
     const body = randomBytesOf(SIZE, 15);
     const p = unique('cut.bin');
