@@ -13,6 +13,7 @@ import { defaultDataDir, defaultDownloadDir } from '../engine/data-dir';
 import { Engine } from '../engine/engine';
 import { ensureDir } from '../engine/fs/ensure-dir';
 import { parseHeaderArgument } from '../engine/http/headers';
+import { DEFAULT_LIMITS, type Limits } from '../engine/scheduler/scheduler';
 import { DataDirLockedError } from '../engine/store/database';
 import { Output } from './output';
 
@@ -61,6 +62,21 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
   return Number(value);
 }
 
+function transferLimits(values: { 'max-active'?: string; 'max-per-host'?: string }): { maxActive: number; maxPerHost: number } {
+  return {
+    maxActive: positiveInt(values['max-active'], 'max-active', DEFAULT_LIMITS.maxActive),
+    maxPerHost: positiveInt(values['max-per-host'], 'max-per-host', DEFAULT_LIMITS.maxPerHost),
+  };
+}
+
+/** Bytes per second: a whole number, optionally with K, M or G (powers of 1024), e.g. 500K. */
+function parseRate(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmg]?)i?b?$/i.exec(text.trim());
+  const value = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!m || !(value >= 1)) throw new UsageError(`--limit-rate must be bytes per second, such as 500000, 500K or 2M; got "${text}"`);
+  return Math.floor(value);
+}
+
 function parseUrl(text: string): string {
   let url: URL;
   try {
@@ -101,13 +117,14 @@ interface Session {
   output: Output;
 }
 
-function openEngine(dataDir: string | undefined, command: string, output: Output, stallSeconds?: number): Engine {
+function openEngine(dataDir: string | undefined, command: string, output: Output, settings: { stallSeconds?: number; limits?: Partial<Limits> } = {}): Engine {
   const resolved = dataDir ? path.resolve(dataDir) : defaultDataDir();
   try {
     const engine = Engine.open({
       dataDir: resolved,
       command,
-      tuning: stallSeconds ? { stallTimeoutMs: stallSeconds * 1000 } : {},
+      tuning: settings.stallSeconds ? { stallTimeoutMs: settings.stallSeconds * 1000 } : {},
+      limits: settings.limits ?? {},
       onEvent: (event: EngineEvent) => output.event(event),
     });
     if (engine.movedAsideStore) output.note(`The store in ${resolved} was unreadable; it was kept as ${engine.movedAsideStore} and a new one started.`);
@@ -122,7 +139,7 @@ function openEngine(dataDir: string | undefined, command: string, output: Output
 }
 
 /** Runs transfers to their end, with Ctrl-C and SIGTERM saving progress first. */
-async function runTransfers(session: Session, ids: string[], limits: { maxActive: number; maxPerHost: number }): Promise<number> {
+async function runTransfers(session: Session, ids: string[]): Promise<number> {
   const { engine, output } = session;
   let interrupted: number | null = null;
   const stop = (code: number) => () => {
@@ -137,7 +154,7 @@ async function runTransfers(session: Session, ids: string[], limits: { maxActive
   process.on('SIGTERM', onTerm);
   output.watch(ids, (id) => engine.progress(id), (id) => engine.store.get(id));
   try {
-    const records = await engine.runAll(ids, limits);
+    const records = await engine.runAll(ids);
     if (interrupted !== null) {
       for (const record of records) if (record.state !== 'completed' && record.state !== 'failed') output.stopped(record);
       return interrupted;
@@ -173,22 +190,20 @@ async function commandGet(args: string[]): Promise<number> {
     checksum = parsed;
   }
   const headers = parseHeaders(values.header);
-  const limits = { maxActive: positiveInt(values['max-active'], 'max-active', 4), maxPerHost: positiveInt(values['max-per-host'], 'max-per-host', 4) };
+  const limits = { ...transferLimits(values), bandwidth: values['limit-rate'] === undefined ? null : parseRate(values['limit-rate']) };
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
   const connections = positiveInt(values.connections, 'connections', 1);
-  if (values['limit-rate'] !== undefined) positiveInt(values['limit-rate'], 'limit-rate', 0);
   if (connections > 1) output.note(`--connections ${connections}: segmented downloads are not built yet; each download uses one connection.`);
-  if (values['limit-rate'] !== undefined) output.note('--limit-rate: the bandwidth limit is not built yet; downloads run at full speed.');
   const dir = prepareDir(values.dir ?? defaultDownloadDir());
 
-  const engine = openEngine(values['data-dir'], 'ferry get', output, stall);
+  const engine = openEngine(values['data-dir'], 'ferry get', output, { stallSeconds: stall, limits });
   try {
     const ids = urls.map((url) => {
       const { record, existing } = engine.addDownload({ url, dir, name: values.name ?? null, checksum, headers });
       if (existing) output.note(`Continuing the unfinished download of ${url} (${record.offset} bytes held).`);
       return record.id;
     });
-    return await runTransfers({ engine, output }, ids, limits);
+    return await runTransfers({ engine, output }, ids);
   } finally {
     await engine.close();
   }
@@ -198,16 +213,15 @@ async function commandResume(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: TRANSFER_OPTIONS, allowPositionals: false, strict: true });
   if (values.help) return usage();
   const output = new Output(Boolean(values.json));
-  const limits = { maxActive: positiveInt(values['max-active'], 'max-active', 4), maxPerHost: positiveInt(values['max-per-host'], 'max-per-host', 4) };
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
-  const engine = openEngine(values['data-dir'], 'ferry resume', output, stall);
+  const engine = openEngine(values['data-dir'], 'ferry resume', output, { stallSeconds: stall, limits: transferLimits(values) });
   try {
     const ids = engine.unfinished().filter((r) => r.direction === 'download').map((r) => r.id);
     if (ids.length === 0) {
       output.note('Nothing to resume: every transfer has ended.');
       return EXIT.ok;
     }
-    return await runTransfers({ engine, output }, ids, limits);
+    return await runTransfers({ engine, output }, ids);
   } finally {
     await engine.close();
   }

@@ -65,6 +65,8 @@ export class Output {
         this.note(`${event.error.message}${event.delayMs > 0 ? ` Retrying in ${formatDuration(event.delayMs / 1000)}.` : ''}`);
         break;
       case 'ended':
+      case 'state':
+      case 'removed':
         break;
     }
   }

@@ -4,8 +4,9 @@ import type { DigestReference, Integrity } from './integrity';
 export type Direction = 'download' | 'upload';
 
 /**
- * queued: waiting its turn; active: moving bytes; paused: stopped by a person or a quit,
- * resumable; completed / failed / canceled: ended (failed ones can be retried).
+ * queued: waiting its turn, also after a quit, a crash or a sleep; active: moving bytes;
+ * paused: stopped by a person, resumable; completed / failed / canceled: ended (failed and
+ * canceled ones can be retried).
  */
 export type TransferState = 'queued' | 'active' | 'paused' | 'completed' | 'failed' | 'canceled';
 

@@ -1,7 +1,8 @@
 import type { TransferError } from '../common/errors';
-import type { TransferRecord } from '../common/transfer';
+import type { TransferRecord, TransferState } from '../common/transfer';
 import type { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
+import type { BandwidthLimiter } from './scheduler/bandwidth';
 import type { TransferStore } from './store/transfers';
 
 /** Time, injectable so tests and the app agree on what "now" and "wait" mean. */
@@ -64,12 +65,27 @@ export type EngineEvent =
   | { type: 'repaired'; id: string; blocks: number[] }
   | { type: 'restarted'; id: string; reason: string }
   | { type: 'retrying'; id: string; error: TransferError; delayMs: number }
-  | { type: 'ended'; id: string; record: TransferRecord };
+  | { type: 'ended'; id: string; record: TransferRecord }
+  | { type: 'state'; id: string; state: TransferState }
+  | { type: 'removed'; id: string };
+
+/**
+ * Why a running transfer is being stopped, given as its AbortSignal's reason: the state it
+ * is left in once its checkpoint is written. `queued` means it runs again when its turn
+ * comes (a quit, a sleep, a lowered limit); `paused` waits for a person.
+ */
+export class StopRequest extends Error {
+  constructor(readonly state: 'queued' | 'paused' | 'canceled') {
+    super(`stopped: ${state}`);
+    this.name = 'StopRequest';
+  }
+}
 
 export interface EngineContext {
   store: TransferStore;
   transport: Transport;
   hashPool: HashPool;
+  bandwidth: BandwidthLimiter;
   clock: Clock;
   tuning: DownloadTuning;
   emit(event: EngineEvent): void;

@@ -2,10 +2,13 @@ import type Database from 'better-sqlite3';
 import type { DigestReference } from '../common/integrity';
 import type { TransferRecord } from '../common/transfer';
 import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, type EngineEvent, systemClock } from './context';
-import { DownloadTask } from './download/download-task';
 import { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
+import { CountedTransport } from './http/counted-transport';
 import { UndiciTransport } from './http/undici-transport';
+import { BandwidthLimiter } from './scheduler/bandwidth';
+import { RequestLimiter } from './scheduler/request-limiter';
+import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler } from './scheduler/scheduler';
 import { openDatabase } from './store/database';
 import { TransferStore } from './store/transfers';
 
@@ -16,6 +19,7 @@ export interface EngineOptions {
   transport?: Transport;
   clock?: Clock;
   tuning?: Partial<DownloadTuning>;
+  limits?: Partial<Limits>;
   onEvent?: (event: EngineEvent) => void;
 }
 
@@ -34,8 +38,7 @@ export interface AddDownload {
 export class Engine {
   readonly store: TransferStore;
   private readonly context: EngineContext;
-  private readonly running = new Map<string, { task: DownloadTask; controller: AbortController; done: Promise<TransferRecord> }>();
-  private closed = false;
+  private readonly scheduler: Scheduler;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -44,14 +47,19 @@ export class Engine {
     options: EngineOptions,
   ) {
     this.store = new TransferStore(db);
+    const clock = options.clock ?? systemClock;
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const requests = new RequestLimiter(limits.maxPerHost);
     this.context = {
       store: this.store,
-      transport: options.transport ?? new UndiciTransport(),
+      transport: new CountedTransport(options.transport ?? new UndiciTransport(), requests),
       hashPool: new HashPool(2),
-      clock: options.clock ?? systemClock,
+      bandwidth: new BandwidthLimiter(clock),
+      clock,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       emit: (event) => options.onEvent?.(event),
     };
+    this.scheduler = new Scheduler(this.context, requests, limits);
   }
 
   /** Opens the data directory; throws DataDirLockedError when another engine holds it. */
@@ -64,7 +72,7 @@ export class Engine {
 
   /**
    * Adds a download, or finds the unfinished one with the same URL, folder and name so a
-   * repeated request continues it instead of starting a duplicate.
+   * repeated request continues it instead of starting a duplicate. It does not start.
    */
   addDownload(input: AddDownload): { record: TransferRecord; existing: boolean } {
     const name = input.name ?? null;
@@ -81,79 +89,75 @@ export class Engine {
     return { record, existing: false };
   }
 
-  /** Runs a download to its end (or until paused); the promise carries its final record. */
+  /** Queues transfers (resuming paused ones, retrying failed or canceled ones). */
+  start(ids: string[]): void {
+    this.scheduler.start(ids);
+  }
+
+  /** Queues one transfer and resolves with its record once it settles. */
   run(id: string): Promise<TransferRecord> {
-    const active = this.running.get(id);
-    if (active) return active.done;
-    const record = this.store.get(id);
-    if (!record) return Promise.reject(new Error(`no transfer ${id}`));
-    if (record.state === 'completed' || record.state === 'canceled') return Promise.resolve(record);
-    const task = new DownloadTask(this.context, record);
-    const controller = new AbortController();
-    const done = task.run(controller.signal).finally(() => this.running.delete(id));
-    this.running.set(id, { task, controller, done });
-    return done;
+    this.scheduler.start([id]);
+    return this.scheduler.settled(id);
   }
 
-  /**
-   * Runs downloads with Ferry's own limits: at most `maxActive` at once and at most
-   * `maxPerHost` per host, counted here rather than left to an HTTP agent (DESIGN.md
-   * section 5). Resolves with every final record, in the order given.
-   */
-  async runAll(ids: string[], limits: { maxActive: number; maxPerHost: number }): Promise<TransferRecord[]> {
-    const results = new Map<string, TransferRecord>();
-    const waiting = [...ids];
-    const perHost = new Map<string, number>();
-    const hostOf = (id: string): string => {
-      const r = this.store.get(id);
-      try {
-        return new URL(r?.effectiveUrl ?? r?.url ?? '').host;
-      } catch {
-        return '';
-      }
-    };
-    await new Promise<void>((resolve) => {
-      let active = 0;
-      const pump = (): void => {
-        if (this.closed && active === 0) return resolve();
-        for (let i = 0; i < waiting.length && active < limits.maxActive && !this.closed; ) {
-          const id = waiting[i]!;
-          const host = hostOf(id);
-          if ((perHost.get(host) ?? 0) >= limits.maxPerHost) {
-            i++;
-            continue;
-          }
-          waiting.splice(i, 1);
-          active++;
-          perHost.set(host, (perHost.get(host) ?? 0) + 1);
-          void this.run(id)
-            .then((record) => results.set(id, record), () => results.set(id, this.store.get(id)!))
-            .finally(() => {
-              active--;
-              perHost.set(host, (perHost.get(host) ?? 1) - 1);
-              pump();
-            });
-        }
-        if (active === 0 && (waiting.length === 0 || this.closed)) resolve();
-      };
-      pump();
-    });
-    return ids.map((id) => results.get(id) ?? this.store.get(id)!);
+  /** Queues transfers and resolves with every record, in the order given, once all settle. */
+  runAll(ids: string[]): Promise<TransferRecord[]> {
+    this.scheduler.start(ids);
+    return Promise.all(ids.map((id) => this.scheduler.settled(id)));
   }
 
-  /** Stops a running download with a checkpoint; its state becomes paused. */
-  async pause(id: string): Promise<void> {
-    const active = this.running.get(id);
-    if (!active) return;
-    active.controller.abort(new Error('paused'));
-    await active.done.catch(() => undefined);
+  settled(id: string): Promise<TransferRecord> {
+    return this.scheduler.settled(id);
+  }
+
+  /** Stops transfers with a checkpoint; they stay paused until started again. */
+  pause(ids: string[]): Promise<void> {
+    return this.scheduler.pause(ids);
+  }
+
+  cancel(ids: string[]): Promise<void> {
+    return this.scheduler.cancel(ids);
+  }
+
+  remove(ids: string[], options: { deleteFiles: boolean }): Promise<void> {
+    return this.scheduler.remove(ids, options);
+  }
+
+  move(id: string, placement: Placement): void {
+    this.scheduler.move(id, placement);
+  }
+
+  setPriority(id: string, priority: number): void {
+    this.scheduler.setPriority(id, priority);
+  }
+
+  get limits(): Limits {
+    return this.scheduler.currentLimits;
+  }
+
+  setLimits(changes: Partial<Limits>): void {
+    this.scheduler.setLimits(changes);
+  }
+
+  /** Sleep and network hooks; the desktop shell wires them to powerMonitor and the OS. */
+  suspend(): Promise<void> {
+    return this.scheduler.suspend();
+  }
+
+  wake(): Promise<void> {
+    return this.scheduler.wake();
+  }
+
+  offline(): Promise<void> {
+    return this.scheduler.goOffline();
+  }
+
+  online(): Promise<void> {
+    return this.scheduler.goOnline();
   }
 
   progress(id: string): { bytes: number; total: number | null } | null {
-    const active = this.running.get(id);
-    if (active) return active.task.progress();
-    const record = this.store.get(id);
-    return record ? { bytes: record.offset, total: record.total } : null;
+    return this.scheduler.progress(id);
   }
 
   list(): TransferRecord[] {
@@ -164,11 +168,11 @@ export class Engine {
     return this.store.unfinished();
   }
 
-  /** Pauses everything with checkpoints, then releases the data directory. Safe to call twice. */
+  /** Stops everything with checkpoints, then releases the data directory. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.closed = true;
-      await Promise.all([...this.running.keys()].map((id) => this.pause(id)));
+      await this.scheduler.close();
+      this.context.bandwidth.close();
       await this.context.hashPool.close();
       await this.context.transport.close();
       this.db.close();
@@ -176,10 +180,10 @@ export class Engine {
     return this.closing;
   }
 
-  /** A transfer left `active` by a crash is paused: nothing runs until asked. */
+  /** A transfer left `active` by a crash goes back to the queue, its checkpoint intact. */
   private recoverInterrupted(): void {
     for (const record of this.store.unfinished()) {
-      if (record.state === 'active') this.store.setState(record.id, 'paused', this.context.clock.now());
+      if (record.state === 'active') this.store.setState(record.id, 'queued', this.context.clock.now());
     }
   }
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
 import { resultOf, runCli, startCli } from '../support/cli';
+import { selfSignedCertificate } from '../support/counting-server';
 import { tempDir } from '../support/harness';
 import { NGINX_BINARY, type Nginx, startNginx } from '../support/nginx';
 
@@ -131,17 +132,17 @@ describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
   });
 
   test('a certificate Ferry cannot trust fails as tls; trusted through NODE_EXTRA_CA_CERTS it works', async (t) => {
-    const certDir = tempDir('cli-tls-');
-    const key = path.join(certDir, 'key.pem');
-    const cert = path.join(certDir, 'cert.pem');
+    let certificate: { key: Buffer; cert: Buffer };
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      certificate = selfSignedCertificate();
     } catch {
       t.skip('openssl is not installed');
       return;
     }
+    const cert = path.join(tempDir('cli-tls-'), 'cert.pem');
+    fs.writeFileSync(cert, certificate.cert);
     const body = randomBytesOf(50_000, 4);
-    const tls = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (_req, res) => {
+    const tls = https.createServer(certificate, (_req, res) => {
       res.writeHead(200, { 'content-length': String(body.length), etag: '"tls"' });
       res.end(body);
     });

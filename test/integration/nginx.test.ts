@@ -41,7 +41,7 @@ describe('the engine against real nginx', { skip: NGINX_BINARY ? false : 'nginx 
     const running = first.engine.run(record.id);
     while ((first.engine.progress(record.id)?.bytes ?? 0) < atBytes) await new Promise((r) => setTimeout(r, 5));
     await first.engine.close();
-    assert.equal((await running).state, 'paused');
+    assert.equal((await running).state, 'queued');
     return { dataDir, dir, id: record.id };
   }
 

@@ -99,7 +99,7 @@ describe('the store: one SQLite file per data directory', () => {
     assert.throws(() => Engine.open({ dataDir }), /newer Ferry .*Update Ferry or use another --data-dir/);
   });
 
-  test('a transfer left active by a crash comes back paused, its checkpoint intact', async () => {
+  test('a transfer left active by a crash comes back queued, its checkpoint intact', async () => {
     const dataDir = tempDir();
     const engine = Engine.open({ dataDir });
     const { record } = engine.addDownload({ url: 'http://127.0.0.1:9/a', dir: dataDir });
@@ -107,7 +107,7 @@ describe('the store: one SQLite file per data directory', () => {
     await engine.close();
     const again = Engine.open({ dataDir });
     const back = again.store.get(record.id)!;
-    assert.equal(back.state, 'paused');
+    assert.equal(back.state, 'queued');
     assert.equal(back.offset, 4096);
     assert.equal(back.tailDigest, 'ab');
     await again.close();

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TransferRecord } from '../../electron/common/transfer';
 import type { DownloadTuning, EngineEvent } from '../../electron/engine/context';
-import { Engine } from '../../electron/engine/engine';
+import { Engine, type EngineOptions } from '../../electron/engine/engine';
 
 const created: string[] = [];
 
@@ -35,9 +35,14 @@ export interface TestEngine {
   dir: string;
 }
 
-export function openEngine(dataDir = tempDir('ferry-data-'), dir = tempDir('ferry-dl-'), tuning: Partial<DownloadTuning> = {}): TestEngine {
+export function openEngine(
+  dataDir = tempDir('ferry-data-'),
+  dir = tempDir('ferry-dl-'),
+  tuning: Partial<DownloadTuning> = {},
+  options: Pick<EngineOptions, 'limits' | 'transport'> = {},
+): TestEngine {
   const events: EngineEvent[] = [];
-  const engine = Engine.open({ dataDir, command: 'test', tuning: { ...TEST_TUNING, ...tuning }, onEvent: (e) => events.push(e) });
+  const engine = Engine.open({ dataDir, command: 'test', tuning: { ...TEST_TUNING, ...tuning }, onEvent: (e) => events.push(e), ...options });
   return { engine, events, dataDir, dir };
 }
 
@@ -49,7 +54,7 @@ export async function download(t: TestEngine, url: string, extra: Partial<Parame
 
 /**
  * Runs a download until it holds at least `bytes`, then closes the engine the way a quit
- * does (pause with checkpoint). Pair it with a server fault that stalls at `bytes`.
+ * does (checkpoint; the transfer stays queued). Pair it with a server fault that stalls at `bytes`.
  */
 export async function interruptAt(t: TestEngine, url: string, bytes: number, extra: Partial<Parameters<Engine['addDownload']>[0]> = {}): Promise<string> {
   const { record } = t.engine.addDownload({ url, dir: t.dir, ...extra });
@@ -61,7 +66,7 @@ export async function interruptAt(t: TestEngine, url: string, bytes: number, ext
   }
   await t.engine.close();
   const final = await running;
-  if (final.state !== 'paused') throw new Error(`expected a paused download, got ${final.state}`);
+  if (final.state !== 'queued') throw new Error(`expected a download back in the queue, got ${final.state}`);
   return record.id;
 }
 

@@ -6,7 +6,7 @@ import * as zlib from 'node:zlib';
 import { type TransferError, TransferFailure, describeHttpStatus, transferError } from '../../common/errors';
 import { type DigestAlgorithm, type DigestReference, judgeIntegrity } from '../../common/integrity';
 import type { HistoryKind, TransferRecord } from '../../common/transfer';
-import type { EngineContext } from '../context';
+import { type EngineContext, StopRequest } from '../context';
 import { sanitizeFilename } from '../fs/filename';
 import { chooseFreeName, placeWithoutOverwrite } from '../fs/placement';
 import { parseContentLength, parseContentRange } from '../http/content-range';
@@ -76,8 +76,8 @@ export class DownloadTask {
   }
 
   /**
-   * Runs until the download completes, fails, or `signal` aborts it. An abort leaves the
-   * state `paused` with a checkpoint; the caller turns that into canceled if it wants.
+   * Runs until the download completes, fails, or `signal` aborts it. An abort leaves a
+   * checkpoint and the state its reason asks for (a StopRequest), else `paused`.
    */
   async run(signal: AbortSignal): Promise<TransferRecord> {
     this.save({ state: 'active', error: null });
@@ -109,7 +109,7 @@ export class DownloadTask {
     } catch (error) {
       if (!signal.aborted) return this.fail(this.classify(error));
       await this.settle();
-      this.save({ state: 'paused' });
+      this.save({ state: signal.reason instanceof StopRequest ? signal.reason.state : 'paused' });
       return this.rec;
     } finally {
       await this.settle().catch(() => undefined);
@@ -372,6 +372,13 @@ export class DownloadTask {
           watchdog.touch();
           received += chunk.length;
         }
+        const throttled = this.ctx.bandwidth.take(chunk.length, signal);
+        if (throttled) {
+          // Waiting for the bandwidth limit is slow, not stalled.
+          watchdog.hold();
+          await throttled;
+          watchdog.touch();
+        }
         let data = chunk;
         if (held && compared < held.length) {
           const n = Math.min(held.length - compared, data.length);
@@ -460,13 +467,17 @@ export class DownloadTask {
     return Buffer.concat(parts);
   }
 
-  /** Aborts a response when no byte arrives for the stall timeout (DESIGN.md section 5). */
-  private watchdog(response: HttpResponse): { touch: () => void; stop: () => void; stalled: () => boolean } {
+  /**
+   * Aborts a response when no byte arrives for the stall timeout (DESIGN.md section 5).
+   * hold() stops the clock while Ferry itself is the one not reading (bandwidth limit).
+   */
+  private watchdog(response: HttpResponse): { touch: () => void; hold: () => void; stop: () => void; stalled: () => boolean } {
     const limit = this.ctx.tuning.stallTimeoutMs;
     let last = this.ctx.clock.now();
+    let held = false;
     let stalled = false;
     const timer = setInterval(() => {
-      if (this.ctx.clock.now() - last >= limit) {
+      if (!held && this.ctx.clock.now() - last >= limit) {
         stalled = true;
         response.discard();
       }
@@ -475,6 +486,10 @@ export class DownloadTask {
     return {
       touch: () => {
         last = this.ctx.clock.now();
+        held = false;
+      },
+      hold: () => {
+        held = true;
       },
       stop: () => clearInterval(timer),
       stalled: () => stalled,

@@ -22,5 +22,10 @@ export interface HttpResponse {
 
 export interface Transport {
   request(request: HttpRequest): Promise<HttpResponse>;
+  /**
+   * Drops every pooled connection, e.g. after a sleep or a network change, when sockets
+   * look open but are dead; requests in flight on them fail and are resumed.
+   */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }

@@ -14,13 +14,19 @@ export interface UndiciTransportOptions {
  * gets no connection limit: Ferry counts requests in flight itself.
  */
 export class UndiciTransport implements Transport {
-  private readonly agent: Agent;
+  private agent: Agent;
 
-  constructor(options: UndiciTransportOptions = {}) {
-    this.agent = new Agent({
+  constructor(private readonly options: UndiciTransportOptions = {}) {
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): Agent {
+    return new Agent({
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: options.ca ? { ca: options.ca } : {},
+      // HTTP/2 where the server offers it over TLS; Ferry's own limits hold either way.
+      allowH2: true,
+      connect: this.options.ca ? { ca: this.options.ca } : {},
     });
   }
 
@@ -48,6 +54,12 @@ export class UndiciTransport implements Transport {
         else body.destroy();
       },
     };
+  }
+
+  async reset(): Promise<void> {
+    const old = this.agent;
+    this.agent = this.newAgent();
+    await old.destroy().catch(() => undefined);
   }
 
   /** Ends every connection now; the engine has already stopped its transfers. */

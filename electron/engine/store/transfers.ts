@@ -65,6 +65,9 @@ export class TransferStore {
       clearBlocks: db.prepare('DELETE FROM blocks WHERE transfer_id = ?'),
       addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
       history: db.prepare('SELECT at, kind, detail FROM history WHERE transfer_id = ? ORDER BY id'),
+      remove: db.prepare('DELETE FROM transfers WHERE id = ?'),
+      setSeq: db.prepare('UPDATE transfers SET seq = ? WHERE id = ?'),
+      minSeq: db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM transfers'),
       namesInUse: db.prepare(`SELECT name FROM transfers WHERE dir = ? AND name IS NOT NULL AND state NOT IN ('completed', 'canceled')`),
     };
   }
@@ -162,6 +165,31 @@ export class TransferStore {
     this.db.transaction(() => {
       this.statements.clearBlocks.run(id);
       this.update(id, { ...extra, offset: 0, tailDigest: null }, now);
+    })();
+  }
+
+  /** Forgets a transfer, its blocks and its history. */
+  remove(id: string): void {
+    this.statements.remove.run(id);
+  }
+
+  /** Puts `id` before every other transfer of its priority. */
+  moveToFront(id: string): void {
+    const seq = (this.statements.minSeq.get() as { seq: number }).seq - 1;
+    this.statements.setSeq.run(seq, id);
+  }
+
+  /** Puts `id` after every other transfer. */
+  moveToBack(id: string): void {
+    const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
+    this.statements.setSeq.run(seq, id);
+  }
+
+  /** Swaps two transfers' places in the queue, in one transaction. */
+  swapOrder(a: TransferRecord, b: TransferRecord): void {
+    this.db.transaction(() => {
+      this.statements.setSeq.run(b.seq, a.id);
+      this.statements.setSeq.run(a.seq, b.id);
     })();
   }
 
