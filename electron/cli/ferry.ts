@@ -41,6 +41,7 @@ const COMMON_OPTIONS = {
 
 const TRANSFER_OPTIONS = {
   ...COMMON_OPTIONS,
+  connections: { type: 'string' },
   'max-active': { type: 'string' },
   'max-per-host': { type: 'string' },
   'stall-timeout': { type: 'string' },
@@ -52,7 +53,6 @@ const GET_OPTIONS = {
   dir: { type: 'string' },
   name: { type: 'string' },
   checksum: { type: 'string' },
-  connections: { type: 'string' },
   'limit-rate': { type: 'string' },
 } as const;
 
@@ -62,10 +62,11 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
   return Number(value);
 }
 
-function transferLimits(values: { 'max-active'?: string; 'max-per-host'?: string }): { maxActive: number; maxPerHost: number } {
+function transferLimits(values: { 'max-active'?: string; 'max-per-host'?: string; connections?: string }): Omit<Limits, 'bandwidth'> {
   return {
     maxActive: positiveInt(values['max-active'], 'max-active', DEFAULT_LIMITS.maxActive),
     maxPerHost: positiveInt(values['max-per-host'], 'max-per-host', DEFAULT_LIMITS.maxPerHost),
+    maxConnections: positiveInt(values.connections, 'connections', DEFAULT_LIMITS.maxConnections),
   };
 }
 
@@ -192,8 +193,6 @@ async function commandGet(args: string[]): Promise<number> {
   const headers = parseHeaders(values.header);
   const limits = { ...transferLimits(values), bandwidth: values['limit-rate'] === undefined ? null : parseRate(values['limit-rate']) };
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
-  const connections = positiveInt(values.connections, 'connections', 1);
-  if (connections > 1) output.note(`--connections ${connections}: segmented downloads are not built yet; each download uses one connection.`);
   const dir = prepareDir(values.dir ?? defaultDownloadDir());
 
   const engine = openEngine(values['data-dir'], 'ferry get', output, { stallSeconds: stall, limits });

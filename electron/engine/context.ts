@@ -3,6 +3,8 @@ import type { TransferRecord, TransferState } from '../common/transfer';
 import type { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
 import type { BandwidthLimiter } from './scheduler/bandwidth';
+import type { RequestLimiter } from './scheduler/request-limiter';
+import type { Limits } from './scheduler/scheduler';
 import type { TransferStore } from './store/transfers';
 
 /** Time, injectable so tests and the app agree on what "now" and "wait" mean. */
@@ -40,6 +42,8 @@ export interface DownloadTuning {
   maxRedirects: number;
   /** Attempts in a row that move no byte before a download fails. */
   maxAttemptsWithoutProgress: number;
+  /** The smallest part of a file worth its own connection in a segmented download. */
+  minSegmentBytes: number;
   /** Restarts from 0 in one run before the server is declared unfit for ranges. */
   maxRestarts: number;
   retryBaseDelayMs: number;
@@ -54,6 +58,7 @@ export const DEFAULT_TUNING: DownloadTuning = {
   maxRedirects: 10,
   maxAttemptsWithoutProgress: 5,
   maxRestarts: 5,
+  minSegmentBytes: 4 << 20,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 30_000,
 };
@@ -86,6 +91,10 @@ export interface EngineContext {
   transport: Transport;
   hashPool: HashPool;
   bandwidth: BandwidthLimiter;
+  /** Requests in flight per host; segments only open a connection where there is room. */
+  requests: RequestLimiter;
+  /** The limits as they are now (they change while transfers run). */
+  limits(): Limits;
   clock: Clock;
   tuning: DownloadTuning;
   emit(event: EngineEvent): void;

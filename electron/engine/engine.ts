@@ -55,6 +55,8 @@ export class Engine {
       transport: new CountedTransport(options.transport ?? new UndiciTransport(), requests),
       hashPool: new HashPool(2),
       bandwidth: new BandwidthLimiter(clock),
+      requests,
+      limits: () => this.scheduler.currentLimits,
       clock,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       emit: (event) => options.onEvent?.(event),

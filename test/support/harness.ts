@@ -26,6 +26,7 @@ export const TEST_TUNING: Partial<DownloadTuning> = {
   checkpointIntervalMs: 20,
   retryBaseDelayMs: 20,
   retryMaxDelayMs: 200,
+  minSegmentBytes: 128 << 10,
 };
 
 export interface TestEngine {

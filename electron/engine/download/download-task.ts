@@ -17,7 +17,18 @@ import { describeNetworkError } from '../http/network-errors';
 import type { HttpResponse } from '../http/transport';
 import { readValidators, validatorsChanged } from '../http/validators';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
-import { DiskError } from './partial-writer';
+import { DiskError, type PartialWriter } from './partial-writer';
+import { SegmentedPartial } from './segmented-partial';
+import { type Segment, bytesHeld, isComplete, isolateBlocks, planSegments, splitLargest } from './segments';
+
+/**
+ * Where a body's bytes must stop. A single stream must end exactly at the file's total
+ * (more is a broken server); a segment stops early at its end and drops the rest.
+ */
+interface Bound {
+  end: () => number | null;
+  stopsEarly: boolean;
+}
 
 /** The bytes we hold cannot be continued: start again from 0, for the reason given. */
 class RestartRequired extends Error {
@@ -52,6 +63,8 @@ interface Fetched {
 export class DownloadTask {
   private rec: TransferRecord;
   private live: LivePartial | null = null;
+  /** The partial while several connections fill it (a segmented download). */
+  private seg: SegmentedPartial | null = null;
   private restartsThisRun = 0;
   private mismatchRestarted = false;
   private checkpointing: Promise<void> | null = null;
@@ -72,7 +85,7 @@ export class DownloadTask {
 
   /** Bytes held so far (including those not yet checkpointed) and the expected total. */
   progress(): { bytes: number; total: number | null } {
-    return { bytes: this.live?.position ?? this.rec.offset, total: this.rec.total };
+    return { bytes: this.live?.position ?? this.seg?.held() ?? this.rec.offset, total: this.rec.total };
   }
 
   /**
@@ -113,8 +126,7 @@ export class DownloadTask {
       return this.rec;
     } finally {
       await this.settle().catch(() => undefined);
-      await this.live?.close();
-      this.live = null;
+      await this.closePartial();
     }
   }
 
@@ -126,6 +138,10 @@ export class DownloadTask {
       throw new TransferFailure(
         transferError('server-broken', `The server's answers kept contradicting the bytes already held (${this.restartsThisRun} restarts); try again later.`, false),
       );
+    }
+    if (this.seg || this.ctx.store.segments(this.rec.id).length > 0) {
+      await this.ensureSegmented();
+      return this.runSegments(signal, null);
     }
     const live = await this.ensurePartial(signal);
     if (!live || live.position === 0) return this.fresh(signal, null);
@@ -167,7 +183,8 @@ export class DownloadTask {
     this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator, overlapBytes: held.length });
     const detail = { offset, validator, overlapBytes: held.length, url: fetched.url };
     try {
-      await this.receive(response, live, held, range.end - range.start + 1, signal, null);
+      await this.receive(response, live.writer, held, range.end - range.start + 1, signal, null, this.streamBound());
+      await this.checkpoint();
     } finally {
       this.history('resume', { ...detail, overlap: this.overlapResult });
     }
@@ -237,17 +254,182 @@ export class DownloadTask {
     this.save({ total, encoded, offset: 0, tailDigest: null });
     this.ctx.store.clearBlocks(this.rec.id);
 
-    await this.live?.close();
+    await this.closePartial();
     const partialPath = path.join(this.rec.dir, name + PARTIAL_SUFFIX);
-    this.live = this.openFresh(partialPath, total);
-    this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding });
+    const segments = this.segmentPlan(h, total, encoded);
+    this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding, segments: segments?.length ?? 1 });
     this.ctx.emit({ type: 'started', id: this.rec.id, name, total, url: fetched.url });
+    if (segments) {
+      this.seg = this.openPartial(() => SegmentedPartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, segments));
+      this.ctx.store.checkpointSegments(this.rec.id, segments, [], this.ctx.clock.now());
+      return this.runSegments(signal, response);
+    }
+    this.live = this.openPartial(() => LivePartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, total));
 
     // A header digest over encoded bytes is checked against the bytes on the wire.
     const wireHash = encoded && this.rec.serverChecksum ? createHash(this.rec.serverChecksum.algorithm) : null;
-    await this.receive(response, this.live, null, total, signal, encoded ? { encoding, wireHash } : null);
+    await this.receive(response, this.live.writer, null, total, signal, encoded ? { encoding, wireHash } : null, this.streamBound());
+    await this.checkpoint();
     if (encoded) this.save({ total: this.live.position });
     return this.finishIfComplete(wireHash);
+  }
+
+  // ---------------------------------------------------------------- several connections
+
+  /**
+   * Segments for a fresh download, or null to run it as one stream. Splitting needs what a
+   * resume needs (a known length, no encoding, a strong validator sent as If-Range) and a
+   * server that says it serves ranges; small files are not worth the extra requests.
+   */
+  private segmentPlan(h: HttpResponse['headers'], total: number | null, encoded: boolean): Segment[] | null {
+    const connections = this.ctx.limits().maxConnections;
+    const minBytes = this.ctx.tuning.minSegmentBytes;
+    if (connections < 2 || total === null || encoded || !this.rec.ifRange) return null;
+    if (!/\bbytes\b/i.test(h.get('accept-ranges') ?? '') || total < 2 * minBytes) return null;
+    return planSegments(total, this.rec.blockSize, connections, minBytes);
+  }
+
+  /**
+   * The segmented partial to continue: checked like a single one (rule 7), every segment's
+   * bytes verified block by block (rule 8), and each bad block given a segment of its own so
+   * that exactly it is fetched again.
+   */
+  private async ensureSegmented(): Promise<void> {
+    if (this.seg) {
+      await this.seg.drain();
+      if (!this.seg.stillOurs(this.seg.furthest())) throw new RestartRequired('the partial file was deleted or replaced while downloading');
+      return;
+    }
+    const segments = this.ctx.store.segments(this.rec.id);
+    if (!this.canResume()) throw new RestartRequired(this.notResumableReason());
+    const partialPath = this.partialPath();
+    const furthest = segments.reduce((max, s) => Math.max(max, s.position), 0);
+    let size: number;
+    try {
+      size = fs.statSync(partialPath).size;
+    } catch {
+      throw new RestartRequired('the partial file is gone');
+    }
+    if (size < furthest) throw new RestartRequired(`the partial file is shorter (${size} bytes) than recorded (${furthest})`);
+    if (size > this.rec.total!) fs.truncateSync(partialPath, this.rec.total!);
+    const part = SegmentedPartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, segments);
+    this.seg = part;
+    const recorded = this.ctx.store.blocks(this.rec.id);
+    const first = await part.verify(recorded);
+    if (first.short) throw new RestartRequired('the partial file shrank while being checked');
+    if (first.bad.length > 0) {
+      this.history('repair', { blocks: first.bad, action: 'fetching again by range' });
+      part.replaceSegments(isolateBlocks(part.segments, first.bad, this.rec.blockSize));
+      const again = await part.verify(recorded);
+      if (again.short || again.bad.length > 0) throw new RestartRequired('the partial file changed while being checked');
+      this.ctx.store.checkpointSegments(this.rec.id, part.segments, [], this.ctx.clock.now());
+      this.ctx.emit({ type: 'repaired', id: this.rec.id, blocks: first.bad });
+    }
+    await part.feedFileHash(part.segments);
+  }
+
+  /**
+   * Fills the segments over up to `maxConnections` connections at once, each counted against
+   * the host's limit; `first` is the response that answered the fresh request, which fills
+   * the first segment. A connection with nothing left takes half of the largest remaining
+   * segment. The first failure stops every connection (checkpointed) and is thrown to the
+   * retry loop; a resume then continues every segment.
+   */
+  private async runSegments(signal: AbortSignal, first: HttpResponse | null): Promise<boolean> {
+    const part = this.seg!;
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const busy = new Map<Segment, Promise<void>>();
+    let failure: { error: unknown } | null = null;
+    let wake: () => void = () => undefined;
+    const launch = (segment: Segment, response: HttpResponse | null): void => {
+      const done = this.fetchSegment(part, segment, response, stop.signal).then(
+        () => undefined,
+        (error: unknown) => {
+          failure ??= { error };
+          stop.abort(error);
+        },
+      );
+      busy.set(
+        segment,
+        done.finally(() => {
+          busy.delete(segment);
+          wake();
+        }),
+      );
+    };
+    const host = new URL(this.rec.effectiveUrl ?? this.rec.url).host;
+    const minBytes = this.ctx.tuning.minSegmentBytes;
+    const livePosition = (s: Segment): number => part.liveStreams().find(([x]) => x === s)?.[1].writer.position ?? s.position;
+    try {
+      if (first) launch(part.segments[0]!, first);
+      for (;;) {
+        if (failure || stop.signal.aborted) break;
+        // More connections while the limit and the host's free request slots allow; always one.
+        while (busy.size < this.ctx.limits().maxConnections && (busy.size === 0 || this.ctx.requests.hasRoom(host))) {
+          const idle = part.segments.find((s) => !busy.has(s) && livePosition(s) < s.end);
+          const next = idle ?? splitLargest(part.segments, this.rec.blockSize, minBytes, new Set(busy.keys()), livePosition);
+          if (!next) break;
+          launch(next, null);
+        }
+        if (busy.size === 0) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, this.ctx.tuning.checkpointIntervalMs).unref();
+        });
+        this.maybeCheckpoint();
+      }
+      await Promise.all(busy.values());
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (failure) throw (failure as { error: unknown }).error;
+    if (signal.aborted) throw signal.reason;
+    await this.checkpoint();
+    if (!part.allComplete()) return false;
+    this.history('resume', { segments: part.segments.length });
+    return this.finish();
+  }
+
+  /** Fills one segment, asking again (with an overlap check) when a connection ends early. */
+  private async fetchSegment(part: SegmentedPartial, segment: Segment, first: HttpResponse | null, signal: AbortSignal): Promise<void> {
+    const { writer } = part.stream(segment);
+    let response = first;
+    while (writer.position < segment.end) {
+      const before = writer.position;
+      let held: Buffer | null = null;
+      let expected: number | null = null;
+      if (!response) {
+        await writer.drain(); // the overlap is compared with bytes on disk
+        const from = Math.max(segment.start, before - this.ctx.tuning.overlapBytes); // rule 6
+        held = from < before ? await part.read(from, before - from) : null;
+        const headers = this.requestHeaders({ range: `bytes=${from}-${segment.end - 1}`, ifRange: this.rec.ifRange });
+        const fetched = await this.fetchResumable(headers, signal);
+        response = fetched.response;
+        try {
+          if (response.status === 200) throw new RestartRequired('the file changed on the server (a segment request got the whole file)');
+          if (response.status === 416) throw new RestartRequired('the server says a segment of the file does not exist (416)');
+          if (response.status !== 206) throw statusFailure(response, fetched.url);
+          this.checkPartialResponse(response, from);
+        } catch (error) {
+          response.discard();
+          throw error;
+        }
+        const range = parseContentRange(response.headers.get('content-range'))!;
+        expected = range.end - range.start + 1;
+      }
+      try {
+        await this.receive(response, writer, held, expected, signal, null, { end: () => segment.end, stopsEarly: true });
+      } catch (error) {
+        response.discard();
+        throw error;
+      }
+      response = null;
+      if (writer.position === before && writer.position < segment.end) {
+        throw new TransferFailure(transferError('connection-reset', 'The server closed a segment without sending a byte; resuming.', true));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- the partial on disk
@@ -259,8 +441,8 @@ export class DownloadTask {
   private async ensurePartial(signal: AbortSignal): Promise<LivePartial | null> {
     if (this.live) {
       await this.live.writer.drain(); // bytes still in memory must be on disk before we compare sizes
-      if (this.live.stillOurs() && this.canResume()) return this.live;
-      const reason = this.live.stillOurs() ? this.notResumableReason() : 'the partial file was deleted or replaced while downloading';
+      if (this.live.stillOurs(this.live.position) && this.canResume()) return this.live;
+      const reason = this.live.stillOurs(this.live.position) ? this.notResumableReason() : 'the partial file was deleted or replaced while downloading';
       throw new RestartRequired(reason);
     }
     if (!this.rec.name) return null;
@@ -308,7 +490,7 @@ export class DownloadTask {
     const complete = Math.floor(offset / this.rec.blockSize);
     const expected = Array.from({ length: complete }, (_, i) => recorded.get(i) ?? null);
     const [check] = await Promise.all([
-      live.blockHash.verify(live.path, offset, expected, this.rec.tailDigest),
+      live.blockHash.verify(live.path, 0, offset, expected, this.rec.tailDigest),
       live.fileHash.feedFile(live.path, 0, offset),
     ]);
     if (check.short) throw new RestartRequired('the partial file shrank while being checked');
@@ -340,7 +522,7 @@ export class DownloadTask {
         throw new RestartRequired(`the server sent a different range (${range.start}-${range.end}) than the block asked for`);
       }
       const bytes = await this.collect(response, end - start + 1, signal);
-      await new Promise<void>((resolve, reject) => fs.write(live.fd, bytes, 0, bytes.length, start, (e) => (e ? reject(e) : resolve())));
+      await live.write(bytes, start);
     }
     await live.sync();
     this.ctx.emit({ type: 'repaired', id: this.rec.id, blocks: bad });
@@ -354,11 +536,12 @@ export class DownloadTask {
    */
   private async receive(
     response: HttpResponse,
-    live: LivePartial,
+    writer: PartialWriter,
     held: Buffer | null,
     expectedLength: number | null,
     signal: AbortSignal,
     decode: { encoding: string; wireHash: Hash | null } | null,
+    bound: Bound,
   ): Promise<void> {
     const watchdog = this.watchdog(response);
     let received = 0;
@@ -392,11 +575,21 @@ export class DownloadTask {
           data = data.subarray(n);
         }
         if (data.length === 0) continue;
-        if (this.rec.total !== null && live.position + data.length > this.rec.total) {
-          response.discard();
-          throw new RestartRequired('the server sent more bytes than the file has');
+        const end = bound.end();
+        if (end !== null && writer.position + data.length >= end) {
+          if (writer.position + data.length > end && !bound.stopsEarly) {
+            response.discard();
+            throw new RestartRequired('the server sent more bytes than the file has');
+          }
+          // A segment that reached its end (perhaps moved closer by a split) is done.
+          await writer.write(data.subarray(0, end - writer.position));
+          if (bound.stopsEarly) {
+            response.discard();
+            break;
+          }
+          continue;
         }
-        await live.writer.write(data);
+        await writer.write(data);
         this.maybeCheckpoint();
       }
     } catch (error) {
@@ -408,12 +601,16 @@ export class DownloadTask {
     } finally {
       watchdog.stop();
     }
-    if (!decode && expectedLength !== null && received < expectedLength) {
+    if (!decode && expectedLength !== null && received < expectedLength && !(bound.stopsEarly && writer.position >= (bound.end() ?? Infinity))) {
       throw new TransferFailure(transferError('connection-reset', `The connection closed early (${received} of ${expectedLength} bytes); resuming.`, true));
     }
     if (held && compared < held.length) throw new RestartRequired('the body ended inside the overlap');
-    await live.writer.drain();
-    await this.checkpoint();
+    await writer.drain();
+  }
+
+  /** Where one stream's bytes must end: the file's total, which a server must not pass. */
+  private streamBound(): Bound {
+    return { end: () => this.rec.total, stopsEarly: false };
   }
 
   private async *decoded(body: AsyncIterable<Uint8Array>, encoding: string, wireHash: Hash | null, touch: () => void): AsyncIterable<Uint8Array> {
@@ -500,16 +697,27 @@ export class DownloadTask {
 
   private maybeCheckpoint(): void {
     if (this.checkpointing || this.ctx.clock.now() - this.lastCheckpointAt < this.ctx.tuning.checkpointIntervalMs) return;
-    this.checkpointing = this.checkpoint().finally(() => (this.checkpointing = null));
     // A failure shows up again at the next write (the writer keeps it); nothing to do here.
-    this.checkpointing.catch(() => undefined);
+    this.checkpoint().catch(() => undefined);
+  }
+
+  /** Checkpoints run one after another, so an older one never lands after a newer one. */
+  private checkpoint(): Promise<void> {
+    const previous = this.checkpointing ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => (this.seg ? this.checkpointSegments(this.seg) : this.checkpointStream()));
+    this.checkpointing = run;
+    const clear = (): void => {
+      if (this.checkpointing === run) this.checkpointing = null;
+    };
+    run.then(clear, clear);
+    return run;
   }
 
   /**
    * Rule 10: fsync the bytes, then record offset and block digests in one transaction.
    * A crash at any instant leaves the file at least as long as the checkpoint.
    */
-  private async checkpoint(): Promise<void> {
+  private async checkpointStream(): Promise<void> {
     const live = this.live;
     if (!live) return;
     this.lastCheckpointAt = this.ctx.clock.now();
@@ -523,6 +731,34 @@ export class DownloadTask {
     this.rec = { ...this.rec, offset: mark.offset, tailDigest: blocks.tail, updatedAt: now };
   }
 
+  /**
+   * Rule 10 for several connections: every segment's bytes so far, one fsync, then every
+   * segment's position and new blocks in one transaction. Then the whole-file digest reads
+   * what now lies without a gap from 0, and finished segments let go of their streams.
+   */
+  private async checkpointSegments(part: SegmentedPartial): Promise<void> {
+    this.lastCheckpointAt = this.ctx.clock.now();
+    const marks = part.liveStreams().map(([segment, stream]) => ({ segment, mark: stream.writer.mark() }));
+    const snapshots = await Promise.all(
+      marks.map(async ({ segment, mark }) => {
+        const [, blocks] = await Promise.all([mark.written, mark.blocks]);
+        if (blocks.offset !== mark.offset) throw new Error(`segment checkpoint at ${mark.offset} got digests for ${blocks.offset}`);
+        return { segment, offset: mark.offset, blocks };
+      }),
+    );
+    await part.sync();
+    if (part !== this.seg) return; // a restart happened meanwhile
+    for (const { segment, offset, blocks } of snapshots) {
+      segment.position = offset;
+      segment.tail = blocks.tail;
+    }
+    const now = this.ctx.clock.now();
+    this.ctx.store.checkpointSegments(this.rec.id, part.segments, snapshots.flatMap((x) => x.blocks.blocks), now);
+    this.rec = { ...this.rec, offset: bytesHeld(part.segments), tailDigest: null, updatedAt: now };
+    for (const { segment } of snapshots) if (isComplete(segment)) part.endStream(segment);
+    await part.feedFileHash(part.segments);
+  }
+
   private checkpointAt(offset: number): void {
     const now = this.ctx.clock.now();
     const keep = Math.floor(offset / this.rec.blockSize);
@@ -532,13 +768,12 @@ export class DownloadTask {
     this.rec = { ...this.rec, offset, tailDigest: null };
   }
 
-  /** Waits for a running checkpoint and writes a last one for what the writer holds. */
+  /** Waits for a running checkpoint and writes a last one for what the writers hold. */
   private async settle(): Promise<void> {
     await this.checkpointing?.catch(() => undefined);
-    const live = this.live;
-    if (!live) return;
+    if (!this.live && !this.seg) return;
     try {
-      await live.writer.drain();
+      await (this.live ? this.live.writer.drain() : this.seg!.drain());
       await this.checkpoint();
     } catch {
       // The disk failed; the last good checkpoint stands.
@@ -548,17 +783,13 @@ export class DownloadTask {
   // ---------------------------------------------------------------- the verdict
 
   private async finishIfComplete(wireHash: Hash | null = null): Promise<boolean> {
-    const live = this.live!;
-    if (this.rec.total !== null && live.position < this.rec.total) return false;
-    return this.finish(wireHash);
+    const complete = this.seg ? this.seg.allComplete() : this.rec.total === null || this.live!.position >= this.rec.total;
+    return complete ? this.finish(wireHash) : false;
   }
 
   /** Rule 9: verdict over the bytes on disk, fsync, then an atomic no-clobber rename. */
   private async finish(wireHash: Hash | null = null): Promise<boolean> {
-    const live = this.live!;
-    await live.writer.drain();
-    await live.sync();
-    const digests = await live.fileHash.final();
+    const digests = await (this.live ?? this.seg!).finalDigests();
     const user = this.rec.userChecksum;
     const server = this.rec.serverChecksum;
     let integrity = judgeIntegrity(user ?? (this.rec.encoded ? null : server), digests);
@@ -574,8 +805,7 @@ export class DownloadTask {
         this.mismatchRestarted = true;
         throw new RestartRequired(`checksum mismatch (${integrity.source} ${integrity.algorithm} expected ${integrity.expected}, got ${integrity.actual})`);
       }
-      await live.close();
-      this.live = null;
+      await this.closePartial();
       fs.rmSync(this.partialPath(), { force: true });
       this.ctx.store.reset(this.rec.id, {}, this.ctx.clock.now());
       const error = transferError(
@@ -587,8 +817,7 @@ export class DownloadTask {
       this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
       return true;
     }
-    await live.close();
-    this.live = null;
+    await this.closePartial();
     const finalPath = placeWithoutOverwrite(this.partialPath(), this.rec.dir, this.rec.name!);
     const now = this.ctx.clock.now();
     const total = this.rec.total ?? fs.statSync(finalPath).size;
@@ -603,8 +832,7 @@ export class DownloadTask {
 
   private async restart(reason: string): Promise<void> {
     await this.checkpointing?.catch(() => undefined);
-    await this.live?.close();
-    this.live = null;
+    await this.closePartial();
     this.restartsThisRun++;
     if (this.rec.name) fs.rmSync(this.partialPath(), { force: true });
     // Header digests described the old bytes; the next response brings its own.
@@ -759,12 +987,20 @@ export class DownloadTask {
     }
   }
 
-  private openFresh(partialPath: string, total: number | null): LivePartial {
+  /** Creates a partial file; a folder that cannot be written is a clear failure. */
+  private openPartial<P>(create: () => P): P {
     try {
-      return LivePartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, total);
+      return create();
     } catch (error) {
       throw new TransferFailure(this.classify(error));
     }
+  }
+
+  private async closePartial(): Promise<void> {
+    await this.live?.close();
+    await this.seg?.close();
+    this.live = null;
+    this.seg = null;
   }
 
   /** SHA-256 always (every completed download records it), plus a reference's algorithm. */

@@ -1,25 +1,28 @@
 import * as fs from 'node:fs';
 import type { DigestAlgorithm } from '../../common/integrity';
 import type { HashPool, HashSession } from '../hash/hash-pool';
+import { PartialFile } from './partial-file';
 import { PartialWriter, allocateBuffers } from './partial-writer';
 
-export const PARTIAL_SUFFIX = '.ferrypart';
+export { PARTIAL_SUFFIX } from './partial-file';
 
 /**
- * A partial file this process holds open, with its hashing sessions fed exactly up to
- * the writer's position: whole-file digests on one thread, block digests on another.
+ * A partial file this process holds open for one stream of bytes from 0, with its hashing
+ * sessions fed exactly up to the writer's position: whole-file digests on one thread,
+ * block digests on another.
  */
-export class LivePartial {
+export class LivePartial extends PartialFile {
   private closed = false;
 
   private constructor(
-    readonly path: string,
-    readonly fd: number,
-    private readonly ino: number,
+    path: string,
+    fd: number,
     readonly fileHash: HashSession,
     readonly blockHash: HashSession,
     readonly writer: PartialWriter,
-  ) {}
+  ) {
+    super(path, fd);
+  }
 
   get position(): number {
     return this.writer.position;
@@ -28,24 +31,16 @@ export class LivePartial {
   /** An empty partial (created, or truncated if a previous attempt left bytes). */
   static fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): LivePartial {
     const fd = fs.openSync(path, 'w+');
-    return LivePartial.wrap(pool, path, fd, 0, algorithms, blockSize, expectedBytes);
+    return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes);
   }
 
   /** An existing partial, to be verified by the caller; its sessions start at 0. */
   static open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): LivePartial {
     const fd = fs.openSync(path, 'r+');
-    return LivePartial.wrap(pool, path, fd, 0, algorithms, blockSize, expectedBytes);
+    return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes);
   }
 
-  private static wrap(
-    pool: HashPool,
-    path: string,
-    fd: number,
-    start: number,
-    algorithms: DigestAlgorithm[],
-    blockSize: number,
-    expectedBytes: number | null,
-  ): LivePartial {
+  private static wrap(pool: HashPool, path: string, fd: number, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): LivePartial {
     const buffers = allocateBuffers(expectedBytes);
     const [fileHash, blockHash] = pool.open(
       [
@@ -54,8 +49,8 @@ export class LivePartial {
       ],
       buffers,
     ) as [HashSession, HashSession];
-    const writer = new PartialWriter(fd, start, buffers, [fileHash, blockHash], blockHash);
-    return new LivePartial(path, fd, fs.fstatSync(fd).ino, fileHash, blockHash, writer);
+    const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash);
+    return new LivePartial(path, fd, fileHash, blockHash, writer);
   }
 
   /** Moves the writer to `offset` after its sessions were fed up to there from disk. */
@@ -63,31 +58,11 @@ export class LivePartial {
     this.writer.position = offset;
   }
 
-  /** The file at our path is still the one we hold open (not deleted or replaced). */
-  stillOurs(): boolean {
-    try {
-      const st = fs.statSync(this.path);
-      return st.ino === this.ino && st.size >= this.writer.position;
-    } catch {
-      return false;
-    }
-  }
-
-  async sync(): Promise<void> {
-    await new Promise<void>((resolve, reject) => fs.fsync(this.fd, (e) => (e ? reject(e) : resolve())));
-  }
-
-  async read(from: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.alloc(length);
-    let at = 0;
-    while (at < length) {
-      const bytesRead = await new Promise<number>((resolve, reject) =>
-        fs.read(this.fd, buffer, at, length - at, from + at, (e, n) => (e ? reject(e) : resolve(n))),
-      );
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    return buffer.subarray(0, at);
+  /** Every byte written and fsynced; the whole-file digests by algorithm (ends that session). */
+  async finalDigests(): Promise<Partial<Record<DigestAlgorithm, string>>> {
+    await this.writer.drain();
+    await this.sync();
+    return this.fileHash.final();
   }
 
   /**
@@ -101,10 +76,6 @@ export class LivePartial {
     await this.writer.drain().catch(() => undefined);
     this.fileHash.close();
     this.blockHash.close();
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      // already closed by a failure path
-    }
+    this.closeFd();
   }
 }

@@ -85,6 +85,7 @@ export class HashSession {
     private readonly host: HashWorker,
     algorithms: DigestAlgorithm[],
     blockSize: number,
+    start: number,
     buffers: SharedArrayBuffer[],
   ) {
     host.sessions++;
@@ -95,7 +96,7 @@ export class HashSession {
       done?.resolve(undefined);
     });
     host.failures.set(this.sid, (error) => this.break(error));
-    host.send({ op: 'open', sid: this.sid, algorithms, blockSize, buffers });
+    host.send({ op: 'open', sid: this.sid, algorithms, blockSize, start, buffers });
   }
 
   update(buffer: number, length: number): Promise<void> {
@@ -118,8 +119,8 @@ export class HashSession {
     return this.request<SnapshotReply>((req) => ({ op: 'feedFile', sid: this.sid, req, path: file, from, to }));
   }
 
-  verify(file: string, upTo: number, expected: Array<string | null>, tail: string | null): Promise<VerifyReply> {
-    return this.request<VerifyReply>((req) => ({ op: 'verify', sid: this.sid, req, path: file, upTo, expected, tail }));
+  verify(file: string, from: number, upTo: number, expected: Array<string | null>, tail: string | null): Promise<VerifyReply> {
+    return this.request<VerifyReply>((req) => ({ op: 'verify', sid: this.sid, req, path: file, from, upTo, expected, tail }));
   }
 
   /** The whole-file digests, by algorithm; ends the session. */
@@ -172,13 +173,13 @@ export class HashPool {
   constructor(private readonly size = 2) {}
 
   /** Sessions for one transfer: placed on the least busy threads, distinct where possible. */
-  open(specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number }>, buffers: SharedArrayBuffer[]): HashSession[] {
+  open(specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number; start?: number }>, buffers: SharedArrayBuffer[]): HashSession[] {
     if (this.closed) throw new Error('the hash pool is closed');
     while (this.workers.length < this.size) {
       this.workers.push(new HashWorker(this.script, (w) => (this.workers = this.workers.filter((x) => x !== w))));
     }
     const byLoad = [...this.workers].sort((a, b) => a.sessions - b.sessions);
-    return specs.map((spec, i) => new HashSession(byLoad[i % byLoad.length]!, spec.algorithms, spec.blockSize, buffers));
+    return specs.map((spec, i) => new HashSession(byLoad[i % byLoad.length]!, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers));
   }
 
   async close(): Promise<void> {

@@ -19,8 +19,10 @@ class Session {
   constructor(
     algorithms: string[],
     readonly blockSize: number,
+    start: number,
     readonly buffers: Uint8Array[],
   ) {
+    this.offset = start;
     this.files = algorithms.map((a) => [a, createHash(a)]);
     this.block = blockSize > 0 ? createHash('sha256') : null;
   }
@@ -77,14 +79,15 @@ function readRange(path: string, from: number, to: number, each: (bytes: Buffer)
  * recorded digests. The block session is left positioned at `upTo` when everything is
  * intact, so new bytes continue the same block digests.
  */
-function verify(session: Session, path: string, upTo: number, expected: Array<string | null>, tail: string | null): VerifyReply {
+function verify(session: Session, path: string, from: number, upTo: number, expected: Array<string | null>, tail: string | null): VerifyReply {
   const size = session.blockSize;
   const bad: number[] = [];
   let hash = createHash('sha256');
   let inBlock = 0;
-  let index = 0;
+  const first = Math.floor(from / size);
+  let index = first;
   const complete = Math.floor(upTo / size);
-  const whole = readRange(path, 0, upTo, (bytes) => {
+  const whole = readRange(path, from, upTo, (bytes) => {
     let at = 0;
     while (at < bytes.length) {
       const take = Math.min(size - inBlock, bytes.length - at);
@@ -92,7 +95,7 @@ function verify(session: Session, path: string, upTo: number, expected: Array<st
       at += take;
       inBlock += take;
       if (inBlock === size) {
-        if (hash.digest('hex') !== expected[index]) bad.push(index);
+        if (hash.digest('hex') !== expected[index - first]) bad.push(index);
         index++;
         inBlock = 0;
         hash = createHash('sha256');
@@ -117,7 +120,7 @@ parentPort!.on('message', (message: ToWorker) => {
   const req = 'req' in message ? message.req : null;
   try {
     if (message.op === 'open') {
-      sessions.set(message.sid, new Session(message.algorithms, message.blockSize, message.buffers.map((b) => new Uint8Array(b))));
+      sessions.set(message.sid, new Session(message.algorithms, message.blockSize, message.start, message.buffers.map((b) => new Uint8Array(b))));
       return;
     }
     const session = sessions.get(message.sid);
@@ -138,7 +141,7 @@ parentPort!.on('message', (message: ToWorker) => {
         return;
       }
       case 'verify':
-        post({ op: 'reply', sid: message.sid, req: message.req, value: verify(session, message.path, message.upTo, message.expected, message.tail) });
+        post({ op: 'reply', sid: message.sid, req: message.req, value: verify(session, message.path, message.from, message.upTo, message.expected, message.tail) });
         return;
       case 'final': {
         const digests: Record<string, string> = {};

@@ -6,11 +6,13 @@ import type { DigestAlgorithm } from '../../common/integrity';
  * writes to disk) or are read from a file by the worker (the prefix of a resumed partial).
  */
 export type ToWorker =
-  | { op: 'open'; sid: number; algorithms: DigestAlgorithm[]; blockSize: number; buffers: SharedArrayBuffer[] }
+  /** `start` is where the session's bytes begin in the file (a block boundary). */
+  | { op: 'open'; sid: number; algorithms: DigestAlgorithm[]; blockSize: number; start: number; buffers: SharedArrayBuffer[] }
   | { op: 'update'; sid: number; buffer: number; length: number }
   | { op: 'snapshot'; sid: number; req: number }
   | { op: 'feedFile'; sid: number; req: number; path: string; from: number; to: number }
-  | { op: 'verify'; sid: number; req: number; path: string; upTo: number; expected: Array<string | null>; tail: string | null }
+  /** Checks blocks from `from` (a block boundary) up to `upTo`; expected[i] is block from/blockSize + i. */
+  | { op: 'verify'; sid: number; req: number; path: string; from: number; upTo: number; expected: Array<string | null>; tail: string | null }
   | { op: 'final'; sid: number; req: number }
   | { op: 'close'; sid: number };
 

@@ -46,8 +46,12 @@ export class RequestLimiter {
 
   /** A slot now, or null when `host` is at its limit (or others wait for it first). */
   tryAcquire(host: string): (() => void) | null {
-    if (this.count(host) >= this.perHost || this.waiters.some((w) => w.host === host)) return null;
-    return this.take(host);
+    return this.hasRoom(host) ? this.take(host) : null;
+  }
+
+  /** Whether a request to `host` would get a slot now. */
+  hasRoom(host: string): boolean {
+    return this.count(host) < this.perHost && !this.waiters.some((w) => w.host === host);
   }
 
   /** Applies at once: a raised limit lets waiters in; a lowered one holds new requests back. */

@@ -13,6 +13,8 @@ export interface Limits {
   maxActive: number;
   /** Requests in flight to one host, counted by Ferry (DESIGN.md section 5). */
   maxPerHost: number;
+  /** Connections one download may open at once (a segmented download); 1 for none. */
+  maxConnections: number;
   /** One global bandwidth limit in bytes per second; null for none. */
   bandwidth: number | null;
 }
@@ -20,9 +22,12 @@ export interface Limits {
 /**
  * Defaults a careful user would pick: 4 transfers at once keep a home connection busy
  * without one slow server holding everything up; 6 requests per host is what browsers
- * allow over HTTP/1.1, polite to a server and never the bottleneck for a few big files.
+ * allow over HTTP/1.1, polite to a server and never the bottleneck for a few big files;
+ * one connection per download unless asked (as curl and aria2 do per server): several
+ * get past a per-connection rate limit, but on a shared server they mostly take
+ * bandwidth from everyone else, so that is a choice a person makes (--connections).
  */
-export const DEFAULT_LIMITS: Limits = { maxActive: 4, maxPerHost: 6, bandwidth: null };
+export const DEFAULT_LIMITS: Limits = { maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null };
 
 export type Placement = 'top' | 'up' | 'down' | 'bottom';
 

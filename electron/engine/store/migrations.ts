@@ -62,4 +62,18 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX history_by_transfer ON history (transfer_id, id);
     `);
   },
+  (db) => {
+    db.exec(`
+      -- The segments of a download that several connections fill at once, as of the last
+      -- checkpoint; none for a download that runs as one stream.
+      CREATE TABLE segments (
+        transfer_id TEXT NOT NULL REFERENCES transfers (id) ON DELETE CASCADE,
+        start       INTEGER NOT NULL,
+        end         INTEGER NOT NULL,
+        position    INTEGER NOT NULL,
+        tail_digest TEXT,
+        PRIMARY KEY (transfer_id, start)
+      ) WITHOUT ROWID;
+    `);
+  },
 ];

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { PENDING_INTEGRITY } from '../../common/integrity';
 import type { HistoryEntry, HistoryKind, TransferRecord, TransferState } from '../../common/transfer';
+import { type Segment, bytesHeld } from '../download/segments';
 
 type Row = Record<string, unknown>;
 
@@ -63,6 +64,9 @@ export class TransferStore {
       blocks: db.prepare('SELECT idx, digest FROM blocks WHERE transfer_id = ? ORDER BY idx'),
       putBlock: db.prepare('INSERT OR REPLACE INTO blocks (transfer_id, idx, digest) VALUES (?, ?, ?)'),
       clearBlocks: db.prepare('DELETE FROM blocks WHERE transfer_id = ?'),
+      segments: db.prepare('SELECT start, end, position, tail_digest AS tail FROM segments WHERE transfer_id = ? ORDER BY start'),
+      putSegment: db.prepare('INSERT INTO segments (transfer_id, start, end, position, tail_digest) VALUES (?, ?, ?, ?, ?)'),
+      clearSegments: db.prepare('DELETE FROM segments WHERE transfer_id = ?'),
       addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
       history: db.prepare('SELECT at, kind, detail FROM history WHERE transfer_id = ? ORDER BY id'),
       remove: db.prepare('DELETE FROM transfers WHERE id = ?'),
@@ -160,10 +164,29 @@ export class TransferStore {
     })();
   }
 
-  /** Forget every byte of a partial: offset 0, no block digests. */
+  /** The segments of a segmented download as of its last checkpoint; empty for one stream. */
+  segments(id: string): Segment[] {
+    return this.statements.segments.all(id) as Segment[];
+  }
+
+  /**
+   * One transaction for a segmented download: every segment's position and tail, the blocks
+   * completed since the last checkpoint, and the bytes held in all.
+   */
+  checkpointSegments(id: string, segments: readonly Segment[], blocks: Array<[number, string]>, now: number): void {
+    this.db.transaction(() => {
+      this.statements.clearSegments.run(id);
+      for (const s of segments) this.statements.putSegment.run(id, s.start, s.end, s.position, s.tail);
+      for (const [idx, digest] of blocks) this.statements.putBlock.run(id, idx, digest);
+      this.update(id, { offset: bytesHeld(segments), tailDigest: null }, now);
+    })();
+  }
+
+  /** Forget every byte of a partial: offset 0, no block digests, no segments. */
   reset(id: string, extra: Partial<TransferRecord>, now: number): void {
     this.db.transaction(() => {
       this.statements.clearBlocks.run(id);
+      this.statements.clearSegments.run(id);
       this.update(id, { ...extra, offset: 0, tailDigest: null }, now);
     })();
   }
@@ -193,8 +216,12 @@ export class TransferStore {
     })();
   }
 
+  /** A finished download keeps neither block digests nor segments. */
   clearBlocks(id: string): void {
-    this.statements.clearBlocks.run(id);
+    this.db.transaction(() => {
+      this.statements.clearBlocks.run(id);
+      this.statements.clearSegments.run(id);
+    })();
   }
 
   addHistory(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
