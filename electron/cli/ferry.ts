@@ -153,7 +153,7 @@ async function runTransfers(session: Session, ids: string[]): Promise<number> {
   const onTerm = stop(EXIT.sigterm);
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  output.watch(ids, (id) => engine.progress(id), (id) => engine.store.get(id));
+  output.watch(ids.length, () => engine.activeProgress());
   try {
     const records = await engine.runAll(ids);
     if (interrupted !== null) {

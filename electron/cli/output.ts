@@ -2,7 +2,11 @@ import { formatBytes, formatDuration, formatPercent, formatSpeed, SpeedMeter } f
 import type { TransferRecord } from '../common/transfer';
 import type { EngineEvent } from '../engine/context';
 
-type Progress = { bytes: number; total: number | null } | null;
+export interface ActiveProgress {
+  id: string;
+  bytes: number;
+  total: number | null;
+}
 
 /** The contract's result line (DESIGN.md section 7). */
 export function resultLine(record: TransferRecord): Record<string, unknown> {
@@ -35,6 +39,8 @@ export class Output {
   private readonly tty = process.stderr.isTTY === true;
   private drawn = false;
   private lastJsonProgress = 0;
+  /** Transfers of this batch that ended, for the progress line. */
+  private ended = 0;
 
   constructor(private readonly json: boolean) {}
 
@@ -44,6 +50,7 @@ export class Output {
   }
 
   event(event: EngineEvent): void {
+    if (event.type === 'ended') this.ended++;
     if (this.json) {
       if (event.type !== 'ended') this.emit(event.type === 'retrying' ? { ...event, error: { code: event.error.code, message: event.error.message } } : event);
       return;
@@ -111,38 +118,37 @@ export class Output {
     }
   }
 
-  /** Shows progress of running transfers until unwatch(). */
-  watch(ids: string[], progress: (id: string) => Progress, record: (id: string) => TransferRecord | undefined): void {
+  /**
+   * Shows progress until unwatch(): a live line on a terminal, `progress` events with
+   * --json. Only the active transfers are looked at each tick, so a batch of thousands
+   * costs what its few active ones cost.
+   */
+  watch(count: number, active: () => ActiveProgress[]): void {
     const tick = (): void => {
       const now = Date.now();
-      let bytes = 0;
-      let total = 0;
-      let known = true;
+      const running = active();
       let speed = 0;
-      let active = 0;
-      for (const id of ids) {
-        const p = progress(id);
-        const r = record(id);
-        if (!p || !r) continue;
-        const meter = this.meters.get(id) ?? new SpeedMeter();
-        this.meters.set(id, meter);
+      const seen = new Set<string>();
+      for (const p of running) {
+        seen.add(p.id);
+        const meter = this.meters.get(p.id) ?? new SpeedMeter();
+        this.meters.set(p.id, meter);
         meter.add(now, p.bytes);
-        bytes += p.bytes;
-        if (p.total === null) known = false;
-        else total += p.total;
-        if (r.state === 'active') {
-          active++;
-          speed += meter.rate();
-        }
-        if (this.json && r.state === 'active' && now - this.lastJsonProgress >= 1000) {
-          this.emit({ type: 'progress', id, bytes: p.bytes, total: p.total, speed: Math.round(meter.rate()) });
+        speed += meter.rate();
+        if (this.json && now - this.lastJsonProgress >= 1000) {
+          this.emit({ type: 'progress', id: p.id, bytes: p.bytes, total: p.total, speed: Math.round(meter.rate()) });
         }
       }
+      for (const id of this.meters.keys()) if (!seen.has(id)) this.meters.delete(id);
       if (this.json && now - this.lastJsonProgress >= 1000) this.lastJsonProgress = now;
-      if (!this.json && this.tty && active > 0) {
-        const eta = known && speed > 0 ? ` ETA ${formatDuration((total - bytes) / speed)}` : '';
-        const pct = known ? `${formatPercent(bytes, total)} ` : '';
-        this.draw(`${active} active  ${pct}${formatBytes(bytes)}${known ? ` of ${formatBytes(total)}` : ''}  ${formatSpeed(speed)}${eta}`);
+      if (this.json || !this.tty || running.length === 0) return;
+      const only = running.length === 1 && count === 1 ? running[0]! : null;
+      if (only) {
+        const eta = only.total !== null && speed > 0 ? `  ETA ${formatDuration((only.total - only.bytes) / speed)}` : '';
+        const of = only.total !== null ? ` of ${formatBytes(only.total)}` : '';
+        this.draw(`${formatPercent(only.bytes, only.total)} ${formatBytes(only.bytes)}${of}  ${formatSpeed(speed)}${eta}`.trimStart());
+      } else {
+        this.draw(`${running.length} active, ${this.ended} of ${count} done  ${formatSpeed(speed)}`);
       }
     };
     this.timer = setInterval(tick, 250);

@@ -162,6 +162,11 @@ export class Engine {
     return this.scheduler.progress(id);
   }
 
+  /** Bytes held by every transfer moving now. */
+  activeProgress(): Array<{ id: string; bytes: number; total: number | null }> {
+    return this.scheduler.activeProgress();
+  }
+
   list(): TransferRecord[] {
     return this.store.list();
   }

@@ -8,7 +8,7 @@ import { type DigestAlgorithm, type DigestReference, judgeIntegrity } from '../.
 import type { HistoryKind, TransferRecord } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
 import { sanitizeFilename } from '../fs/filename';
-import { chooseFreeName, placeWithoutOverwrite } from '../fs/placement';
+import { claimFreeName, placeWithoutOverwrite } from '../fs/placement';
 import { parseContentLength, parseContentRange } from '../http/content-range';
 import { filenameFromContentDisposition, filenameFromUrl } from '../http/content-disposition';
 import { WANT_REPR_DIGEST, serverDigestReference } from '../http/digest-headers';
@@ -45,6 +45,9 @@ function statusFailure(response: HttpResponse, url: string): TransferFailure {
   else if (value && !Number.isNaN(Date.parse(value))) retryAfterMs = Math.max(0, Date.parse(value) - Date.now());
   return new TransferFailure(describeHttpStatus(response.status, url), retryAfterMs);
 }
+
+/** Bytes that move per bandwidth-limit token request. */
+const THROTTLE_SLICE = 16 << 10;
 
 /** Statuses that, on a resumed signed or redirected URL, mean "this link expired" (rule 11). */
 const EXPIRED_LINK_STATUSES = new Set([401, 403, 404, 410]);
@@ -184,7 +187,6 @@ export class DownloadTask {
     const detail = { offset, validator, overlapBytes: held.length, url: fetched.url };
     try {
       await this.receive(response, live.writer, held, range.end - range.start + 1, signal, null, this.streamBound());
-      await this.checkpoint();
     } finally {
       this.history('resume', { ...detail, overlap: this.overlapResult });
     }
@@ -248,28 +250,32 @@ export class DownloadTask {
     const encoding = (h.get('content-encoding') ?? 'identity').toLowerCase();
     const encoded = encoding !== 'identity';
     const total = encoded ? null : parseContentLength(h.get('content-length'));
-    const name = this.rec.name ?? this.reserveName(fetched);
     this.checkFreeSpace(total);
-    this.saveResponse(fetched, true);
-    this.save({ total, encoded, offset: 0, tailDigest: null });
-    this.ctx.store.clearBlocks(this.rec.id);
+    const name = this.rec.name ?? (await this.reserveName(fetched));
+    // One transaction for everything a start records: thousands of small files each start once.
+    const segments = this.ctx.store.transaction(() => {
+      const held = this.rec.offset > 0;
+      this.saveResponse(fetched, true);
+      this.save({ total, encoded, offset: 0, tailDigest: null });
+      if (held) this.ctx.store.clearBlocks(this.rec.id); // a 200 answered a range request: the old bytes go
+      const plan = this.segmentPlan(h, total, encoded);
+      this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding, segments: plan?.length ?? 1 });
+      if (plan) this.ctx.store.checkpointSegments(this.rec.id, plan, [], this.ctx.clock.now());
+      return plan;
+    });
 
     await this.closePartial();
     const partialPath = path.join(this.rec.dir, name + PARTIAL_SUFFIX);
-    const segments = this.segmentPlan(h, total, encoded);
-    this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding, segments: segments?.length ?? 1 });
     this.ctx.emit({ type: 'started', id: this.rec.id, name, total, url: fetched.url });
     if (segments) {
-      this.seg = this.openPartial(() => SegmentedPartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, segments));
-      this.ctx.store.checkpointSegments(this.rec.id, segments, [], this.ctx.clock.now());
+      this.seg = await this.openPartial(() => SegmentedPartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, segments));
       return this.runSegments(signal, response);
     }
-    this.live = this.openPartial(() => LivePartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, total));
+    this.live = await this.openPartial(() => LivePartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, total));
 
     // A header digest over encoded bytes is checked against the bytes on the wire.
     const wireHash = encoded && this.rec.serverChecksum ? createHash(this.rec.serverChecksum.algorithm) : null;
     await this.receive(response, this.live.writer, null, total, signal, encoded ? { encoding, wireHash } : null, this.streamBound());
-    await this.checkpoint();
     if (encoded) this.save({ total: this.live.position });
     return this.finishIfComplete(wireHash);
   }
@@ -312,7 +318,7 @@ export class DownloadTask {
     }
     if (size < furthest) throw new RestartRequired(`the partial file is shorter (${size} bytes) than recorded (${furthest})`);
     if (size > this.rec.total!) fs.truncateSync(partialPath, this.rec.total!);
-    const part = SegmentedPartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, segments);
+    const part = await SegmentedPartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, segments);
     this.seg = part;
     const recorded = this.ctx.store.blocks(this.rec.id);
     const first = await part.verify(recorded);
@@ -459,7 +465,7 @@ export class DownloadTask {
     if (size < this.rec.offset) throw new RestartRequired(`the partial file is shorter (${size} bytes) than recorded (${this.rec.offset})`);
     if (size > this.rec.offset) fs.truncateSync(partialPath, this.rec.offset); // bytes past the checkpoint are unproven
 
-    const live = LivePartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, this.rec.total);
+    const live = await LivePartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, this.rec.total);
     this.live = live;
     const offset = this.rec.offset;
     const bad = await this.verifyPartial(live, offset);
@@ -477,7 +483,7 @@ export class DownloadTask {
       await this.repairBlocks(live, bad, signal);
       // The whole-file digests were fed bytes that included bad ones: rebuild them.
       await this.live.close();
-      this.live = LivePartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, this.rec.total);
+      this.live = await LivePartial.open(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, this.rec.total);
       const still = await this.verifyPartial(this.live, offset);
       if (still.length > 0) throw new RestartRequired(`blocks ${still.join(', ')} differ even after fetching them again`);
     }
@@ -550,47 +556,52 @@ export class DownloadTask {
     try {
       let body: AsyncIterable<Uint8Array> = response.body;
       if (decode) body = this.decoded(response.body, decode.encoding, decode.wireHash, watchdog.touch);
-      for await (const chunk of body) {
+      chunks: for await (const chunk of body) {
         if (!decode) {
           watchdog.touch();
           received += chunk.length;
         }
-        const throttled = this.ctx.bandwidth.take(chunk.length, signal);
-        if (throttled) {
-          // Waiting for the bandwidth limit is slow, not stalled.
-          watchdog.hold();
-          await throttled;
-          watchdog.touch();
-        }
-        let data = chunk;
-        if (held && compared < held.length) {
-          const n = Math.min(held.length - compared, data.length);
-          if (Buffer.compare(held.subarray(compared, compared + n), data.subarray(0, n)) !== 0) {
-            this.overlapResult = 'mismatch';
-            response.discard();
-            throw new RestartRequired("overlap check failed: the server's bytes before the resume point differ from ours");
+        // A socket read can hold hundreds of kilobytes; under a bandwidth limit it moves in
+        // slices so the limit stays smooth and fair between transfers.
+        const slice = this.ctx.bandwidth.limit === null ? chunk.length : THROTTLE_SLICE;
+        for (let at = 0; at < chunk.length; at += slice) {
+          let data = slice >= chunk.length ? chunk : chunk.subarray(at, at + slice);
+          const throttled = this.ctx.bandwidth.take(data.length, signal);
+          if (throttled) {
+            // Waiting for the bandwidth limit is slow, not stalled.
+            watchdog.hold();
+            await throttled;
+            watchdog.touch();
           }
-          compared += n;
-          if (compared === held.length) this.overlapResult = 'ok';
-          data = data.subarray(n);
-        }
-        if (data.length === 0) continue;
-        const end = bound.end();
-        if (end !== null && writer.position + data.length >= end) {
-          if (writer.position + data.length > end && !bound.stopsEarly) {
-            response.discard();
-            throw new RestartRequired('the server sent more bytes than the file has');
+          if (held && compared < held.length) {
+            const n = Math.min(held.length - compared, data.length);
+            if (Buffer.compare(held.subarray(compared, compared + n), data.subarray(0, n)) !== 0) {
+              this.overlapResult = 'mismatch';
+              response.discard();
+              throw new RestartRequired("overlap check failed: the server's bytes before the resume point differ from ours");
+            }
+            compared += n;
+            if (compared === held.length) this.overlapResult = 'ok';
+            data = data.subarray(n);
           }
-          // A segment that reached its end (perhaps moved closer by a split) is done.
-          await writer.write(data.subarray(0, end - writer.position));
-          if (bound.stopsEarly) {
-            response.discard();
-            break;
+          if (data.length === 0) continue;
+          const end = bound.end();
+          if (end !== null && writer.position + data.length >= end) {
+            if (writer.position + data.length > end && !bound.stopsEarly) {
+              response.discard();
+              throw new RestartRequired('the server sent more bytes than the file has');
+            }
+            // A segment that reached its end (perhaps moved closer by a split) is done.
+            await writer.write(data.subarray(0, end - writer.position));
+            if (bound.stopsEarly) {
+              response.discard();
+              break chunks;
+            }
+            continue;
           }
-          continue;
+          await writer.write(data);
+          this.maybeCheckpoint();
         }
-        await writer.write(data);
-        this.maybeCheckpoint();
       }
     } catch (error) {
       if (watchdog.stalled()) {
@@ -782,9 +793,16 @@ export class DownloadTask {
 
   // ---------------------------------------------------------------- the verdict
 
+  /**
+   * The verdict when every byte is here; otherwise a checkpoint and another attempt. A
+   * finished stream skips its last checkpoint: the verdict follows at once, and a crash
+   * before it costs at most the bytes of one checkpoint interval.
+   */
   private async finishIfComplete(wireHash: Hash | null = null): Promise<boolean> {
     const complete = this.seg ? this.seg.allComplete() : this.rec.total === null || this.live!.position >= this.rec.total;
-    return complete ? this.finish(wireHash) : false;
+    if (complete) return this.finish(wireHash);
+    await this.checkpoint();
+    return false;
   }
 
   /** Rule 9: verdict over the bytes on disk, fsync, then an atomic no-clobber rename. */
@@ -818,12 +836,14 @@ export class DownloadTask {
       return true;
     }
     await this.closePartial();
-    const finalPath = placeWithoutOverwrite(this.partialPath(), this.rec.dir, this.rec.name!);
+    const finalPath = await placeWithoutOverwrite(this.partialPath(), this.rec.dir, this.rec.name!);
     const now = this.ctx.clock.now();
     const total = this.rec.total ?? fs.statSync(finalPath).size;
-    this.ctx.store.clearBlocks(this.rec.id);
-    this.save({ state: 'completed', path: finalPath, total, offset: total, sha256, integrity, error: null, completedAt: now, tailDigest: null });
-    this.history('complete', { path: finalPath, sha256, integrity });
+    this.ctx.store.transaction(() => {
+      this.ctx.store.clearBlocks(this.rec.id);
+      this.save({ state: 'completed', path: finalPath, total, offset: total, sha256, integrity, error: null, completedAt: now, tailDigest: null });
+      this.history('complete', { path: finalPath, sha256, integrity });
+    });
     this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
     return true;
   }
@@ -959,16 +979,18 @@ export class DownloadTask {
     this.save(changes);
   }
 
-  private reserveName(fetched: Fetched): string {
+  private async reserveName(fetched: Fetched): Promise<string> {
     const suggested =
       this.rec.requestedName ??
       filenameFromContentDisposition(fetched.response.headers.get('content-disposition')) ??
       filenameFromUrl(new URL(fetched.url)) ??
       filenameFromUrl(new URL(this.rec.url)) ??
       new URL(this.rec.url).hostname;
-    const name = chooseFreeName(this.rec.dir, sanitizeFilename(suggested), this.ctx.store.namesInUse(this.rec.dir));
-    this.save({ name });
-    return name;
+    return claimFreeName(this.rec.dir, sanitizeFilename(suggested), (candidate) => {
+      if (this.ctx.store.nameClaimed(this.rec.dir, candidate)) return false;
+      this.save({ name: candidate });
+      return true;
+    });
   }
 
   private checkFreeSpace(total: number | null): void {
@@ -988,9 +1010,9 @@ export class DownloadTask {
   }
 
   /** Creates a partial file; a folder that cannot be written is a clear failure. */
-  private openPartial<P>(create: () => P): P {
+  private async openPartial<P>(create: () => Promise<P>): Promise<P> {
     try {
-      return create();
+      return await create();
     } catch (error) {
       throw new TransferFailure(this.classify(error));
     }

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import type { DigestAlgorithm } from '../../common/integrity';
 import type { HashPool, HashSession } from '../hash/hash-pool';
-import { PartialFile } from './partial-file';
+import { PartialFile, openFd } from './partial-file';
 import { PartialWriter, allocateBuffers } from './partial-writer';
 
 export { PARTIAL_SUFFIX } from './partial-file';
@@ -29,14 +28,14 @@ export class LivePartial extends PartialFile {
   }
 
   /** An empty partial (created, or truncated if a previous attempt left bytes). */
-  static fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): LivePartial {
-    const fd = fs.openSync(path, 'w+');
+  static async fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
+    const fd = await openFd(path, 'w+');
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes);
   }
 
   /** An existing partial, to be verified by the caller; its sessions start at 0. */
-  static open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): LivePartial {
-    const fd = fs.openSync(path, 'r+');
+  static async open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
+    const fd = await openFd(path, 'r+');
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes);
   }
 

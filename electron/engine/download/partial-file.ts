@@ -3,6 +3,14 @@ import * as fs from 'node:fs';
 export const PARTIAL_SUFFIX = '.ferrypart';
 
 /**
+ * Opens a file off the event loop: creating a file can wait on the file system's journal
+ * while other transfers fsync, and a queue of small files creates one every few milliseconds.
+ */
+export function openFd(path: string, flags: 'w+' | 'r+'): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(path, flags, (error, fd) => (error ? reject(error) : resolve(fd))));
+}
+
+/**
  * An open `<name>.ferrypart`: the descriptor, and the identity of the file it was opened
  * as, so a partial deleted or replaced behind our back is noticed (rule 7).
  */

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import type { DigestAlgorithm } from '../../common/integrity';
 import type { HashPool, HashSession } from '../hash/hash-pool';
-import { PartialFile } from './partial-file';
+import { PartialFile, openFd } from './partial-file';
 import { PartialWriter, allocateBuffers } from './partial-writer';
 import { type Segment, contiguousEnd, isComplete } from './segments';
 
@@ -36,12 +35,12 @@ export class SegmentedPartial extends PartialFile {
     super(path, fd);
   }
 
-  static fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, segments: Segment[]): SegmentedPartial {
-    return SegmentedPartial.wrap(pool, fs.openSync(path, 'w+'), path, algorithms, blockSize, segments);
+  static async fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, segments: Segment[]): Promise<SegmentedPartial> {
+    return SegmentedPartial.wrap(pool, await openFd(path, 'w+'), path, algorithms, blockSize, segments);
   }
 
-  static open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, segments: Segment[]): SegmentedPartial {
-    return SegmentedPartial.wrap(pool, fs.openSync(path, 'r+'), path, algorithms, blockSize, segments);
+  static async open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, segments: Segment[]): Promise<SegmentedPartial> {
+    return SegmentedPartial.wrap(pool, await openFd(path, 'r+'), path, algorithms, blockSize, segments);
   }
 
   private static wrap(pool: HashPool, fd: number, path: string, algorithms: DigestAlgorithm[], blockSize: number, segments: Segment[]): SegmentedPartial {

@@ -6,15 +6,20 @@ const PARTIAL_SUFFIX = '.ferrypart';
 
 /**
  * A name in `dir` that no file, no partial and no other unfinished transfer uses:
- * `name`, else `name (1)`, `name (2)`, ...
+ * `name`, else `name (1)`, `name (2)`, ... `claim` takes the name for the transfer when no
+ * other transfer holds it (synchronously, so two transfers never take the same one) and
+ * says whether it did. The file system is asked off the event loop.
  */
-export function chooseFreeName(dir: string, name: string, claimed: Set<string>): string {
+export async function claimFreeName(dir: string, name: string, claim: (candidate: string) => boolean): Promise<string> {
   for (let n = 0; ; n++) {
     const candidate = numberedName(name, n);
-    if (claimed.has(candidate)) continue;
-    if (fs.existsSync(path.join(dir, candidate)) || fs.existsSync(path.join(dir, candidate + PARTIAL_SUFFIX))) continue;
-    return candidate;
+    if ((await exists(path.join(dir, candidate))) || (await exists(path.join(dir, candidate + PARTIAL_SUFFIX)))) continue;
+    if (claim(candidate)) return candidate;
   }
+}
+
+function exists(file: string): Promise<boolean> {
+  return new Promise((resolve) => fs.lstat(file, (error) => resolve(!error || error.code !== 'ENOENT')));
 }
 
 /**
@@ -23,19 +28,19 @@ export function chooseFreeName(dir: string, name: string, claimed: Set<string>):
  * free" atomic; where a file system has no hard links it falls back to a checked rename.
  * Returns the path the file now has.
  */
-export function placeWithoutOverwrite(partial: string, dir: string, name: string): string {
+export async function placeWithoutOverwrite(partial: string, dir: string, name: string): Promise<string> {
   for (let n = 0; ; n++) {
     const target = path.join(dir, numberedName(name, n));
     try {
-      fs.linkSync(partial, target);
-      fs.unlinkSync(partial);
+      await fs.promises.link(partial, target);
+      await fs.promises.unlink(partial);
       return target;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
-      if (fs.existsSync(target)) continue;
-      fs.renameSync(partial, target);
+      if (await exists(target)) continue;
+      await fs.promises.rename(partial, target);
       return target;
     }
   }

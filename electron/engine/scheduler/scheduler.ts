@@ -202,8 +202,8 @@ export class Scheduler {
     return record ? { bytes: record.offset, total: record.total } : null;
   }
 
-  activeCount(): number {
-    return this.running.size;
+  activeProgress(): Array<{ id: string; bytes: number; total: number | null }> {
+    return [...this.running.entries()].map(([id, r]) => ({ id, ...r.task.progress() }));
   }
 
   /** Stops everything with a checkpoint; transfers that were running stay queued. Safe to call twice. */

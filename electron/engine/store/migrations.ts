@@ -74,6 +74,9 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
         tail_digest TEXT,
         PRIMARY KEY (transfer_id, start)
       ) WITHOUT ROWID;
+
+      -- Choosing a free name asks whether an unfinished transfer claims it in its folder.
+      CREATE INDEX transfers_by_name ON transfers (dir, name);
     `);
   },
 ];

@@ -10,8 +10,20 @@ type Row = Record<string, unknown>;
 const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'urlChain', 'integrity', 'error']);
 const BOOLEAN_FIELDS = new Set(['encoded']);
 
-const column = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const field = (col: string): string => col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+// Name conversions are cached: a queue of thousands of small files reads and writes rows
+// many times a second, and a regular expression per column per row shows up in profiles.
+const columns = new Map<string, string>();
+const fields = new Map<string, string>();
+function column(field: string): string {
+  let col = columns.get(field);
+  if (col === undefined) columns.set(field, (col = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)));
+  return col;
+}
+function field(col: string): string {
+  let key = fields.get(col);
+  if (key === undefined) fields.set(col, (key = col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())));
+  return key;
+}
 
 function toRow(values: Partial<TransferRecord>): Row {
   const row: Row = {};
@@ -50,6 +62,9 @@ export interface Checkpoint {
 /** The transfers table and its companions; every method is one statement or one transaction. */
 export class TransferStore {
   private readonly statements;
+  /** Prepared UPDATEs by the set of columns they change (a handful of shapes recur). */
+  private readonly updates = new Map<string, Database.Statement>();
+  private insert: Database.Statement | null = null;
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
@@ -72,7 +87,7 @@ export class TransferStore {
       remove: db.prepare('DELETE FROM transfers WHERE id = ?'),
       setSeq: db.prepare('UPDATE transfers SET seq = ? WHERE id = ?'),
       minSeq: db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM transfers'),
-      namesInUse: db.prepare(`SELECT name FROM transfers WHERE dir = ? AND name IS NOT NULL AND state NOT IN ('completed', 'canceled')`),
+      nameClaimed: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
     };
   }
 
@@ -113,7 +128,8 @@ export class TransferStore {
     };
     const row = toRow(record);
     const cols = Object.keys(row);
-    this.db.prepare(`INSERT INTO transfers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+    this.insert ??= this.db.prepare(`INSERT INTO transfers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
+    this.insert.run(row);
     return record;
   }
 
@@ -136,15 +152,21 @@ export class TransferStore {
     return row && fromRow(row);
   }
 
-  /** Names claimed in a folder by transfers that have not ended, so two never share a partial. */
-  namesInUse(dir: string): Set<string> {
-    return new Set((this.statements.namesInUse.all(dir) as Array<{ name: string }>).map((r) => r.name));
+  /** Whether a transfer that has not ended claims `name` in `dir`, so two never share a partial. */
+  nameClaimed(dir: string, name: string): boolean {
+    return this.statements.nameClaimed.get(dir, name) !== undefined;
   }
 
   update(id: string, changes: Partial<TransferRecord>, now: number): void {
     const row = toRow({ ...changes, updatedAt: now });
-    const sets = Object.keys(row).map((c) => `${c} = @${c}`);
-    this.db.prepare(`UPDATE transfers SET ${sets.join(', ')} WHERE id = @id__`).run({ ...row, id__: id });
+    const cols = Object.keys(row);
+    const key = cols.join(',');
+    let statement = this.updates.get(key);
+    if (!statement) {
+      statement = this.db.prepare(`UPDATE transfers SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id__`);
+      this.updates.set(key, statement);
+    }
+    statement.run({ ...row, id__: id });
   }
 
   setState(id: string, state: TransferState, now: number): void {
@@ -189,6 +211,11 @@ export class TransferStore {
       this.statements.clearSegments.run(id);
       this.update(id, { ...extra, offset: 0, tailDigest: null }, now);
     })();
+  }
+
+  /** Runs `fn` as one transaction: one commit for several writes. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   /** Forgets a transfer, its blocks and its history. */
