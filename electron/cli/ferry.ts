@@ -282,6 +282,8 @@ export async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   void main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
+    // Everything is saved and closed by now. Exiting at once, once stdout has drained,
+    // spares the tens of milliseconds Node spends waiting on handles it no longer needs.
+    process.stdout.write('', () => process.exit(code));
   });
 }

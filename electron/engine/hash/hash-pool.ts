@@ -175,11 +175,20 @@ export class HashPool {
   /** Sessions for one transfer: placed on the least busy threads, distinct where possible. */
   open(specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number; start?: number }>, buffers: SharedArrayBuffer[]): HashSession[] {
     if (this.closed) throw new Error('the hash pool is closed');
+    this.warm();
+    const byLoad = [...this.workers].sort((a, b) => a.sessions - b.sessions);
+    return specs.map((spec, i) => new HashSession(byLoad[i % byLoad.length]!, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers));
+  }
+
+  /**
+   * Starts the threads now rather than at the first transfer: a thread takes tens of
+   * milliseconds to boot, which the first request's round trip can hide. Safe to call twice.
+   */
+  warm(): void {
+    if (this.closed) return;
     while (this.workers.length < this.size) {
       this.workers.push(new HashWorker(this.script, (w) => (this.workers = this.workers.filter((x) => x !== w))));
     }
-    const byLoad = [...this.workers].sort((a, b) => a.sessions - b.sessions);
-    return specs.map((spec, i) => new HashSession(byLoad[i % byLoad.length]!, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers));
   }
 
   async close(): Promise<void> {

@@ -83,6 +83,7 @@ export class Scheduler {
    * completed transfer is left alone.
    */
   start(ids: string[]): void {
+    this.ctx.hashPool.warm();
     for (const id of ids) {
       if (this.running.has(id) || this.queue.some((q) => q.id === id)) continue;
       const record = this.ctx.store.get(id);

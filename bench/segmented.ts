@@ -1,0 +1,64 @@
+/**
+ * bench/segmented: 200 MiB from nginx on loopback with `limit_rate 20m` per connection.
+ * Ferry with 8 connections (`ferry get --connections 8`, SHA-256 verified, fsynced) against
+ * `aria2c -x8 -s8`, interleaved in the same run. Eight connections at 20 MB/s each make
+ * about 160 MB/s the physical limit. Prints medians and the ratio.
+ *
+ * Target (issue 3): Ferry's throughput at least 1.0x aria2c's.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startNginx } from '../test/support/nginx';
+import { BENCH_DIR, ensureFile, type Measured, measureCommand, median } from './support';
+
+const SIZE = Number(process.env.BENCH_SIZE ?? 200 << 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = 8;
+const CLI = path.join(__dirname, '..', 'electron', 'cli', 'ferry.js');
+const OUT = path.resolve(process.env.BENCH_OUT ?? path.join(BENCH_DIR, 'out-segmented'));
+
+async function main(): Promise<void> {
+  const source = ensureFile('segmented.bin', SIZE);
+  const nginx = await startNginx(BENCH_DIR, { limitRate: '20m' });
+  const url = nginx.url(path.basename(source));
+  const fresh = (): string => {
+    fs.rmSync(OUT, { recursive: true, force: true });
+    fs.mkdirSync(OUT, { recursive: true });
+    return OUT;
+  };
+  const tools: Record<string, () => Promise<Measured>> = {
+    ferry: async () => {
+      const dir = fresh();
+      const args = [CLI, 'get', url, '--dir', dir, '--data-dir', path.join(dir, 'data'), '--connections', String(CONNECTIONS), '--max-per-host', String(CONNECTIONS), '--json'];
+      const run = await measureCommand(process.execPath, args);
+      if (!run.stdout.includes('"state":"completed"')) throw new Error(`ferry: ${run.stdout}`);
+      return run;
+    },
+    aria2c: async () => {
+      const dir = fresh();
+      return measureCommand('aria2c', [`-x${CONNECTIONS}`, `-s${CONNECTIONS}`, '-q', '--allow-overwrite=true', '--auto-file-renaming=false', '-d', dir, '-o', 'a.bin', url]);
+    },
+  };
+  const runs = new Map<string, Measured[]>();
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, run] of Object.entries(tools)) {
+        const m = await run();
+        runs.set(name, [...(runs.get(name) ?? []), m]);
+        process.stderr.write(`  round ${round + 1} ${name}: ${m.seconds.toFixed(2)} s\n`);
+      }
+    }
+  } finally {
+    await nginx.stop();
+    fs.rmSync(OUT, { recursive: true, force: true });
+  }
+  const mbps = (name: string): number => SIZE / median(runs.get(name)!.map((m) => m.seconds)) / 1e6;
+  console.log(`segmented benchmark: ${(SIZE / 2 ** 20).toFixed(0)} MiB from nginx (limit_rate 20m per connection), ${CONNECTIONS} connections, median of ${ROUNDS} interleaved rounds`);
+  for (const name of Object.keys(tools)) {
+    const rss = median(runs.get(name)!.map((m) => m.peakRssBytes ?? 0));
+    console.log(`  ${name.padEnd(7)} ${mbps(name).toFixed(0).padStart(5)} MB/s   peak RSS ${(rss / 1e6).toFixed(0)} MB`);
+  }
+  console.log(`  ratio ferry/aria2c ${(mbps('ferry') / mbps('aria2c')).toFixed(2)}x (target >= 1.00; the limit is about 160 MB/s)`);
+}
+
+void main();
