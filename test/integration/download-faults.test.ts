@@ -386,6 +386,33 @@ describe('downloads survive every failure mode (DESIGN.md section 3)', () => {
     assert.equal(history.filter((h) => h.kind === 'retry').length, 2);
   });
 
+  test('a crash while the verified file takes its name is finished at the next run: no second copy, no new request', async () => {
+    const body = randomBytesOf(300_000, 32);
+    const p = unique('placing.bin');
+    const url = server.serve(p, { body, etag: '"pl"' });
+    const t = openEngine();
+    const done = await download(t, url);
+    const finalPath = done.path!;
+    const partial = `${finalPath}.ferrypart`;
+    // The two states a kill -9 can leave inside place(): linked but not recorded, and not yet linked.
+    const states: Array<[string, () => void]> = [
+      ['linked, not recorded', () => fs.linkSync(finalPath, partial)],
+      ['not yet linked', () => fs.renameSync(finalPath, partial)],
+    ];
+    for (const [what, arrange] of states) {
+      arrange();
+      t.engine.store.update(done.id, { state: 'queued', path: null, completedAt: null }, Date.now());
+      const asked = server.requests(p).length;
+      const again = await t.engine.run(done.id);
+      assert.equal(again.state, 'completed', what);
+      assert.equal(again.path, finalPath, what);
+      assert.equal(server.requests(p).length, asked, `${what}: nothing was downloaded again`);
+      assert.deepEqual(listDir(t.dir), ['placing.bin'], what);
+      assert.equal(sha256(fs.readFileSync(finalPath)), sha256(body));
+    }
+    await t.engine.close();
+  });
+
   test('the file name comes from Content-Disposition (filename* first), sanitized, and never overwrites', async () => {
     const body = randomBytesOf(5000, 26);
     const headers = { 'content-disposition': `attachment; filename="fallback.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%20..%2F..%2Fevil.txt` };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { type TransferError, TransferFailure, describeHttpStatus, transferError } from '../../common/errors';
-import { type DigestAlgorithm, type DigestReference, judgeIntegrity } from '../../common/integrity';
+import { type DigestAlgorithm, type DigestReference, PENDING_INTEGRITY, judgeIntegrity } from '../../common/integrity';
 import type { HistoryKind, TransferRecord } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
 import { sanitizeFilename } from '../fs/filename';
@@ -142,6 +142,7 @@ export class DownloadTask {
         transferError('server-broken', `The server's answers kept contradicting the bytes already held (${this.restartsThisRun} restarts); try again later.`, false),
       );
     }
+    if (!this.live && !this.seg && (await this.finishInterruptedPlacement())) return true;
     if (this.seg || this.ctx.store.segments(this.rec.id).length > 0) {
       await this.ensureSegmented();
       return this.runSegments(signal, null);
@@ -256,7 +257,7 @@ export class DownloadTask {
     const segments = this.ctx.store.transaction(() => {
       const held = this.rec.offset > 0;
       this.saveResponse(fetched, true);
-      this.save({ total, encoded, offset: 0, tailDigest: null });
+      this.save({ total, encoded, offset: 0, tailDigest: null, sha256: null, integrity: PENDING_INTEGRITY, path: null });
       if (held) this.ctx.store.clearBlocks(this.rec.id); // a 200 answered a range request: the old bytes go
       const plan = this.segmentPlan(h, total, encoded);
       this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding, segments: plan?.length ?? 1 });
@@ -836,16 +837,61 @@ export class DownloadTask {
       return true;
     }
     await this.closePartial();
-    const finalPath = await placeWithoutOverwrite(this.partialPath(), this.rec.dir, this.rec.name!);
+    // The verdict is on record before the file takes its name, so a crash from here on
+    // finishes the placement at the next run instead of downloading the file again.
+    const total = this.rec.total ?? fs.statSync(this.partialPath()).size;
+    this.save({ sha256, integrity, total, offset: total, tailDigest: null });
+    return this.place();
+  }
+
+  /**
+   * Gives the verified partial its final name, records the transfer completed, and only then
+   * removes the partial's name: a crash at any point between leaves either the partial to
+   * place again or a completed record, never a second copy of the file.
+   */
+  private async place(): Promise<boolean> {
+    const partial = this.partialPath();
+    const finalPath = await placeWithoutOverwrite(partial, this.rec.dir, this.rec.name!, (target) => this.save({ path: target }));
     const now = this.ctx.clock.now();
-    const total = this.rec.total ?? fs.statSync(finalPath).size;
+    const { sha256, integrity } = this.rec;
     this.ctx.store.transaction(() => {
       this.ctx.store.clearBlocks(this.rec.id);
-      this.save({ state: 'completed', path: finalPath, total, offset: total, sha256, integrity, error: null, completedAt: now, tailDigest: null });
+      this.save({ state: 'completed', path: finalPath, error: null, completedAt: now });
       this.history('complete', { path: finalPath, sha256, integrity });
     });
+    await fs.promises.unlink(partial).catch(() => undefined); // gone already after a rename
     this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
     return true;
+  }
+
+  /**
+   * A run that stopped while placing a verified file (the verdict is on record, the
+   * transfer is not completed) finishes the placement. False when there is nothing to finish.
+   */
+  private async finishInterruptedPlacement(): Promise<boolean> {
+    const status = this.rec.integrity.status;
+    if (this.rec.sha256 === null || (status !== 'verified' && status !== 'unverified') || this.rec.total === null) return false;
+    const size = (file: string): number | null => {
+      try {
+        return fs.statSync(file).size;
+      } catch {
+        return null;
+      }
+    };
+    if (size(this.partialPath()) === this.rec.total) return this.place();
+    if (this.rec.path && size(this.rec.path) === this.rec.total) {
+      // Renamed (no hard links here) just before the stop: the file is in place.
+      this.ctx.store.transaction(() => {
+        this.ctx.store.clearBlocks(this.rec.id);
+        this.save({ state: 'completed', error: null, completedAt: this.ctx.clock.now() });
+        this.history('complete', { path: this.rec.path, sha256: this.rec.sha256, integrity: this.rec.integrity });
+      });
+      this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+      return true;
+    }
+    // The verified bytes are gone: forget the verdict and let the rules below decide.
+    this.save({ sha256: null, integrity: PENDING_INTEGRITY, path: null });
+    return false;
   }
 
   // ---------------------------------------------------------------- restarts and failures
@@ -856,8 +902,9 @@ export class DownloadTask {
     this.restartsThisRun++;
     if (this.rec.name) fs.rmSync(this.partialPath(), { force: true });
     // Header digests described the old bytes; the next response brings its own.
-    this.ctx.store.reset(this.rec.id, { restarts: this.rec.restarts + 1, serverChecksum: null }, this.ctx.clock.now());
-    this.rec = { ...this.rec, offset: 0, tailDigest: null, restarts: this.rec.restarts + 1, serverChecksum: null };
+    const cleared = { restarts: this.rec.restarts + 1, serverChecksum: null, sha256: null, integrity: PENDING_INTEGRITY };
+    this.ctx.store.reset(this.rec.id, cleared, this.ctx.clock.now());
+    this.rec = { ...this.rec, ...cleared, offset: 0, tailDigest: null };
     this.history('restart', { reason });
     this.ctx.emit({ type: 'restarted', id: this.rec.id, reason });
   }

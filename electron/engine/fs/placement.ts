@@ -23,23 +23,37 @@ function exists(file: string): Promise<boolean> {
 }
 
 /**
- * Gives a finished partial its final name without ever replacing an existing file.
+ * Gives a finished partial its final name without ever replacing an existing file, and
+ * leaves the partial in place for the caller to remove once it has recorded the name.
  * link() fails with EEXIST instead of overwriting, which makes "take the name if it is
- * free" atomic; where a file system has no hard links it falls back to a checked rename.
+ * free" atomic; a name that already is a link to the partial is ours, from a placement a
+ * crash interrupted, and is taken again rather than doubled as " (1)". Where a file system
+ * has no hard links, a checked rename is the fallback, announced first through
+ * `beforeRename` so the name is on record if the process dies right after it.
  * Returns the path the file now has.
  */
-export async function placeWithoutOverwrite(partial: string, dir: string, name: string): Promise<string> {
+export async function placeWithoutOverwrite(
+  partial: string,
+  dir: string,
+  name: string,
+  beforeRename: (target: string) => void,
+): Promise<string> {
+  const ours = await fs.promises.stat(partial);
   for (let n = 0; ; n++) {
     const target = path.join(dir, numberedName(name, n));
     try {
       await fs.promises.link(partial, target);
-      await fs.promises.unlink(partial);
       return target;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
+      if (code === 'EEXIST') {
+        const there = await fs.promises.lstat(target).catch(() => null);
+        if (there && there.ino === ours.ino && there.dev === ours.dev) return target;
+        continue;
+      }
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
       if (await exists(target)) continue;
+      beforeRename(target);
       await fs.promises.rename(partial, target);
       return target;
     }
