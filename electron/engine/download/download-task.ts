@@ -19,7 +19,7 @@ import { readValidators, validatorsChanged } from '../http/validators';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
 import { DiskError, type PartialWriter } from './partial-writer';
 import { SegmentedPartial } from './segmented-partial';
-import { type Segment, bytesHeld, isComplete, isolateBlocks, planSegments, splitLargest } from './segments';
+import { type Segment, bytesHeld, furthestHeld, isComplete, isolateBlocks, planSegments, splitLargest } from './segments';
 
 /**
  * Where a body's bytes must stop. A single stream must end exactly at the file's total
@@ -310,7 +310,7 @@ export class DownloadTask {
     const segments = this.ctx.store.segments(this.rec.id);
     if (!this.canResume()) throw new RestartRequired(this.notResumableReason());
     const partialPath = this.partialPath();
-    const furthest = segments.reduce((max, s) => Math.max(max, s.position), 0);
+    const furthest = furthestHeld(segments);
     let size: number;
     try {
       size = fs.statSync(partialPath).size;
@@ -845,21 +845,28 @@ export class DownloadTask {
   }
 
   /**
-   * Gives the verified partial its final name, records the transfer completed, and only then
-   * removes the partial's name: a crash at any point between leaves either the partial to
-   * place again or a completed record, never a second copy of the file.
+   * Gives the verified partial its final name (a hard link, so the bytes are under both
+   * names for a moment), records that name, removes the partial's name, then records the
+   * transfer completed. A crash at any point between leaves either the partial to place
+   * again or the recorded name holding the file: never a second copy, never litter.
    */
   private async place(): Promise<boolean> {
     const partial = this.partialPath();
     const finalPath = await placeWithoutOverwrite(partial, this.rec.dir, this.rec.name!, (target) => this.save({ path: target }));
-    const now = this.ctx.clock.now();
-    const { sha256, integrity } = this.rec;
+    this.save({ path: finalPath });
+    await fs.promises.unlink(partial).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error; // gone already after a rename
+    });
+    return this.completePlaced();
+  }
+
+  private completePlaced(): boolean {
+    const { sha256, integrity, path: finalPath } = this.rec;
     this.ctx.store.transaction(() => {
       this.ctx.store.clearBlocks(this.rec.id);
-      this.save({ state: 'completed', path: finalPath, error: null, completedAt: now });
+      this.save({ state: 'completed', error: null, completedAt: this.ctx.clock.now() });
       this.history('complete', { path: finalPath, sha256, integrity });
     });
-    await fs.promises.unlink(partial).catch(() => undefined); // gone already after a rename
     this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
     return true;
   }
@@ -879,16 +886,8 @@ export class DownloadTask {
       }
     };
     if (size(this.partialPath()) === this.rec.total) return this.place();
-    if (this.rec.path && size(this.rec.path) === this.rec.total) {
-      // Renamed (no hard links here) just before the stop: the file is in place.
-      this.ctx.store.transaction(() => {
-        this.ctx.store.clearBlocks(this.rec.id);
-        this.save({ state: 'completed', error: null, completedAt: this.ctx.clock.now() });
-        this.history('complete', { path: this.rec.path, sha256: this.rec.sha256, integrity: this.rec.integrity });
-      });
-      this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
-      return true;
-    }
+    // The partial's name was already removed (or renamed): the recorded name holds the file.
+    if (this.rec.path && size(this.rec.path) === this.rec.total) return this.completePlaced();
     // The verified bytes are gone: forget the verdict and let the rules below decide.
     this.save({ sha256: null, integrity: PENDING_INTEGRITY, path: null });
     return false;

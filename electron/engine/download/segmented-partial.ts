@@ -2,7 +2,7 @@ import type { DigestAlgorithm } from '../../common/integrity';
 import type { HashPool, HashSession } from '../hash/hash-pool';
 import { PartialFile, openFd } from './partial-file';
 import { PartialWriter, allocateBuffers } from './partial-writer';
-import { type Segment, contiguousEnd, isComplete } from './segments';
+import { type Segment, contiguousEnd, furthestHeld, isComplete } from './segments';
 
 /** Each connection of a segmented download gets smaller buffers than a single stream. */
 const SEGMENT_BUFFER_BYTES = 256 << 10;
@@ -53,9 +53,9 @@ export class SegmentedPartial extends PartialFile {
     return this.segments.reduce((sum, s) => sum + ((this.streams.get(s)?.writer.position ?? s.position) - s.start), 0);
   }
 
-  /** The furthest byte any segment holds: the partial must be at least this long. */
+  /** The partial must be at least this long: the end of the furthest bytes held. */
   furthest(): number {
-    return this.segments.reduce((max, s) => Math.max(max, s.position), 0);
+    return furthestHeld(this.segments);
   }
 
   /**

@@ -29,6 +29,11 @@ export function bytesHeld(segments: readonly Segment[]): number {
   return segments.reduce((sum, s) => sum + (s.position - s.start), 0);
 }
 
+/** The end of the furthest bytes any segment holds (a segment holding none asks for nothing). */
+export function furthestHeld(segments: readonly Segment[]): number {
+  return segments.reduce((max, s) => (s.position > s.start ? Math.max(max, s.position) : max), 0);
+}
+
 /** The end of the bytes held without a gap from 0: what the whole-file digest can take in. */
 export function contiguousEnd(segments: readonly Segment[]): number {
   let end = 0;
