@@ -227,6 +227,12 @@ describe('downloads survive every failure mode (DESIGN.md section 3)', () => {
     assert.equal(record.state, 'completed');
     assert.equal(sha256(fs.readFileSync(record.path!)), sha256(body));
     assert.ok(history.some((h) => h.kind === 'retry' && (h.detail.error as { code: string }).code === 'stalled'));
+    // The resume is asked for within the stall timeout plus the backoff (none: bytes had moved),
+    // plus the watchdog's tick and a generous margin for a loaded machine.
+    const [stalled, resumed] = server.requests(p);
+    assert.match(resumed!.range!, /^bytes=\d+-$/);
+    const gap = resumed!.at - stalled!.at;
+    assert.ok(gap < 400 + 100 + 1500, `resumed ${gap} ms after the stalled request began`);
     assert.ok(Date.now() - started < 10_000);
   });
 

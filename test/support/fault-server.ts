@@ -49,6 +49,8 @@ export interface LoggedRequest {
   authorization: string | undefined;
   status: number;
   bytesSent: number;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 export function sha256(data: Buffer): string {
@@ -112,6 +114,7 @@ export class FaultServer {
       authorization: req.headers.authorization,
       status: 0,
       bytesSent: 0,
+      at: Date.now(),
     };
     this.log.push(entry);
 
