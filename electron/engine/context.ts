@@ -33,7 +33,11 @@ export const systemClock: Clock = {
 export interface DownloadTuning {
   /** No byte for this long means the request is dead: abort and resume it. */
   stallTimeoutMs: number;
-  /** Every block of this size gets its own SHA-256, so a bad block is fetched alone. */
+  /**
+   * Every block of this size gets its own SHA-256, so a bad block is fetched alone. Segments
+   * start on block boundaries, so the block is also how evenly a file splits between
+   * connections: 1 MiB keeps eight segments of a 200 MiB file within 1 MiB of each other.
+   */
   blockSize: number;
   /** Bytes re-requested before a resume offset and compared with the disk. */
   overlapBytes: number;
@@ -52,7 +56,7 @@ export interface DownloadTuning {
 
 export const DEFAULT_TUNING: DownloadTuning = {
   stallTimeoutMs: 30_000,
-  blockSize: 4 << 20,
+  blockSize: 1 << 20,
   overlapBytes: 64 << 10,
   checkpointIntervalMs: 250,
   maxRedirects: 10,
