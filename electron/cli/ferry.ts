@@ -27,9 +27,11 @@ const USAGE = `Usage:
                      [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json]
   ferry put <path>... --to <url> [--protocol tus|put] [...]
   ferry resume [--data-dir DIR] [--json]     run every unfinished transfer to its end
+               [--connections N] [--max-active N] [--max-per-host N] [--stall-timeout SECONDS]
   ferry list   [--data-dir DIR] [--json]     transfers and their states
   ferry serve  [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json]
 
+--limit-rate takes bytes per second (500000, 500K, 2M); --connections splits a large file.
 Exit codes: 0 all completed, 1 a transfer failed, 2 usage error, 3 integrity mismatch,
 4 another Ferry holds the data directory, 130/143 interrupted (progress saved).`;
 

@@ -117,6 +117,16 @@ export class Engine {
     return this.scheduler.pause(ids);
   }
 
+  /** Pauses every unfinished transfer (queued and active). */
+  pauseAll(): Promise<void> {
+    return this.scheduler.pause(this.store.unfinished().map((r) => r.id));
+  }
+
+  /** Queues every paused transfer again. */
+  resumeAll(): void {
+    this.scheduler.start(this.store.unfinished().filter((r) => r.state === 'paused').map((r) => r.id));
+  }
+
   cancel(ids: string[]): Promise<void> {
     return this.scheduler.cancel(ids);
   }

@@ -153,6 +153,22 @@ describe('the queue', () => {
     assert.deepEqual(listDir(t.dir), ['f.bin']);
   });
 
+  test('pause all and resume all', async () => {
+    const t = openEngine(undefined, undefined, { stallTimeoutMs: 30_000 }, { limits: { maxActive: 2 } });
+    const ids = add(t, [serve(1 << 20, [{ stallAfter: 100_000 }]), serve(), serve(), serve()]);
+    t.engine.start(ids);
+    await until(() => (t.engine.progress(ids[0]!)?.bytes ?? 0) >= 100_000, 'the first one running');
+    await t.engine.pauseAll();
+    const states = ids.map((id) => t.engine.store.get(id)!.state);
+    assert.ok(states.every((s) => s === 'paused' || s === 'completed'), states.join());
+    assert.equal(states[0], 'paused');
+    t.engine.resumeAll();
+    const records = await Promise.all(ids.map((id) => t.engine.settled(id)));
+    await t.engine.close();
+    assert.ok(records.every((r) => r.state === 'completed'), records.map((r) => r.state).join());
+    assert.equal(records[0]!.resumes, 1);
+  });
+
   test('a queued transfer can be paused before it starts, and a paused one is not run by others finishing', async () => {
     const t = openEngine(undefined, undefined, {}, { limits: { maxActive: 1 } });
     const ids = add(t, [serve(), serve(), serve()]);
