@@ -60,7 +60,8 @@ export class Output {
         this.note(`Downloading ${event.name}${event.total !== null ? ` (${formatBytes(event.total)})` : ''}`);
         break;
       case 'resumed':
-        this.note(`Resuming at ${formatBytes(event.offset)}${event.validator ? ` (validator ${event.validator})` : ''}; ${formatBytes(event.overlapBytes)} overlap checked`);
+        if (event.segments > 1) this.note(`Resuming ${event.segments} segments with ${formatBytes(event.offset)} held${event.validator ? ` (validator ${event.validator})` : ''}; each checks its overlap`);
+        else this.note(`Resuming at ${formatBytes(event.offset)}${event.validator ? ` (validator ${event.validator})` : ''}; ${formatBytes(event.overlapBytes)} overlap checked`);
         break;
       case 'repaired':
         this.note(`Repaired block${event.blocks.length > 1 ? 's' : ''} ${event.blocks.join(', ')} of the partial file by fetching ${event.blocks.length > 1 ? 'them' : 'it'} again`);

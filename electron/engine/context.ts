@@ -70,7 +70,8 @@ export const DEFAULT_TUNING: DownloadTuning = {
 /** What happens to transfers, as the engine tells its host (CLI, app window). */
 export type EngineEvent =
   | { type: 'started'; id: string; name: string; total: number | null; url: string }
-  | { type: 'resumed'; id: string; offset: number; validator: string | null; overlapBytes: number }
+  /** `segments` is how many connections' worth of segments go on (1 for a single stream). */
+  | { type: 'resumed'; id: string; offset: number; validator: string | null; overlapBytes: number; segments: number }
   | { type: 'repaired'; id: string; blocks: number[] }
   | { type: 'restarted'; id: string; reason: string }
   | { type: 'retrying'; id: string; error: TransferError; delayMs: number }

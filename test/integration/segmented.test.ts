@@ -89,6 +89,7 @@ describe('segmented downloads', () => {
       assert.equal(Number(/^bytes=(\d+)-/.exec(range)![1]) % BLOCK, 0, `${range} starts on a block boundary`);
     }
     assert.equal(record.restarts, 0);
+    assert.equal(record.resumes, 1);
   });
 
   test('a byte flipped in a finished block of a later segment: only that block is fetched again', async () => {

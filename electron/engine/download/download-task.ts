@@ -145,6 +145,12 @@ export class DownloadTask {
     if (!this.live && !this.seg && (await this.finishInterruptedPlacement())) return true;
     if (this.seg || this.ctx.store.segments(this.rec.id).length > 0) {
       await this.ensureSegmented();
+      const held = this.seg!.held();
+      const unfinished = this.seg!.segments.filter((s) => !isComplete(s)).length;
+      this.save({ resumes: this.rec.resumes + 1 });
+      this.history('resume', { offset: held, validator: this.rec.ifRange, segments: unfinished, url: this.rec.effectiveUrl });
+      // Each segment checks its own overlap as its connection starts.
+      this.ctx.emit({ type: 'resumed', id: this.rec.id, offset: held, validator: this.rec.ifRange, overlapBytes: 0, segments: unfinished });
       return this.runSegments(signal, null);
     }
     const live = await this.ensurePartial(signal);
@@ -184,7 +190,7 @@ export class DownloadTask {
     this.saveResponse(fetched, false);
     this.save({ resumes: this.rec.resumes + 1 });
     const validator = this.rec.ifRange;
-    this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator, overlapBytes: held.length });
+    this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator, overlapBytes: held.length, segments: 1 });
     const detail = { offset, validator, overlapBytes: held.length, url: fetched.url };
     try {
       await this.receive(response, live.writer, held, range.end - range.start + 1, signal, null, this.streamBound());
@@ -395,7 +401,6 @@ export class DownloadTask {
     if (signal.aborted) throw signal.reason;
     await this.checkpoint();
     if (!part.allComplete()) return false;
-    this.history('resume', { segments: part.segments.length });
     return this.finish();
   }
 

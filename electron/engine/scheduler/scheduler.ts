@@ -62,6 +62,8 @@ export class Scheduler {
   private limits: Limits;
   private suspended = false;
   private offline = false;
+  /** Nothing starts while connections are being replaced (wake, online). */
+  private replacing = false;
   private closed = false;
 
   constructor(
@@ -218,7 +220,7 @@ export class Scheduler {
   // ---------------------------------------------------------------- running the queue
 
   private pump(): void {
-    if (this.closed || this.suspended || this.offline) return;
+    if (this.closed || this.suspended || this.offline || this.replacing) return;
     const perHost = new Map<string, number>();
     for (const r of this.running.values()) perHost.set(r.host, (perHost.get(r.host) ?? 0) + 1);
     for (let i = 0; i < this.queue.length && this.running.size < this.limits.maxActive; ) {
@@ -254,7 +256,11 @@ export class Scheduler {
 
   private finished(id: string, record: TransferRecord): void {
     this.running.delete(id);
-    if (record.state === 'queued' && !this.closed) this.enqueue(record);
+    if (record.state === 'active') {
+      // A task must leave a final state; if one did not, say so rather than wait forever.
+      this.setState(id, 'failed', { error: transferError('internal', 'Unexpected failure: the transfer stopped without a result.', false) });
+      this.settle(id);
+    } else if (record.state === 'queued' && !this.closed) this.enqueue(record);
     else this.settle(id);
     this.pump();
   }
@@ -286,8 +292,13 @@ export class Scheduler {
   }
 
   private async restartOnFreshConnections(): Promise<void> {
-    await this.requeueRunning();
-    await this.ctx.transport.reset();
+    this.replacing = true;
+    try {
+      await this.requeueRunning();
+      await this.ctx.transport.reset();
+    } finally {
+      this.replacing = false;
+    }
     this.pump();
   }
 
