@@ -48,6 +48,8 @@ export interface DownloadTuning {
   maxAttemptsWithoutProgress: number;
   /** The smallest part of a file worth its own connection in a segmented download. */
   minSegmentBytes: number;
+  /** Pieces per connection in a segmented download (see pieceCount); 1 is one long request each. */
+  piecesPerConnection: number;
   /** Restarts from 0 in one run before the server is declared unfit for ranges. */
   maxRestarts: number;
   retryBaseDelayMs: number;
@@ -63,6 +65,7 @@ export const DEFAULT_TUNING: DownloadTuning = {
   maxAttemptsWithoutProgress: 5,
   maxRestarts: 5,
   minSegmentBytes: 4 << 20,
+  piecesPerConnection: 4,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 30_000,
 };

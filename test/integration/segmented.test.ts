@@ -21,6 +21,8 @@ after(async () => {
 
 let n = 0;
 const unique = (name: string): string => `/seg/${++n}/${name}`;
+/** One long request per connection, as aria2c -sN does: for tests about segment geometry. */
+const ONE_PIECE = { piecesPerConnection: 1 };
 const segmentRequests = (p: string) => server.requests(p).filter((r) => r.range && /^bytes=\d+-\d+$/.test(r.range));
 
 describe('segmented downloads', () => {
@@ -28,7 +30,7 @@ describe('segmented downloads', () => {
     const body = randomBytesOf(SIZE, 1);
     const p = unique('four.bin');
     const url = server.serve(p, { body, etag: '"s1"' });
-    const t = openEngine(undefined, undefined, {}, { limits: { maxConnections: 4 } });
+    const t = openEngine(undefined, undefined, ONE_PIECE, { limits: { maxConnections: 4 } });
     const { record: added } = t.engine.addDownload({ url, dir: t.dir });
     const record = await t.engine.run(added.id);
     const history = t.engine.store.history(added.id);
@@ -43,6 +45,23 @@ describe('segmented downloads', () => {
     for (const r of ranged.slice(3)) assert.equal(Number(/^bytes=(\d+)-/.exec(r.range!)![1]) % BLOCK, 0, `${r.range} starts on a block boundary`);
     assert.ok(ranged.every((r) => r.ifRange === '"s1"' && r.status === 206));
     assert.deepEqual(listDir(t.dir), ['four.bin']);
+  });
+
+  test('by default connections take pieces in file order, so the run without gaps from 0 grows as they go', async () => {
+    const body = randomBytesOf(SIZE, 9);
+    const p = unique('pieces.bin');
+    const url = server.serve(p, { body, etag: '"s9"' });
+    const t = openEngine(undefined, undefined, {}, { limits: { maxConnections: 2 } });
+    const { record: added } = t.engine.addDownload({ url, dir: t.dir });
+    const record = await t.engine.run(added.id);
+    const history = t.engine.store.history(added.id);
+    await t.engine.close();
+    assert.equal(record.state, 'completed');
+    assert.equal(sha256(fs.readFileSync(record.path!)), sha256(body));
+    assert.equal(history.find((h) => h.kind === 'start')?.detail.segments, 8, 'four pieces per connection');
+    const starts = segmentRequests(p).map((r) => Number(/^bytes=(\d+)-/.exec(r.range!)![1]));
+    const piece = SIZE / 8;
+    assert.deepEqual(starts.slice(0, 7), [1, 2, 3, 4, 5, 6, 7].map((i) => i * piece), 'pieces were asked for in file order');
   });
 
   test('a weak validator or a small file is not split: one connection', async () => {
@@ -65,14 +84,14 @@ describe('segmented downloads', () => {
     const url = server.serve(p, { body, etag: '"s4"' }, [stall, stall, stall, stall]);
     const dataDir = tempDir();
     const dir = tempDir();
-    const first = openEngine(dataDir, dir, { stallTimeoutMs: 30_000 }, { limits: { maxConnections: 4 } });
+    const first = openEngine(dataDir, dir, { ...ONE_PIECE, stallTimeoutMs: 30_000 }, { limits: { maxConnections: 4 } });
     const { record: added } = first.engine.addDownload({ url, dir });
     const running = first.engine.run(added.id);
     const deadline = Date.now() + 10_000;
     while ((first.engine.progress(added.id)?.bytes ?? 0) < 800_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     await first.engine.close();
     assert.equal((await running).state, 'queued');
-    const second = openEngine(dataDir, dir, {}, { limits: { maxConnections: 4 } });
+    const second = openEngine(dataDir, dir, ONE_PIECE, { limits: { maxConnections: 4 } });
     const segments = second.engine.store.segments(added.id);
     assert.equal(segments.length, 4);
     assert.ok(segments.every((s) => s.position - s.start === 200_000), JSON.stringify(segments));
@@ -98,7 +117,7 @@ describe('segmented downloads', () => {
     const url = server.serve(p, { body, etag: '"s5"' }, [{}, {}, {}, { stallAfter: 100_000 }]);
     const dataDir = tempDir();
     const dir = tempDir();
-    const first = openEngine(dataDir, dir, { stallTimeoutMs: 30_000 }, { limits: { maxConnections: 4 } });
+    const first = openEngine(dataDir, dir, { ...ONE_PIECE, stallTimeoutMs: 30_000 }, { limits: { maxConnections: 4 } });
     const { record: added } = first.engine.addDownload({ url, dir });
     const running = first.engine.run(added.id);
     const deadline = Date.now() + 10_000;
@@ -111,7 +130,7 @@ describe('segmented downloads', () => {
     fs.writeSync(fd, Buffer.from([body[flipAt]! ^ 0xff]), 0, 1, flipAt);
     fs.closeSync(fd);
     const asked = server.requests(p).length;
-    const second = openEngine(dataDir, dir, {}, { limits: { maxConnections: 4 } });
+    const second = openEngine(dataDir, dir, ONE_PIECE, { limits: { maxConnections: 4 } });
     const record = await second.engine.run(added.id);
     const history = second.engine.store.history(added.id);
     await second.engine.close();

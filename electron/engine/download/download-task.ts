@@ -19,7 +19,7 @@ import { readValidators, validatorsChanged } from '../http/validators';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
 import { DiskError, type PartialWriter } from './partial-writer';
 import { SegmentedPartial } from './segmented-partial';
-import { type Segment, bytesHeld, furthestHeld, isComplete, isolateBlocks, planSegments, splitLargest } from './segments';
+import { type Segment, bytesHeld, furthestHeld, isComplete, isolateBlocks, pieceCount, planSegments, splitLargest } from './segments';
 
 /**
  * Where a body's bytes must stop. A single stream must end exactly at the file's total
@@ -299,7 +299,7 @@ export class DownloadTask {
     const minBytes = this.ctx.tuning.minSegmentBytes;
     if (connections < 2 || total === null || encoded || !this.rec.ifRange) return null;
     if (!/\bbytes\b/i.test(h.get('accept-ranges') ?? '') || total < 2 * minBytes) return null;
-    return planSegments(total, this.rec.blockSize, connections, minBytes);
+    return planSegments(total, this.rec.blockSize, pieceCount(total, connections, this.ctx.tuning.piecesPerConnection), minBytes);
   }
 
   /**

@@ -11,9 +11,25 @@ export interface Segment {
   tail: string | null;
 }
 
-/** Up to `connections` equal segments, on block boundaries, none smaller than `minBytes`. */
-export function planSegments(total: number, blockSize: number, connections: number, minBytes: number): Segment[] {
-  const count = Math.max(1, Math.min(connections, Math.floor(total / Math.max(minBytes, blockSize))));
+/** Largest piece a connection takes at once; see pieceCount. */
+const MAX_PIECE_BYTES = 64 << 20;
+
+/**
+ * How many pieces to cut a file into for `connections` connections. Connections take the
+ * pieces in file order, so the bytes held without a gap from 0 grow while the download
+ * runs and the whole-file digest keeps up with them, instead of reading most of the file
+ * after the last byte arrives (eight equal parts of 10 GiB would leave 8.75 GiB to hash at
+ * the end). `perConnection` pieces each (one request per piece), at most 64 MiB a piece
+ * when that is 2 or more.
+ */
+export function pieceCount(total: number, connections: number, perConnection: number): number {
+  if (perConnection <= 1) return connections;
+  return Math.max(connections * perConnection, Math.ceil(total / MAX_PIECE_BYTES));
+}
+
+/** Up to `count` equal segments, on block boundaries, none smaller than `minBytes`. */
+export function planSegments(total: number, blockSize: number, count: number, minBytes: number): Segment[] {
+  count = Math.max(1, Math.min(count, Math.floor(total / Math.max(minBytes, blockSize))));
   const blocks = Math.ceil(total / blockSize);
   const segments: Segment[] = [];
   for (let i = 0; i < count; i++) {
