@@ -48,12 +48,34 @@ export interface TransferRecord {
   error: TransferError | null;
   resumes: number;
   restarts: number;
+  /** Uploads: the local file sent, its fingerprint, and how it is sent. */
+  source: string | null;
+  fingerprint: SourceFingerprint | null;
+  protocol: UploadProtocol | null;
+  /** The path inside a dropped folder, sent to the server as relativePath. */
+  relativePath: string | null;
+  /** tus: the upload's own URL, from the creation response. */
+  uploadUrl: string | null;
+  /**
+   * Uploads: the end of the bytes sent or being sent, written before each request, so a
+   * server offset beyond it is known to be somebody else's doing.
+   */
+  sentUpTo: number;
   priority: number;
   seq: number;
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
 }
+
+/** What identifies the version of a file being uploaded: any change means "another file". */
+export interface SourceFingerprint {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+export type UploadProtocol = 'tus' | 'put';
 
 export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect';
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DigestReference } from '../common/integrity';
-import type { TransferRecord } from '../common/transfer';
+import * as path from 'node:path';
+import type { TransferRecord, UploadProtocol } from '../common/transfer';
 import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, type EngineEvent, systemClock } from './context';
 import { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
@@ -21,6 +22,16 @@ export interface EngineOptions {
   tuning?: Partial<DownloadTuning>;
   limits?: Partial<Limits>;
   onEvent?: (event: EngineEvent) => void;
+}
+
+export interface AddUpload {
+  /** The local file, as an absolute path. */
+  source: string;
+  /** The tus endpoint (or, with put, the URL to PUT to). */
+  url: string;
+  relativePath?: string | null;
+  protocol?: UploadProtocol;
+  headers?: Array<[string, string]>;
 }
 
 export interface AddDownload {
@@ -86,6 +97,29 @@ export class Engine {
     }
     const record = this.store.createDownload(
       { url: input.url, dir: input.dir, requestedName: name, headers: input.headers ?? [], userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize },
+      this.context.clock.now(),
+    );
+    return { record, existing: false };
+  }
+
+  /**
+   * Adds an upload of `source` to `url`, or finds the unfinished one with the same source and
+   * target so a repeated request continues it. It does not start.
+   */
+  addUpload(input: AddUpload): { record: TransferRecord; existing: boolean } {
+    const found = this.store.findUnfinishedUpload(input.source, input.url);
+    if (found) return { record: found, existing: true };
+    const record = this.store.createUpload(
+      {
+        url: input.url,
+        source: input.source,
+        dir: path.dirname(input.source),
+        name: path.basename(input.source),
+        relativePath: input.relativePath ?? null,
+        protocol: input.protocol ?? 'tus',
+        headers: input.headers ?? [],
+        blockSize: this.context.tuning.blockSize,
+      },
       this.context.clock.now(),
     );
     return { record, existing: false };

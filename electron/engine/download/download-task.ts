@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { type TransferError, TransferFailure, describeHttpStatus, transferError } from '../../common/errors';
+import { type TransferError, TransferFailure, transferError } from '../../common/errors';
 import { type DigestAlgorithm, type DigestReference, PENDING_INTEGRITY, judgeIntegrity } from '../../common/integrity';
 import type { HistoryKind, TransferRecord } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
@@ -17,6 +17,7 @@ import { describeNetworkError } from '../http/network-errors';
 import type { HttpResponse } from '../http/transport';
 import { readValidators, validatorsChanged } from '../http/validators';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
+import { retryDelay, statusFailure } from '../retry';
 import { DiskError, type PartialWriter } from './partial-writer';
 import { SegmentedPartial } from './segmented-partial';
 import { type Segment, bytesHeld, furthestHeld, isComplete, isolateBlocks, pieceCount, planSegments, splitLargest } from './segments';
@@ -35,15 +36,6 @@ class RestartRequired extends Error {
   constructor(readonly reason: string) {
     super(reason);
   }
-}
-
-/** An HTTP status that ends this attempt, with the server's Retry-After when it sent one. */
-function statusFailure(response: HttpResponse, url: string): TransferFailure {
-  const value = response.headers.get('retry-after');
-  let retryAfterMs: number | undefined;
-  if (value && /^\d+$/.test(value.trim())) retryAfterMs = Number(value.trim()) * 1000;
-  else if (value && !Number.isNaN(Date.parse(value))) retryAfterMs = Math.max(0, Date.parse(value) - Date.now());
-  return new TransferFailure(describeHttpStatus(response.status, url), retryAfterMs);
 }
 
 /** Bytes that move per bandwidth-limit token request. */
@@ -116,7 +108,7 @@ export class DownloadTask {
           if (!failure.retryable || attemptsWithoutProgress >= this.ctx.tuning.maxAttemptsWithoutProgress) {
             return this.fail(failure);
           }
-          const delayMs = this.retryDelay(attemptsWithoutProgress, error);
+          const delayMs = retryDelay(attemptsWithoutProgress, error, this.ctx.tuning);
           this.history('retry', { error: failure, delayMs, offset: this.progress().bytes });
           this.ctx.emit({ type: 'retrying', id: this.rec.id, error: failure, delayMs });
           if (delayMs > 0) await this.ctx.clock.sleep(delayMs, signal);
@@ -943,15 +935,6 @@ export class DownloadTask {
   private wrapStreamError(error: unknown): TransferFailure {
     if (error instanceof DiskError) return new TransferFailure(this.describeDiskError(error.code, error.message));
     return new TransferFailure(describeNetworkError(error, this.rec.effectiveUrl ?? this.rec.url));
-  }
-
-  private retryDelay(attempt: number, error: unknown): number {
-    if (attempt === 0) return 0;
-    const retryAfterMs = error instanceof TransferFailure ? error.retryAfterMs : undefined;
-    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, 10 * 60_000);
-    const { retryBaseDelayMs: base, retryMaxDelayMs: max } = this.ctx.tuning;
-    const exp = Math.min(max, base * 2 ** (attempt - 1));
-    return Math.round(exp / 2 + Math.random() * (exp / 2)); // jitter: many clients must not retry in lockstep
   }
 
   // ---------------------------------------------------------------- requests

@@ -7,8 +7,10 @@ import type { ResponseHeaders } from './headers';
  */
 export interface HttpRequest {
   url: URL;
-  method: 'GET' | 'HEAD';
+  method: 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   headers: Record<string, string>;
+  /** A request body (uploads), whole or pulled as the connection takes it; its length goes in the headers. */
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
   signal: AbortSignal;
 }
 

@@ -4,6 +4,7 @@ import type { Agent as UndiciAgent } from 'undici';
 // The version is pinned in package.json and every integration test runs through these.
 import Agent from 'undici/lib/dispatcher/agent';
 import request from 'undici/lib/api/api-request';
+import { Readable } from 'node:stream';
 import { headersFromRecord } from './headers';
 import type { HttpRequest, HttpResponse, Transport } from './transport';
 
@@ -41,6 +42,7 @@ export class UndiciTransport implements Transport {
       path: req.url.pathname + req.url.search,
       method: req.method,
       headers: req.headers,
+      body: req.body === undefined || req.body instanceof Uint8Array ? (req.body ?? null) : Readable.from(req.body, { objectMode: false }),
       signal: req.signal,
     });
     const body = response.body;

@@ -4,6 +4,7 @@ import { transferError } from '../../common/errors';
 import type { TransferRecord, TransferState } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
 import { DownloadTask } from '../download/download-task';
+import { UploadTask } from '../upload/upload-task';
 import { PARTIAL_SUFFIX } from '../download/live-partial';
 import type { RequestLimiter } from './request-limiter';
 
@@ -38,8 +39,14 @@ interface Queued {
   host: string;
 }
 
+/** What the queue runs: a download or an upload. */
+interface Task {
+  run(signal: AbortSignal): Promise<TransferRecord>;
+  progress(): { bytes: number; total: number | null };
+}
+
 interface Running {
-  task: DownloadTask;
+  task: Task;
   controller: AbortController;
   host: string;
   /** Settles once the task has stopped and the queue has taken note. */
@@ -239,7 +246,7 @@ export class Scheduler {
   private launch(entry: Queued): void {
     const record = this.ctx.store.get(entry.id);
     if (!record) return;
-    const task = new DownloadTask(this.ctx, record);
+    const task: Task = record.direction === 'upload' ? new UploadTask(this.ctx, record) : new DownloadTask(this.ctx, record);
     const controller = new AbortController();
     const done = task.run(controller.signal).then(
       (final) => this.finished(entry.id, final),
@@ -339,6 +346,11 @@ export class Scheduler {
   }
 
   private discardPartial(record: TransferRecord): void {
+    if (record.direction === 'upload') {
+      // An upload's partial lives on the server; forgetting its URL lets it expire there.
+      if (record.state !== 'completed') this.ctx.store.reset(record.id, { uploadUrl: null, fingerprint: null, sentUpTo: 0 }, this.ctx.clock.now());
+      return;
+    }
     if (!record.name || record.state === 'completed') return;
     fs.rmSync(path.join(record.dir, record.name + PARTIAL_SUFFIX), { force: true });
     this.ctx.store.reset(record.id, {}, this.ctx.clock.now());

@@ -79,4 +79,16 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX transfers_by_name ON transfers (dir, name);
     `);
   },
+  (db) => {
+    db.exec(`
+      -- Uploads: the local file, its fingerprint, the protocol and the server's upload URL.
+      ALTER TABLE transfers ADD COLUMN source TEXT;
+      ALTER TABLE transfers ADD COLUMN fingerprint TEXT;
+      ALTER TABLE transfers ADD COLUMN protocol TEXT;
+      ALTER TABLE transfers ADD COLUMN relative_path TEXT;
+      ALTER TABLE transfers ADD COLUMN upload_url TEXT;
+      ALTER TABLE transfers ADD COLUMN sent_up_to INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX transfers_by_source ON transfers (direction, source, url, state);
+    `);
+  },
 ];

@@ -1,13 +1,13 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { PENDING_INTEGRITY } from '../../common/integrity';
-import type { HistoryEntry, HistoryKind, TransferRecord, TransferState } from '../../common/transfer';
+import type { HistoryEntry, HistoryKind, TransferRecord, TransferState, UploadProtocol } from '../../common/transfer';
 import { type Segment, bytesHeld } from '../download/segments';
 
 type Row = Record<string, unknown>;
 
 /** Columns holding JSON, and the TypeScript field each maps to. */
-const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'urlChain', 'integrity', 'error']);
+const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'urlChain', 'integrity', 'error', 'fingerprint']);
 const BOOLEAN_FIELDS = new Set(['encoded']);
 
 // Name conversions are cached: a queue of thousands of small files reads and writes rows
@@ -52,6 +52,17 @@ export interface NewDownload {
   blockSize: number;
 }
 
+export interface NewUpload {
+  url: string;
+  source: string;
+  dir: string;
+  name: string;
+  relativePath: string | null;
+  protocol: UploadProtocol;
+  headers: Array<[string, string]>;
+  blockSize: number;
+}
+
 export interface Checkpoint {
   offset: number;
   /** Newly completed blocks: index and SHA-256 hex. */
@@ -71,6 +82,10 @@ export class TransferStore {
       get: db.prepare('SELECT * FROM transfers WHERE id = ?'),
       list: db.prepare('SELECT * FROM transfers ORDER BY priority DESC, seq'),
       unfinished: db.prepare(`SELECT * FROM transfers WHERE state NOT IN ('completed', 'canceled') ORDER BY priority DESC, seq`),
+      uploadIdentity: db.prepare(
+        `SELECT * FROM transfers WHERE direction = 'upload' AND source = ? AND url = ?
+           AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
+      ),
       identity: db.prepare(
         `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
            AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
@@ -92,15 +107,54 @@ export class TransferStore {
   }
 
   createDownload(input: NewDownload, now: number): TransferRecord {
-    const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
-    const record: TransferRecord = {
-      id: randomUUID(),
+    return this.insertRecord({
       direction: 'download',
-      state: 'queued',
       url: input.url,
       dir: input.dir,
       requestedName: input.requestedName,
       name: null,
+      headers: input.headers,
+      userChecksum: input.userChecksum,
+      blockSize: input.blockSize,
+    }, now);
+  }
+
+  createUpload(input: NewUpload, now: number): TransferRecord {
+    return this.insertRecord({
+      direction: 'upload',
+      url: input.url,
+      dir: input.dir,
+      requestedName: null,
+      name: input.name,
+      headers: input.headers,
+      userChecksum: null,
+      blockSize: input.blockSize,
+      source: input.source,
+      protocol: input.protocol,
+      relativePath: input.relativePath,
+    }, now);
+  }
+
+  /** The unfinished upload a repeated `ferry put` (same source, same target) continues. */
+  findUnfinishedUpload(source: string, url: string): TransferRecord | undefined {
+    const row = this.statements.uploadIdentity.get(source, url) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  private insertRecord(
+    input: Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requestedName' | 'name' | 'headers' | 'userChecksum' | 'blockSize'> &
+      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath'>>,
+    now: number,
+  ): TransferRecord {
+    const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
+    const record: TransferRecord = {
+      id: randomUUID(),
+      direction: input.direction,
+      state: 'queued',
+      url: input.url,
+      dir: input.dir,
+      requestedName: input.requestedName,
+      name: input.name,
       path: null,
       headers: input.headers,
       userChecksum: input.userChecksum,
@@ -120,6 +174,12 @@ export class TransferStore {
       error: null,
       resumes: 0,
       restarts: 0,
+      source: input.source ?? null,
+      fingerprint: null,
+      protocol: input.protocol ?? null,
+      relativePath: input.relativePath ?? null,
+      uploadUrl: null,
+      sentUpTo: 0,
       priority: 0,
       seq,
       createdAt: now,

@@ -1,0 +1,422 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { type TransferError, TransferFailure, transferError } from '../../common/errors';
+import { PENDING_INTEGRITY, type Integrity } from '../../common/integrity';
+import type { HistoryKind, SourceFingerprint, TransferRecord } from '../../common/transfer';
+import { type EngineContext, StopRequest } from '../context';
+import type { HashSession } from '../hash/hash-pool';
+import { describeNetworkError } from '../http/network-errors';
+import type { HttpRequest, HttpResponse } from '../http/transport';
+import { retryDelay, statusFailure } from '../retry';
+import { type TusCapabilities, TUS_VERSION, encodeMetadata, expired, integerHeader, readCapabilities } from './tus';
+
+/** The upload on the server is gone (404, 410, expired): a new one starts from 0. */
+class UploadGone extends Error {}
+
+/** The source is not the file the upload began with: never splice, start again. */
+class SourceChanged extends Error {}
+
+/** Bytes per PATCH when each chunk carries a checksum (it must be read and hashed first). */
+const CHECKSUM_CHUNK = 4 << 20;
+/** Bytes per PATCH otherwise: each request is also a checkpoint. */
+const PLAIN_CHUNK = 16 << 20;
+/** Bytes handed to the connection at a time: the unit of bandwidth limiting and stall detection. */
+const UPLOAD_SLICE = 64 << 10;
+/** A chunk the server's checksum check rejects (460) is sent again this many times. */
+const MAX_CHUNK_RESENDS = 3;
+
+/**
+ * One upload to a tus 1.0 server (DESIGN.md section 4): discovery, creation, HEAD to
+ * resume, PATCH in chunks with Upload-Checksum when the server offers the checksum
+ * extension, termination of an upload whose source changed. The store holds the upload
+ * URL, the source's fingerprint and the block digests of the bytes the server confirmed.
+ */
+export class UploadTask {
+  private rec: TransferRecord;
+  private caps: TusCapabilities | null = null;
+  /** Whole-file SHA-256 and block digests, fed from the source as the server confirms bytes. */
+  private hashes: { file: HashSession; blocks: HashSession; at: number } | null = null;
+  /** Bytes of the current chunk handed to the connection so far (for progress). */
+  private inFlight = 0;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    record: TransferRecord,
+  ) {
+    this.rec = record;
+  }
+
+  progress(): { bytes: number; total: number | null } {
+    return { bytes: this.rec.offset + this.inFlight, total: this.rec.total };
+  }
+
+  async run(signal: AbortSignal): Promise<TransferRecord> {
+    this.save({ state: 'active', error: null });
+    let attemptsWithoutProgress = 0;
+    try {
+      for (;;) {
+        const before = this.rec.offset;
+        try {
+          await this.attempt(signal);
+          return this.rec;
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          if (error instanceof UploadGone || error instanceof SourceChanged) {
+            await this.startOver(error.message, error instanceof SourceChanged, signal);
+            continue;
+          }
+          const failure = this.classify(error);
+          attemptsWithoutProgress = this.rec.offset > before ? 0 : attemptsWithoutProgress + 1;
+          if (!failure.retryable || attemptsWithoutProgress >= this.ctx.tuning.maxAttemptsWithoutProgress) return this.fail(failure);
+          const delayMs = retryDelay(attemptsWithoutProgress, error, this.ctx.tuning);
+          this.history('retry', { error: failure, delayMs, offset: this.rec.offset });
+          this.ctx.emit({ type: 'retrying', id: this.rec.id, error: failure, delayMs });
+          if (delayMs > 0) await this.ctx.clock.sleep(delayMs, signal);
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) return this.fail(this.classify(error));
+      this.save({ state: signal.reason instanceof StopRequest ? signal.reason.state : 'paused' });
+      return this.rec;
+    } finally {
+      this.closeHashes();
+    }
+  }
+
+  // ---------------------------------------------------------------- one attempt
+
+  private async attempt(signal: AbortSignal): Promise<void> {
+    const source = this.rec.source!;
+    const fingerprint = await this.fingerprint(source);
+    if (this.rec.fingerprint && !sameFile(this.rec.fingerprint, fingerprint)) {
+      throw new SourceChanged(`${source} changed since the upload began (${describeChange(this.rec.fingerprint, fingerprint)})`);
+    }
+    if (!this.rec.fingerprint) this.save({ fingerprint, total: fingerprint.size });
+    const caps = await this.discover(signal);
+    if (caps.maxSize !== null && fingerprint.size > caps.maxSize) {
+      throw new TransferFailure(transferError('http-status', `The server takes files up to ${caps.maxSize} bytes; ${source} has ${fingerprint.size}.`, false, 413));
+    }
+    let offset: number;
+    if (this.rec.uploadUrl) {
+      offset = await this.serverOffset(signal);
+      await this.checkSentPrefix(source, offset);
+      if (offset > 0) {
+        this.save({ resumes: this.rec.resumes + 1 });
+        this.history('resume', { offset, url: this.rec.uploadUrl });
+        this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator: null, overlapBytes: 0, segments: 1 });
+      }
+    } else {
+      await this.create(fingerprint.size, signal);
+      offset = 0;
+      await this.checkSentPrefix(source, 0);
+    }
+    await this.send(source, offset, fingerprint, signal);
+    await this.complete();
+  }
+
+  private async fingerprint(source: string): Promise<SourceFingerprint> {
+    try {
+      const st = await fs.promises.stat(source);
+      if (!st.isFile()) throw new TransferFailure(transferError('source-changed', `${source} is not a file any more.`, false));
+      return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+    } catch (error) {
+      if (error instanceof TransferFailure) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      const message =
+        code === 'ENOENT'
+          ? `${source} is gone; put it back or remove this upload.`
+          : `${source} cannot be read (${code}); fix its permissions, then resume.`;
+      throw new TransferFailure(transferError('source-changed', message, false));
+    }
+  }
+
+  /** OPTIONS: which tus version, extensions, size limit and checksums the server has. */
+  private async discover(signal: AbortSignal): Promise<TusCapabilities> {
+    if (this.caps) return this.caps;
+    const response = await this.request({ method: 'OPTIONS', url: new URL(this.rec.url), headers: {} }, signal);
+    response.discard();
+    const caps = readCapabilities(response.headers);
+    if (!caps) {
+      throw new TransferFailure(
+        transferError('server-broken', `${new URL(this.rec.url).host} does not answer as a tus 1.0 server (no Tus-Version); check the URL, or use --protocol put.`, false, response.status),
+      );
+    }
+    if (!caps.extensions.has('creation')) {
+      throw new TransferFailure(transferError('server-broken', `${new URL(this.rec.url).host} does not let clients create uploads (no tus creation extension).`, false));
+    }
+    this.caps = caps;
+    return caps;
+  }
+
+  /** POST: a new upload of `size` bytes; its URL is stored before anything is sent to it. */
+  private async create(size: number, signal: AbortSignal): Promise<void> {
+    const metadata = encodeMetadata({ filename: this.rec.name, relativePath: this.rec.relativePath, filetype: 'application/octet-stream' });
+    const headers: Record<string, string> = { 'upload-length': String(size), 'content-length': '0' };
+    if (metadata) headers['upload-metadata'] = metadata;
+    const response = await this.request({ method: 'POST', url: new URL(this.rec.url), headers }, signal);
+    response.discard();
+    const location = response.headers.get('location');
+    if (response.status !== 201 || !location) {
+      if (response.status >= 400) throw statusFailure(response, this.rec.url);
+      throw new TransferFailure(transferError('server-broken', `The server answered the upload's creation with ${response.status} and no Location.`, true, response.status));
+    }
+    const uploadUrl = new URL(location, this.rec.url).href;
+    this.ctx.store.transaction(() => {
+      this.save({ uploadUrl, offset: 0, sentUpTo: 0 });
+      this.history('start', { uploadUrl, size, checksum: this.caps?.checksum?.tus ?? null });
+    });
+    this.ctx.emit({ type: 'started', id: this.rec.id, name: this.rec.name ?? '', total: size, url: uploadUrl });
+  }
+
+  /** HEAD: how much of the upload the server holds. */
+  private async serverOffset(signal: AbortSignal): Promise<number> {
+    const response = await this.request({ method: 'HEAD', url: new URL(this.rec.uploadUrl!), headers: {} }, signal);
+    response.discard();
+    if ([403, 404, 410].includes(response.status)) throw new UploadGone(`the server no longer has the upload (${response.status})`);
+    if (expired(response.headers, Date.now())) throw new UploadGone('the upload expired on the server');
+    if (response.status !== 200 && response.status !== 204) throw statusFailure(response, this.rec.uploadUrl!);
+    const offset = integerHeader(response.headers, 'upload-offset');
+    if (offset === null) throw new TransferFailure(transferError('server-broken', 'The server answered HEAD without an Upload-Offset.', true));
+    if (offset > this.rec.sentUpTo) {
+      // Never guessed around: bytes Ferry did not send are in this upload.
+      throw new TransferFailure(
+        transferError(
+          'server-broken',
+          `The server holds ${offset} bytes of this upload but Ferry sent at most ${this.rec.sentUpTo}; something else wrote to it. Remove this upload and start it again.`,
+          false,
+        ),
+      );
+    }
+    return offset;
+  }
+
+  /**
+   * The blocks of the source the server already holds must be the bytes that were sent
+   * (rule of DESIGN.md section 4: a changed source is never spliced). Also positions the
+   * hashing sessions at `offset`.
+   */
+  private async checkSentPrefix(source: string, offset: number): Promise<void> {
+    if (this.hashes && this.hashes.at === offset) return;
+    this.closeHashes();
+    const [file, blocks] = this.ctx.hashPool.open(
+      [
+        { algorithms: ['sha256'], blockSize: 0 },
+        { algorithms: [], blockSize: this.rec.blockSize },
+      ],
+      [],
+    ) as [HashSession, HashSession];
+    this.hashes = { file, blocks, at: 0 };
+    if (offset === 0) return;
+    const size = this.rec.blockSize;
+    const recorded = this.ctx.store.blocks(this.rec.id);
+    // What the last checkpoint describes, or (when the server holds less) its whole blocks.
+    let covered = Math.min(offset, this.rec.offset);
+    const tail = covered === this.rec.offset ? this.rec.tailDigest : null;
+    if (tail === null) covered = Math.floor(covered / size) * size;
+    const expected = Array.from({ length: Math.floor(covered / size) }, (_, i) => recorded.get(i) ?? null);
+    const [check] = await Promise.all([blocks.verify(source, 0, covered, expected, tail), file.feedFile(source, 0, covered)]);
+    if (check.short) throw new SourceChanged(`${source} is shorter than the part already uploaded`);
+    if (check.bad.length > 0) throw new SourceChanged(`block ${check.bad[0]} of ${source} differs from what was already uploaded`);
+    this.hashes.at = covered;
+    // Bytes the server confirmed after the last checkpoint: read them into the digests too.
+    if (offset > covered) await this.feed(source, offset);
+  }
+
+  /** PATCH from `offset` to the end, chunk by chunk; every confirmed chunk is a checkpoint. */
+  private async send(source: string, offset: number, fingerprint: SourceFingerprint, signal: AbortSignal): Promise<void> {
+    const caps = this.caps!;
+    const chunkSize = caps.checksum ? CHECKSUM_CHUNK : PLAIN_CHUNK;
+    const fd = await fs.promises.open(source, 'r');
+    try {
+      let resends = 0;
+      while (offset < fingerprint.size) {
+        const length = Math.min(chunkSize, fingerprint.size - offset);
+        const chunk = Buffer.allocUnsafe(length);
+        const { bytesRead } = await fd.read(chunk, 0, length, offset);
+        const now = await fd.stat();
+        if (bytesRead !== length || !sameFile(fingerprint, { size: now.size, mtimeMs: now.mtimeMs, ino: now.ino })) {
+          throw new SourceChanged(`${source} changed while it was being uploaded`);
+        }
+        const headers: Record<string, string> = {
+          'upload-offset': String(offset),
+          'content-type': 'application/offset+octet-stream',
+          'content-length': String(length),
+        };
+        if (caps.checksum) headers['upload-checksum'] = `${caps.checksum.tus} ${createHash(caps.checksum.node).update(chunk).digest('base64')}`;
+        this.save({ sentUpTo: offset + length });
+        const response = await this.patch(headers, chunk, signal);
+        response.discard();
+        if (response.status === 460 && resends < MAX_CHUNK_RESENDS) {
+          // The server's checksum of the chunk differs: it was damaged on the way. Send it again.
+          resends++;
+          this.history('retry', { reason: 'the server rejected a chunk its checksum check found damaged (460)', offset, length });
+          continue;
+        }
+        if (response.status === 409) {
+          offset = await this.serverOffset(signal); // someone's idea of the offset was wrong: ask
+          await this.feed(source, offset);
+          continue;
+        }
+        if ([403, 404, 410].includes(response.status)) throw new UploadGone(`the server no longer has the upload (${response.status})`);
+        if (response.status !== 204 && response.status !== 200) throw statusFailure(response, this.rec.uploadUrl!);
+        const confirmed = integerHeader(response.headers, 'upload-offset');
+        if (confirmed === null || confirmed < offset || confirmed > offset + length) {
+          throw new TransferFailure(transferError('server-broken', `The server confirmed offset ${confirmed ?? 'none'} after a chunk from ${offset} to ${offset + length}.`, true));
+        }
+        resends = 0;
+        offset = confirmed;
+        await this.feed(source, offset);
+      }
+    } finally {
+      await fd.close();
+    }
+  }
+
+  /**
+   * One PATCH whose body is handed to the connection in slices as it takes them, so the
+   * bandwidth limit applies and a stall is seen: no slice taken, or no answer after the
+   * last one, for the stall timeout aborts the request and the upload resumes from HEAD.
+   */
+  private async patch(headers: Record<string, string>, chunk: Buffer, signal: AbortSignal): Promise<HttpResponse> {
+    const limit = this.ctx.tuning.stallTimeoutMs;
+    const stall = new AbortController();
+    const watch = { last: this.ctx.clock.now(), held: false };
+    const timer = setInterval(() => {
+      if (!watch.held && this.ctx.clock.now() - watch.last >= limit) stall.abort(new Error('stalled'));
+    }, Math.max(50, Math.min(1000, limit / 4)));
+    timer.unref();
+    const body = this.slices(chunk, watch, signal);
+    try {
+      return await this.request({ method: 'PATCH', url: new URL(this.rec.uploadUrl!), headers, body }, AbortSignal.any([signal, stall.signal]));
+    } catch (error) {
+      if (stall.signal.aborted && !signal.aborted) {
+        throw new TransferFailure(transferError('stalled', `The server took no data for ${limit / 1000} s; resuming the upload.`, true));
+      }
+      throw error;
+    } finally {
+      clearInterval(timer);
+      this.inFlight = 0;
+    }
+  }
+
+  private async *slices(chunk: Buffer, watch: { last: number; held: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    for (let at = 0; at < chunk.length; at += UPLOAD_SLICE) {
+      const slice = chunk.subarray(at, at + UPLOAD_SLICE);
+      const throttled = this.ctx.bandwidth.take(slice.length, signal);
+      if (throttled) {
+        watch.held = true; // waiting for the bandwidth limit is slow, not stalled
+        await throttled;
+        watch.held = false;
+      }
+      watch.last = this.ctx.clock.now();
+      this.inFlight = at + slice.length;
+      yield slice;
+    }
+    watch.last = this.ctx.clock.now(); // from here the answer is due within the stall timeout
+  }
+
+  /** Feeds the digests the source's bytes up to `offset` and records the checkpoint. */
+  private async feed(source: string, offset: number): Promise<void> {
+    const hashes = this.hashes!;
+    if (offset < hashes.at) throw new UploadGone('the server went back to an earlier offset');
+    if (offset > hashes.at) {
+      const [, snapshot] = await Promise.all([hashes.file.feedFile(source, hashes.at, offset), hashes.blocks.feedFile(source, hashes.at, offset)]);
+      hashes.at = offset;
+      this.ctx.store.checkpoint(this.rec.id, { offset, blocks: snapshot.blocks, tailDigest: snapshot.tail }, {}, this.ctx.clock.now());
+      this.rec = { ...this.rec, offset, tailDigest: snapshot.tail };
+    }
+  }
+
+  /** The server holds every byte: the verdict (DESIGN.md section 2) and completion. */
+  private async complete(): Promise<void> {
+    const digests = await this.hashes!.file.final();
+    const sha256 = digests.sha256 ?? null;
+    const checksum = this.caps!.checksum;
+    // With the checksum extension the server checked every chunk it accepted against the
+    // digest sent with it, and the final offset equals the size: that is the proof. There is
+    // no whole-file reference, so expected and actual stay empty; the SHA-256 is recorded.
+    const integrity: Integrity = checksum
+      ? { status: 'verified', algorithm: checksum.node, expected: null, actual: null, source: 'tus-checksum' }
+      : { status: 'unverified', algorithm: 'sha256', expected: null, actual: sha256, source: null };
+    this.ctx.store.transaction(() => {
+      this.ctx.store.clearBlocks(this.rec.id);
+      this.save({ state: 'completed', path: this.rec.source, sha256, integrity, error: null, completedAt: this.ctx.clock.now() });
+      this.history('complete', { uploadUrl: this.rec.uploadUrl, sha256, integrity });
+    });
+    this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+  }
+
+  // ---------------------------------------------------------------- starting over, failing
+
+  /** A new upload from 0; the old one is terminated when the server allows it (never spliced). */
+  private async startOver(reason: string, terminate: boolean, signal: AbortSignal): Promise<void> {
+    const old = this.rec.uploadUrl;
+    if (terminate && old && this.caps?.extensions.has('termination')) {
+      try {
+        const response = await this.request({ method: 'DELETE', url: new URL(old), headers: {} }, signal);
+        response.discard();
+      } catch {
+        // The server will expire it; the new upload does not depend on this.
+      }
+    }
+    this.closeHashes();
+    const cleared = { uploadUrl: null, fingerprint: null, sentUpTo: 0, restarts: this.rec.restarts + 1, sha256: null, integrity: PENDING_INTEGRITY };
+    this.ctx.store.reset(this.rec.id, cleared, this.ctx.clock.now());
+    this.rec = { ...this.rec, ...cleared, offset: 0, tailDigest: null };
+    this.history('restart', { reason, terminated: terminate ? old : null });
+    this.ctx.emit({ type: 'restarted', id: this.rec.id, reason });
+  }
+
+  private fail(error: TransferError): TransferRecord {
+    this.history('error', { ...error });
+    this.save({ state: 'failed', error });
+    this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+    return this.rec;
+  }
+
+  private classify(error: unknown): TransferError {
+    if (error instanceof TransferFailure) return error.detail;
+    return transferError('internal', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, false);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** Every tus request carries Tus-Resumable and the person's headers; network errors are classified. */
+  private async request(req: Omit<HttpRequest, 'signal'>, signal: AbortSignal): Promise<HttpResponse> {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of this.rec.headers) headers[k.toLowerCase()] = v;
+    Object.assign(headers, req.headers, { 'tus-resumable': TUS_VERSION, 'user-agent': headers['user-agent'] ?? 'Ferry/0.1' });
+    try {
+      return await this.ctx.transport.request({ ...req, headers, signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new TransferFailure(describeNetworkError(error, req.url.href));
+    }
+  }
+
+  private closeHashes(): void {
+    this.hashes?.file.close();
+    this.hashes?.blocks.close();
+    this.hashes = null;
+  }
+
+  private save(changes: Partial<TransferRecord>): void {
+    const now = this.ctx.clock.now();
+    this.ctx.store.update(this.rec.id, changes, now);
+    this.rec = { ...this.rec, ...changes, updatedAt: now };
+  }
+
+  private history(kind: HistoryKind, detail: Record<string, unknown>): void {
+    this.ctx.store.addHistory(this.rec.id, kind, detail, this.ctx.clock.now());
+  }
+}
+
+function sameFile(a: SourceFingerprint, b: SourceFingerprint): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+function describeChange(was: SourceFingerprint, now: SourceFingerprint): string {
+  if (was.ino !== now.ino) return 'it was replaced by another file';
+  if (was.size !== now.size) return `its size went from ${was.size} to ${now.size} bytes`;
+  return 'it was modified';
+}

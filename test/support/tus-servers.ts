@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { tempDir } from './harness';
+
+/**
+ * Real tus servers for upload tests: @tus/server with @tus/file-store (no checksum
+ * extension) and @uploadx/core (tus with the checksum extension), each behind a small
+ * fault injector that sees every request first. The log records every request, so tests
+ * can count creations and see what was resent.
+ */
+export interface LoggedTusRequest {
+  method: string;
+  url: string;
+  status: number;
+  offset: number | null;
+  checksum: string | null;
+}
+
+/** What the injector does to one request; null lets it through to the real server. */
+export type TusFault =
+  /** Answer with this status without passing the request on (its body is drained). */
+  | { status: number }
+  /** Pass it on, but cut the connection once this many body bytes have arrived. */
+  | { dropAfterBytes: number }
+  /** Never answer, keep the socket open (a server that stalls). */
+  | { stall: true };
+
+export interface TusTestServer {
+  kind: 'tus-server' | 'uploadx';
+  /** The creation endpoint. */
+  endpoint: string;
+  log: LoggedTusRequest[];
+  /** Decides a fault per request, given the method and how many of that method came before. */
+  fault: (method: string, nth: number) => TusFault | null;
+  /** SHA-256 of every completed file the server stored. */
+  storedDigests(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<TusTestServer> {
+  const dir = tempDir(`${kind}-`);
+  let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  if (kind === 'tus-server') {
+    const { Server } = await import('@tus/server');
+    const { FileStore } = await import('@tus/file-store');
+    const tus = new Server({ path: '/files', datastore: new FileStore({ directory: dir }) });
+    handler = (req, res) => void tus.handle(req, res);
+  } else {
+    const { tus } = await import('@uploadx/core');
+    const handle = tus({ uploadDir: dir });
+    handler = (req, res) => void handle(req, res);
+  }
+  const counts = new Map<string, number>();
+  const sockets = new Set<import('node:net').Socket>();
+  const state: TusTestServer = {
+    kind,
+    endpoint: '',
+    log: [],
+    fault: () => null,
+    storedDigests: () => storedFiles(dir).map((f) => createHash('sha256').update(fs.readFileSync(f)).digest('hex')),
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const nth = counts.get(method) ?? 0;
+    counts.set(method, nth + 1);
+    const entry: LoggedTusRequest = {
+      method,
+      url: req.url ?? '',
+      status: 0,
+      offset: req.headers['upload-offset'] === undefined ? null : Number(req.headers['upload-offset']),
+      checksum: (req.headers['upload-checksum'] as string | undefined) ?? null,
+    };
+    state.log.push(entry);
+    res.on('finish', () => (entry.status = res.statusCode));
+    const fault = state.fault(method, nth);
+    if (fault && 'status' in fault) {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(fault.status, { 'tus-resumable': '1.0.0', 'content-length': '0' });
+        res.end();
+      });
+      return;
+    }
+    if (fault && 'stall' in fault) {
+      req.resume();
+      return;
+    }
+    if (fault && 'dropAfterBytes' in fault) {
+      const start = req.socket.bytesRead;
+      const poll = setInterval(() => {
+        if (req.socket.bytesRead - start >= fault.dropAfterBytes || req.socket.destroyed) {
+          clearInterval(poll);
+          req.socket.destroy();
+        }
+      }, 1);
+    }
+    handler(req, res);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;
+  return state;
+}
+
+/** Files a server stored, leaving out its metadata files. */
+function storedFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (!/\.(json|META)$/i.test(entry.name)) out.push(full);
+    }
+  };
+  walk(dir);
+  return out;
+}
