@@ -27,6 +27,7 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
     test('a file arrives byte-identical, created once; the verdict says how it was proven', async () => {
       const { file, body } = sourceFile(9 << 20, kind === 'uploadx' ? 1 : 2);
       server.log.length = 0;
+      server.inject(() => null);
       const t = openEngine();
       const { record } = t.engine.addUpload({ source: file, url: server.endpoint });
       const done = await t.engine.run(record.id);
@@ -42,5 +43,149 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
         assert.deepEqual(done.integrity, { status: 'unverified', algorithm: 'sha256', expected: null, actual: sha256(body), source: null });
       }
     });
+
+    test('a connection dropped in the middle of a PATCH resumes from the offset HEAD reports', async () => {
+      const { file, body } = sourceFile(9 << 20, 10);
+      server.log.length = 0;
+      server.inject((method, nth) => (method === 'PATCH' && nth === 0 ? { dropAfterBytes: 1 << 20 } : null));
+      const t = openEngine();
+      const { record } = t.engine.addUpload({ source: file, url: server.endpoint });
+      const done = await t.engine.run(record.id);
+      await t.engine.close();
+      assert.equal(done.state, 'completed', JSON.stringify(done.error));
+      assert.ok(server.storedDigests().includes(sha256(body)));
+      assert.equal(server.log.filter((r) => r.method === 'POST').length, 1, 'one creation');
+      assert.ok(server.log.some((r) => r.method === 'HEAD'), 'the offset was asked for');
+    });
+
+    test('an upload the server forgot (404) starts again as a new upload and ends identical', async () => {
+      const { file, body } = sourceFile(5 << 20, 11);
+      server.log.length = 0;
+      server.inject((method, nth) => (method === 'PATCH' && nth === 0 ? { status: 404 } : null));
+      const t = openEngine();
+      const { record } = t.engine.addUpload({ source: file, url: server.endpoint });
+      const done = await t.engine.run(record.id);
+      const history = t.engine.store.history(record.id);
+      await t.engine.close();
+      assert.equal(done.state, 'completed', JSON.stringify(done.error));
+      assert.ok(server.storedDigests().includes(sha256(body)));
+      assert.equal(server.log.filter((r) => r.method === 'POST').length, 2);
+      assert.match(String(history.find((h) => h.kind === 'restart')?.detail.reason), /no longer has the upload \(404\)/);
+    });
+
+    test('an expired upload (Upload-Expires in the past) starts again', async () => {
+      const { file, body } = sourceFile(5 << 20, 12);
+      server.log.length = 0;
+      server.inject(() => null);
+      const dataDir = tempDir();
+      const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth: 4 << 20 } });
+      const { record } = first.engine.addUpload({ source: file, url: server.endpoint });
+      const running = first.engine.run(record.id);
+      while ((first.engine.progress(record.id)?.bytes ?? 0) < 1 << 20) await new Promise((r) => setTimeout(r, 5));
+      await first.engine.close();
+      await running;
+      server.inject((method) => (method === 'HEAD' ? { status: 410 } : null));
+      const second = openEngine(dataDir);
+      const done = await second.engine.run(record.id);
+      await second.engine.close();
+      assert.equal(done.state, 'completed', JSON.stringify(done.error));
+      assert.ok(server.storedDigests().includes(sha256(body)));
+      assert.equal(server.log.filter((r) => r.method === 'POST').length, 2);
+    });
+
+    test('a server that stops answering is caught by the stall watchdog and the upload resumes', async () => {
+      const { file, body } = sourceFile(5 << 20, 13);
+      server.log.length = 0;
+      server.inject((method, nth) => (method === 'PATCH' && nth === 0 ? { stall: true } : null));
+      const t = openEngine(undefined, undefined, { stallTimeoutMs: 400 });
+      const { record } = t.engine.addUpload({ source: file, url: server.endpoint });
+      const done = await t.engine.run(record.id);
+      const history = t.engine.store.history(record.id);
+      await t.engine.close();
+      assert.equal(done.state, 'completed', JSON.stringify(done.error));
+      assert.ok(server.storedDigests().includes(sha256(body)));
+      assert.ok(history.some((h) => h.kind === 'retry' && (h.detail.error as { code: string }).code === 'stalled'));
+    });
+
+    test('quit and run again: the same upload continues with HEAD and PATCH, created once', async () => {
+      const { file, body } = sourceFile(9 << 20, 14);
+      server.log.length = 0;
+      server.inject(() => null);
+      const dataDir = tempDir();
+      const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth: 8 << 20 } });
+      const { record } = first.engine.addUpload({ source: file, url: server.endpoint });
+      const running = first.engine.run(record.id);
+      while ((first.engine.progress(record.id)?.bytes ?? 0) < 5 << 20) await new Promise((r) => setTimeout(r, 5));
+      await first.engine.close();
+      assert.equal((await running).state, 'queued');
+      const second = openEngine(dataDir);
+      const again = second.engine.addUpload({ source: file, url: server.endpoint });
+      assert.equal(again.existing, true, 'the same upload, not a duplicate');
+      const done = await second.engine.run(record.id);
+      await second.engine.close();
+      assert.equal(done.state, 'completed', JSON.stringify(done.error));
+      assert.ok(server.storedDigests().includes(sha256(body)));
+      assert.equal(server.log.filter((r) => r.method === 'POST').length, 1);
+      const afterHead = server.log.slice(server.log.findIndex((r) => r.method === 'HEAD'));
+      assert.ok(afterHead.find((r) => r.method === 'PATCH')!.offset! > 0, 'the PATCH continued from the server offset');
+      assert.equal(done.resumes, 1);
+    });
+
+    test('a source changed in the part already sent: the old upload is terminated and the new content uploaded', async () => {
+      const { file } = sourceFile(9 << 20, 15);
+      server.log.length = 0;
+      server.inject(() => null);
+      const dataDir = tempDir();
+      const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth: 8 << 20 } });
+      const { record } = first.engine.addUpload({ source: file, url: server.endpoint });
+      const running = first.engine.run(record.id);
+      // Past the first 4 MiB chunk, so the server holds the first block whatever its chunk rules.
+      while ((first.engine.progress(record.id)?.bytes ?? 0) < 4.5 * 2 ** 20) await new Promise((r) => setTimeout(r, 5));
+      await first.engine.close();
+      await running;
+      // Same size, same inode, a new byte in the first block, and the old modification time
+      // put back: only the block digests of the sent part can tell.
+      const st = fs.statSync(file);
+      const fd = fs.openSync(file, 'r+');
+      fs.writeSync(fd, Buffer.from([0x42]), 0, 1, 100);
+      fs.closeSync(fd);
+      fs.utimesSync(file, st.atime, st.mtime);
+      const changed = fs.readFileSync(file);
+      const second = openEngine(dataDir);
+      const done = await second.engine.run(record.id);
+      const history = second.engine.store.history(record.id);
+      await second.engine.close();
+      assert.equal(done.state, 'completed', JSON.stringify(done.error));
+      assert.ok(server.storedDigests().includes(sha256(changed)));
+      assert.equal(done.sha256, sha256(changed));
+      assert.equal(server.log.filter((r) => r.method === 'DELETE').length, 1, 'the old upload was terminated');
+      assert.equal(server.log.filter((r) => r.method === 'POST').length, 2);
+      assert.match(String(history.find((h) => h.kind === 'restart')?.detail.reason), /block 0 .* differs from what was already uploaded/);
+    });
   });
 }
+
+describe('the checksum extension (@uploadx/core)', () => {
+  let server: TusTestServer;
+  before(async () => {
+    server = await startTusServer('uploadx');
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test('a chunk rejected with 460 is sent again, and the upload is still verified', async () => {
+    const { file, body } = sourceFile(9 << 20, 20);
+    server.inject((method, nth) => (method === 'PATCH' && nth === 1 ? { status: 460 } : null));
+    const t = openEngine();
+    const { record } = t.engine.addUpload({ source: file, url: server.endpoint });
+    const done = await t.engine.run(record.id);
+    await t.engine.close();
+    assert.equal(done.state, 'completed', JSON.stringify(done.error));
+    assert.equal(done.integrity.status, 'verified');
+    assert.ok(server.storedDigests().includes(sha256(body)));
+    const patches = server.log.filter((r) => r.method === 'PATCH');
+    assert.equal(patches[1]!.status, 460);
+    assert.equal(patches[2]!.offset, patches[1]!.offset, 'the same chunk again');
+  });
+});

@@ -33,8 +33,11 @@ export interface TusTestServer {
   /** The creation endpoint. */
   endpoint: string;
   log: LoggedTusRequest[];
-  /** Decides a fault per request, given the method and how many of that method came before. */
-  fault: (method: string, nth: number) => TusFault | null;
+  /**
+   * Sets what the injector does: `decide` gets each request's method and how many of that
+   * method came before it since this call.
+   */
+  inject(decide: (method: string, nth: number) => TusFault | null): void;
   /** SHA-256 of every completed file the server stored. */
   storedDigests(): string[];
   stop(): Promise<void>;
@@ -54,12 +57,16 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
     handler = (req, res) => void handle(req, res);
   }
   const counts = new Map<string, number>();
+  let fault: (method: string, nth: number) => TusFault | null = () => null;
   const sockets = new Set<import('node:net').Socket>();
   const state: TusTestServer = {
     kind,
     endpoint: '',
     log: [],
-    fault: () => null,
+    inject: (decide) => {
+      fault = decide;
+      counts.clear();
+    },
     storedDigests: () => storedFiles(dir).map((f) => createHash('sha256').update(fs.readFileSync(f)).digest('hex')),
     stop: async () => {
       for (const s of sockets) s.destroy();
@@ -79,23 +86,23 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
     };
     state.log.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
-    const fault = state.fault(method, nth);
-    if (fault && 'status' in fault) {
+    const decided = fault(method, nth);
+    if (decided && 'status' in decided) {
       req.resume();
       req.on('end', () => {
-        res.writeHead(fault.status, { 'tus-resumable': '1.0.0', 'content-length': '0' });
+        res.writeHead(decided.status, { 'tus-resumable': '1.0.0', 'content-length': '0' });
         res.end();
       });
       return;
     }
-    if (fault && 'stall' in fault) {
+    if (decided && 'stall' in decided) {
       req.resume();
       return;
     }
-    if (fault && 'dropAfterBytes' in fault) {
+    if (decided && 'dropAfterBytes' in decided) {
       const start = req.socket.bytesRead;
       const poll = setInterval(() => {
-        if (req.socket.bytesRead - start >= fault.dropAfterBytes || req.socket.destroyed) {
+        if (req.socket.bytesRead - start >= decided.dropAfterBytes || req.socket.destroyed) {
           clearInterval(poll);
           req.socket.destroy();
         }

@@ -135,6 +135,7 @@ export class UploadTask {
     if (this.caps) return this.caps;
     const response = await this.request({ method: 'OPTIONS', url: new URL(this.rec.url), headers: {} }, signal);
     response.discard();
+    if (response.status >= 400) throw statusFailure(response, this.rec.url);
     const caps = readCapabilities(response.headers);
     if (!caps) {
       throw new TransferFailure(
@@ -191,12 +192,13 @@ export class UploadTask {
   }
 
   /**
-   * The blocks of the source the server already holds must be the bytes that were sent
-   * (rule of DESIGN.md section 4: a changed source is never spliced). Also positions the
-   * hashing sessions at `offset`.
+   * The source's blocks that the server may hold must still be the bytes that were sent
+   * (DESIGN.md section 4: a changed source is never spliced). Every block is digested before
+   * any of its bytes are sent, so each whole block below the server's offset has a recorded
+   * digest to compare with, whether or not its PATCH was ever confirmed. Leaves the hashing
+   * sessions positioned at the last whole block checked.
    */
   private async checkSentPrefix(source: string, offset: number): Promise<void> {
-    if (this.hashes && this.hashes.at === offset) return;
     this.closeHashes();
     const [file, blocks] = this.ctx.hashPool.open(
       [
@@ -206,20 +208,15 @@ export class UploadTask {
       [],
     ) as [HashSession, HashSession];
     this.hashes = { file, blocks, at: 0 };
-    if (offset === 0) return;
     const size = this.rec.blockSize;
+    const covered = Math.floor(offset / size) * size;
+    if (covered === 0) return;
     const recorded = this.ctx.store.blocks(this.rec.id);
-    // What the last checkpoint describes, or (when the server holds less) its whole blocks.
-    let covered = Math.min(offset, this.rec.offset);
-    const tail = covered === this.rec.offset ? this.rec.tailDigest : null;
-    if (tail === null) covered = Math.floor(covered / size) * size;
-    const expected = Array.from({ length: Math.floor(covered / size) }, (_, i) => recorded.get(i) ?? null);
-    const [check] = await Promise.all([blocks.verify(source, 0, covered, expected, tail), file.feedFile(source, 0, covered)]);
+    const expected = Array.from({ length: covered / size }, (_, i) => recorded.get(i) ?? null);
+    const [check] = await Promise.all([blocks.verify(source, 0, covered, expected, null), file.feedFile(source, 0, covered)]);
     if (check.short) throw new SourceChanged(`${source} is shorter than the part already uploaded`);
     if (check.bad.length > 0) throw new SourceChanged(`block ${check.bad[0]} of ${source} differs from what was already uploaded`);
     this.hashes.at = covered;
-    // Bytes the server confirmed after the last checkpoint: read them into the digests too.
-    if (offset > covered) await this.feed(source, offset);
   }
 
   /** PATCH from `offset` to the end, chunk by chunk; every confirmed chunk is a checkpoint. */
@@ -243,7 +240,7 @@ export class UploadTask {
           'content-length': String(length),
         };
         if (caps.checksum) headers['upload-checksum'] = `${caps.checksum.tus} ${createHash(caps.checksum.node).update(chunk).digest('base64')}`;
-        this.save({ sentUpTo: offset + length });
+        await this.digestBeforeSending(source, offset + length);
         const response = await this.patch(headers, chunk, signal);
         response.discard();
         if (response.status === 460 && resends < MAX_CHUNK_RESENDS) {
@@ -254,7 +251,7 @@ export class UploadTask {
         }
         if (response.status === 409) {
           offset = await this.serverOffset(signal); // someone's idea of the offset was wrong: ask
-          await this.feed(source, offset);
+          this.confirm(offset);
           continue;
         }
         if ([403, 404, 410].includes(response.status)) throw new UploadGone(`the server no longer has the upload (${response.status})`);
@@ -265,7 +262,7 @@ export class UploadTask {
         }
         resends = 0;
         offset = confirmed;
-        await this.feed(source, offset);
+        this.confirm(offset);
       }
     } finally {
       await fd.close();
@@ -315,16 +312,24 @@ export class UploadTask {
     watch.last = this.ctx.clock.now(); // from here the answer is due within the stall timeout
   }
 
-  /** Feeds the digests the source's bytes up to `offset` and records the checkpoint. */
-  private async feed(source: string, offset: number): Promise<void> {
+  /**
+   * Digests the source up to `to` (the end of the chunk about to go) and records those
+   * block digests with `sentUpTo` in one transaction, before a byte of the chunk is sent.
+   */
+  private async digestBeforeSending(source: string, to: number): Promise<void> {
     const hashes = this.hashes!;
-    if (offset < hashes.at) throw new UploadGone('the server went back to an earlier offset');
-    if (offset > hashes.at) {
-      const [, snapshot] = await Promise.all([hashes.file.feedFile(source, hashes.at, offset), hashes.blocks.feedFile(source, hashes.at, offset)]);
-      hashes.at = offset;
-      this.ctx.store.checkpoint(this.rec.id, { offset, blocks: snapshot.blocks, tailDigest: snapshot.tail }, {}, this.ctx.clock.now());
-      this.rec = { ...this.rec, offset, tailDigest: snapshot.tail };
-    }
+    if (to <= hashes.at) return; // a chunk sent again: its blocks are on record
+    const [, snapshot] = await Promise.all([hashes.file.feedFile(source, hashes.at, to), hashes.blocks.feedFile(source, hashes.at, to)]);
+    hashes.at = to;
+    this.ctx.store.transaction(() => {
+      this.ctx.store.checkpoint(this.rec.id, { offset: this.rec.offset, blocks: snapshot.blocks, tailDigest: null }, {}, this.ctx.clock.now());
+      this.save({ sentUpTo: Math.max(this.rec.sentUpTo, to) });
+    });
+  }
+
+  /** The server confirmed holding `offset` bytes: the checkpoint. */
+  private confirm(offset: number): void {
+    this.save({ offset });
   }
 
   /** The server holds every byte: the verdict (DESIGN.md section 2) and completion. */
@@ -351,7 +356,8 @@ export class UploadTask {
   /** A new upload from 0; the old one is terminated when the server allows it (never spliced). */
   private async startOver(reason: string, terminate: boolean, signal: AbortSignal): Promise<void> {
     const old = this.rec.uploadUrl;
-    if (terminate && old && this.caps?.extensions.has('termination')) {
+    const caps = terminate && old ? (this.caps ?? (await this.discover(signal).catch(() => null))) : null;
+    if (terminate && old && caps?.extensions.has('termination')) {
       try {
         const response = await this.request({ method: 'DELETE', url: new URL(old), headers: {} }, signal);
         response.discard();
@@ -411,8 +417,13 @@ export class UploadTask {
   }
 }
 
+/**
+ * Modification times agree within a millisecond: file systems and tools keep them at
+ * different precisions (a copy that preserves times may round them). A change inside that
+ * millisecond is still caught by the block digests of what was sent.
+ */
 function sameFile(a: SourceFingerprint, b: SourceFingerprint): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+  return a.size === b.size && Math.abs(a.mtimeMs - b.mtimeMs) < 1 && a.ino === b.ino;
 }
 
 function describeChange(was: SourceFingerprint, now: SourceFingerprint): string {
