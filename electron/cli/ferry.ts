@@ -14,6 +14,7 @@ import { Engine } from '../engine/engine';
 import { ensureDir } from '../engine/fs/ensure-dir';
 import { parseHeaderArgument } from '../engine/http/headers';
 import { DEFAULT_LIMITS, type Limits } from '../engine/scheduler/scheduler';
+import { collectFiles } from '../engine/upload/collect';
 import { DataDirLockedError } from '../engine/store/database';
 import { Output } from './output';
 
@@ -25,7 +26,8 @@ const USAGE = `Usage:
   ferry get <url>... [--dir DIR] [--name NAME] [--checksum ALGO:HEX] [--connections N]
                      [--max-active N] [--max-per-host N] [--limit-rate BYTES_PER_S]
                      [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json]
-  ferry put <path>... --to <url> [--protocol tus|put] [...]
+  ferry put <path>... --to <url> [--protocol tus|put] [--max-active N] [--max-per-host N]
+                     [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json]
   ferry resume [--data-dir DIR] [--json]     run every unfinished transfer to its end
                [--connections N] [--max-active N] [--max-per-host N] [--stall-timeout SECONDS]
   ferry list   [--data-dir DIR] [--json]     transfers and their states
@@ -210,6 +212,49 @@ async function commandGet(args: string[]): Promise<number> {
   }
 }
 
+const PUT_OPTIONS = {
+  ...TRANSFER_OPTIONS,
+  to: { type: 'string' },
+  protocol: { type: 'string' },
+  'limit-rate': { type: 'string' },
+} as const;
+
+async function commandPut(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: PUT_OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) return usage();
+  const output = new Output(Boolean(values.json));
+  if (positionals.length === 0) throw new UsageError('ferry put needs at least one file or folder');
+  if (!values.to) throw new UsageError('ferry put needs --to <url>: the tus endpoint, or with --protocol put the URL to PUT to');
+  const to = parseUrl(values.to);
+  const protocol = values.protocol ?? 'tus';
+  if (protocol !== 'tus' && protocol !== 'put') throw new UsageError(`--protocol must be tus or put, got "${protocol}"`);
+  const headers = parseHeaders(values.header);
+  const limits = { ...transferLimits(values), bandwidth: values['limit-rate'] === undefined ? null : parseRate(values['limit-rate']) };
+  const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
+  const { files, skipped } = await collectFiles(positionals);
+  for (const s of skipped) output.note(`Skipping ${s.path}: ${s.reason}.`);
+  if (files.length === 0) throw new UsageError('nothing to upload: no readable file among the paths given');
+  if (protocol === 'put' && files.length > 1 && !to.endsWith('/')) {
+    throw new UsageError('with --protocol put and several files, --to must be a folder URL ending in "/" (each file goes to --to + its relative path)');
+  }
+  const targetOf = (relativePath: string): string =>
+    protocol === 'put' && to.endsWith('/') ? new URL(relativePath.split('/').map(encodeURIComponent).join('/'), to).href : to;
+
+  const engine = openEngine(values['data-dir'], 'ferry put', output, { stallSeconds: stall, limits });
+  try {
+    const ids = engine.store.transaction(() =>
+      files.map((f) => {
+        const { record, existing } = engine.addUpload({ source: f.path, url: targetOf(f.relativePath), relativePath: f.relativePath, protocol, headers });
+        if (existing) output.note(`Continuing the unfinished upload of ${f.path} (${record.offset} bytes confirmed by the server).`);
+        return record.id;
+      }),
+    );
+    return await runTransfers({ engine, output }, ids);
+  } finally {
+    await engine.close();
+  }
+}
+
 async function commandResume(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: TRANSFER_OPTIONS, allowPositionals: false, strict: true });
   if (values.help) return usage();
@@ -217,7 +262,7 @@ async function commandResume(args: string[]): Promise<number> {
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
   const engine = openEngine(values['data-dir'], 'ferry resume', output, { stallSeconds: stall, limits: transferLimits(values) });
   try {
-    const ids = engine.unfinished().filter((r) => r.direction === 'download').map((r) => r.id);
+    const ids = engine.unfinished().map((r) => r.id);
     if (ids.length === 0) {
       output.note('Nothing to resume: every transfer has ended.');
       return EXIT.ok;
@@ -257,7 +302,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'list':
         return await commandList(rest);
       case 'put':
-        throw new UsageError('ferry put is not available in this build yet: uploads are still being built (nothing was started)');
+        return await commandPut(rest);
       case 'serve':
         throw new UsageError('ferry serve is not available in this build yet: the service is still being built');
       case undefined:

@@ -15,7 +15,8 @@ export function resultLine(record: TransferRecord): Record<string, unknown> {
     id: record.id,
     direction: record.direction,
     url: record.url,
-    path: record.path,
+    // An upload's path is the local file it sends.
+    path: record.direction === 'upload' ? record.source : record.path,
     bytes: record.state === 'completed' ? (record.total ?? record.offset) : record.offset,
     state: record.state === 'completed' || record.state === 'canceled' ? record.state : 'failed',
     sha256: record.sha256,
@@ -57,7 +58,7 @@ export class Output {
     }
     switch (event.type) {
       case 'started':
-        this.note(`Downloading ${event.name}${event.total !== null ? ` (${formatBytes(event.total)})` : ''}`);
+        this.note(`${event.direction === 'upload' ? 'Uploading' : 'Downloading'} ${event.name}${event.total !== null ? ` (${formatBytes(event.total)})` : ''}`);
         break;
       case 'resumed':
         if (event.segments > 1) this.note(`Resuming ${event.segments} segments with ${formatBytes(event.offset)} held${event.validator ? ` (validator ${event.validator})` : ''}; each checks its overlap`);
@@ -86,14 +87,23 @@ export class Output {
       return;
     }
     const i = record.integrity;
-    if (record.state === 'completed') {
+    if (record.state === 'completed' && record.direction === 'upload') {
+      const verdict =
+        i.status === 'verified'
+          ? i.source === 'tus-checksum'
+            ? `verified: the server checked every chunk's ${i.algorithm}`
+            : `verified: the server's ${i.algorithm} matches`
+          : `unverified: the server offered no checksum; sha256 ${record.sha256}`;
+      process.stdout.write(`Uploaded ${record.source} to ${record.url} (${formatBytes(record.total ?? 0)}), ${verdict}\n`);
+    } else if (record.state === 'completed') {
       const verdict =
         i.status === 'verified'
           ? `verified: ${i.algorithm} matches the ${i.source} checksum`
           : `unverified: no checksum was given or offered; sha256 ${record.sha256}`;
       process.stdout.write(`Saved ${record.path} (${formatBytes(record.total ?? 0)}), ${verdict}\n`);
     } else {
-      process.stdout.write(`Failed ${record.url}: ${record.error?.message ?? 'the transfer did not finish'}\n`);
+      const what = record.direction === 'upload' ? `${record.source} -> ${record.url}` : record.url;
+      process.stdout.write(`Failed ${what}: ${record.error?.message ?? 'the transfer did not finish'}\n`);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { TransferError } from '../common/errors';
-import type { TransferRecord, TransferState } from '../common/transfer';
+import type { Direction, TransferRecord, TransferState } from '../common/transfer';
 import type { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
 import type { BandwidthLimiter } from './scheduler/bandwidth';
@@ -72,7 +72,7 @@ export const DEFAULT_TUNING: DownloadTuning = {
 
 /** What happens to transfers, as the engine tells its host (CLI, app window). */
 export type EngineEvent =
-  | { type: 'started'; id: string; name: string; total: number | null; url: string }
+  | { type: 'started'; id: string; direction: Direction; name: string; total: number | null; url: string }
   /** `segments` is how many connections' worth of segments go on (1 for a single stream). */
   | { type: 'resumed'; id: string; offset: number; validator: string | null; overlapBytes: number; segments: number }
   | { type: 'repaired'; id: string; blocks: number[] }

@@ -40,6 +40,8 @@ export interface TusTestServer {
   inject(decide: (method: string, nth: number) => TusFault | null): void;
   /** SHA-256 of every completed file the server stored. */
   storedDigests(): string[];
+  /** The Upload-Metadata of every upload @tus/file-store recorded (its `<id>.json` files). */
+  metadata(): Array<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,11 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
       counts.clear();
     },
     storedDigests: () => storedFiles(dir).map((f) => createHash('sha256').update(fs.readFileSync(f)).digest('hex')),
+    metadata: () =>
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { metadata?: Record<string, string> }).metadata ?? {}),
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -131,4 +138,44 @@ function storedFiles(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * A plain PUT server: stores each body under its path, checks the Content-Digest it was
+ * sent, and (when `answerDigest`) answers with a Repr-Digest of what it stored.
+ */
+export interface PutServer {
+  url: string;
+  stored: Map<string, Buffer>;
+  /** Content-Digest headers that did not match their body. */
+  badDigests: string[];
+  answerDigest: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startPutServer(): Promise<PutServer> {
+  const state: PutServer = { url: '', stored: new Map(), badDigests: [], answerDigest: true, stop: async () => undefined };
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'PUT') {
+      res.writeHead(405, { 'content-length': '0' }).end();
+      return;
+    }
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => {
+      const body = Buffer.concat(parts);
+      const digest = createHash('sha256').update(body).digest('base64');
+      const sent = /sha-256=:([^:]+):/.exec(String(req.headers['content-digest'] ?? ''))?.[1];
+      if (sent !== digest) state.badDigests.push(String(req.url));
+      state.stored.set(decodeURIComponent(req.url ?? ''), body);
+      res.writeHead(201, { 'content-length': '0', ...(state.answerDigest ? { 'repr-digest': `sha-256=:${digest}:` } : {}) }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/store/`;
+  state.stop = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return state;
 }

@@ -265,7 +265,7 @@ export class DownloadTask {
 
     await this.closePartial();
     const partialPath = path.join(this.rec.dir, name + PARTIAL_SUFFIX);
-    this.ctx.emit({ type: 'started', id: this.rec.id, name, total, url: fetched.url });
+    this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'download', name, total, url: fetched.url });
     if (segments) {
       this.seg = await this.openPartial(() => SegmentedPartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, segments));
       return this.runSegments(signal, response);

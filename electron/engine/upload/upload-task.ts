@@ -5,6 +5,7 @@ import { PENDING_INTEGRITY, type Integrity } from '../../common/integrity';
 import type { HistoryKind, SourceFingerprint, TransferRecord } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
 import type { HashSession } from '../hash/hash-pool';
+import { serverDigestReference } from '../http/digest-headers';
 import { describeNetworkError } from '../http/network-errors';
 import type { HttpRequest, HttpResponse } from '../http/transport';
 import { retryDelay, statusFailure } from '../retry';
@@ -86,6 +87,7 @@ export class UploadTask {
   // ---------------------------------------------------------------- one attempt
 
   private async attempt(signal: AbortSignal): Promise<void> {
+    if (this.rec.protocol === 'put') return this.put(signal);
     const source = this.rec.source!;
     const fingerprint = await this.fingerprint(source);
     if (this.rec.fingerprint && !sameFile(this.rec.fingerprint, fingerprint)) {
@@ -130,6 +132,55 @@ export class UploadTask {
     }
   }
 
+  /**
+   * Plain HTTP PUT: the whole file in one streamed request with its SHA-256 in
+   * Content-Digest (RFC 9530). Not resumable: a retry sends the file again from 0.
+   */
+  private async put(signal: AbortSignal): Promise<void> {
+    const source = this.rec.source!;
+    const fingerprint = await this.fingerprint(source);
+    if (this.rec.fingerprint && !sameFile(this.rec.fingerprint, fingerprint)) this.history('restart', { reason: `${source} changed; sending the new version` });
+    this.save({ fingerprint, total: fingerprint.size, offset: 0 });
+    const [file] = this.ctx.hashPool.open([{ algorithms: ['sha256'], blockSize: 0 }], []) as [HashSession];
+    let sha256: string;
+    try {
+      await file.feedFile(source, 0, fingerprint.size);
+      sha256 = (await file.final()).sha256!;
+    } finally {
+      file.close();
+    }
+    const headers = {
+      'content-length': String(fingerprint.size),
+      'content-type': 'application/octet-stream',
+      'content-digest': `sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`,
+    };
+    this.history('start', { url: this.rec.url, size: fingerprint.size, protocol: 'put' });
+    this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'upload', name: this.rec.name ?? '', total: fingerprint.size, url: this.rec.url });
+    const response = await this.sendBody('PUT', this.rec.url, headers, readChunks(source, fingerprint), signal);
+    response.discard();
+    if (response.status < 200 || response.status >= 300) throw statusFailure(response, this.rec.url);
+    const check = await this.fingerprint(source);
+    if (!sameFile(check, fingerprint)) throw new TransferFailure(transferError('source-changed', `${source} changed while it was being sent; run the upload again to send the new version.`, true));
+    // A server that answers with a digest of what it stored proves the bytes; else our SHA-256 is recorded.
+    const reference = serverDigestReference(response.headers, true);
+    const integrity: Integrity =
+      reference?.algorithm === 'sha256'
+        ? { status: reference.hex === sha256 ? 'verified' : 'mismatch', algorithm: 'sha256', expected: reference.hex, actual: sha256, source: 'server-digest' }
+        : { status: 'unverified', algorithm: 'sha256', expected: null, actual: sha256, source: null };
+    if (integrity.status === 'mismatch') {
+      const error = transferError('integrity-mismatch', `The server stored bytes whose SHA-256 is ${reference!.hex}, not ${sha256}; the upload is damaged. Send it again.`, false);
+      this.save({ state: 'failed', integrity, sha256, error, completedAt: this.ctx.clock.now() });
+      this.history('error', { ...error });
+      this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+      return;
+    }
+    this.ctx.store.transaction(() => {
+      this.save({ state: 'completed', path: source, offset: fingerprint.size, sha256, integrity, error: null, completedAt: this.ctx.clock.now() });
+      this.history('complete', { url: this.rec.url, sha256, integrity });
+    });
+    this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+  }
+
   /** OPTIONS: which tus version, extensions, size limit and checksums the server has. */
   private async discover(signal: AbortSignal): Promise<TusCapabilities> {
     if (this.caps) return this.caps;
@@ -166,7 +217,7 @@ export class UploadTask {
       this.save({ uploadUrl, offset: 0, sentUpTo: 0 });
       this.history('start', { uploadUrl, size, checksum: this.caps?.checksum?.tus ?? null });
     });
-    this.ctx.emit({ type: 'started', id: this.rec.id, name: this.rec.name ?? '', total: size, url: uploadUrl });
+    this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'upload', name: this.rec.name ?? '', total: size, url: uploadUrl });
   }
 
   /** HEAD: how much of the upload the server holds. */
@@ -241,7 +292,7 @@ export class UploadTask {
         };
         if (caps.checksum) headers['upload-checksum'] = `${caps.checksum.tus} ${createHash(caps.checksum.node).update(chunk).digest('base64')}`;
         await this.digestBeforeSending(source, offset + length);
-        const response = await this.patch(headers, chunk, signal);
+        const response = await this.sendBody('PATCH', this.rec.uploadUrl!, headers, [chunk], signal);
         response.discard();
         if (response.status === 460 && resends < MAX_CHUNK_RESENDS) {
           // The server's checksum of the chunk differs: it was damaged on the way. Send it again.
@@ -270,11 +321,17 @@ export class UploadTask {
   }
 
   /**
-   * One PATCH whose body is handed to the connection in slices as it takes them, so the
+   * One request whose body is handed to the connection in slices as it takes them, so the
    * bandwidth limit applies and a stall is seen: no slice taken, or no answer after the
-   * last one, for the stall timeout aborts the request and the upload resumes from HEAD.
+   * last one, for the stall timeout aborts the request (and the upload resumes).
    */
-  private async patch(headers: Record<string, string>, chunk: Buffer, signal: AbortSignal): Promise<HttpResponse> {
+  private async sendBody(
+    method: 'PATCH' | 'PUT',
+    url: string,
+    headers: Record<string, string>,
+    parts: AsyncIterable<Buffer> | Buffer[],
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const limit = this.ctx.tuning.stallTimeoutMs;
     const stall = new AbortController();
     const watch = { last: this.ctx.clock.now(), held: false };
@@ -282,9 +339,8 @@ export class UploadTask {
       if (!watch.held && this.ctx.clock.now() - watch.last >= limit) stall.abort(new Error('stalled'));
     }, Math.max(50, Math.min(1000, limit / 4)));
     timer.unref();
-    const body = this.slices(chunk, watch, signal);
     try {
-      return await this.request({ method: 'PATCH', url: new URL(this.rec.uploadUrl!), headers, body }, AbortSignal.any([signal, stall.signal]));
+      return await this.request({ method, url: new URL(url), headers, body: this.slices(parts, watch, signal) }, AbortSignal.any([signal, stall.signal]));
     } catch (error) {
       if (stall.signal.aborted && !signal.aborted) {
         throw new TransferFailure(transferError('stalled', `The server took no data for ${limit / 1000} s; resuming the upload.`, true));
@@ -296,18 +352,22 @@ export class UploadTask {
     }
   }
 
-  private async *slices(chunk: Buffer, watch: { last: number; held: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array> {
-    for (let at = 0; at < chunk.length; at += UPLOAD_SLICE) {
-      const slice = chunk.subarray(at, at + UPLOAD_SLICE);
-      const throttled = this.ctx.bandwidth.take(slice.length, signal);
-      if (throttled) {
-        watch.held = true; // waiting for the bandwidth limit is slow, not stalled
-        await throttled;
-        watch.held = false;
+  private async *slices(parts: AsyncIterable<Buffer> | Buffer[], watch: { last: number; held: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    let sent = 0;
+    for await (const part of parts) {
+      for (let at = 0; at < part.length; at += UPLOAD_SLICE) {
+        const slice = part.subarray(at, at + UPLOAD_SLICE);
+        const throttled = this.ctx.bandwidth.take(slice.length, signal);
+        if (throttled) {
+          watch.held = true; // waiting for the bandwidth limit is slow, not stalled
+          await throttled;
+          watch.held = false;
+        }
+        watch.last = this.ctx.clock.now();
+        sent += slice.length;
+        this.inFlight = sent;
+        yield slice;
       }
-      watch.last = this.ctx.clock.now();
-      this.inFlight = at + slice.length;
-      yield slice;
     }
     watch.last = this.ctx.clock.now(); // from here the answer is due within the stall timeout
   }
@@ -387,11 +447,12 @@ export class UploadTask {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** Every tus request carries Tus-Resumable and the person's headers; network errors are classified. */
+  /** Every request carries the person's headers (and Tus-Resumable for tus); network errors are classified. */
   private async request(req: Omit<HttpRequest, 'signal'>, signal: AbortSignal): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
     for (const [k, v] of this.rec.headers) headers[k.toLowerCase()] = v;
-    Object.assign(headers, req.headers, { 'tus-resumable': TUS_VERSION, 'user-agent': headers['user-agent'] ?? 'Ferry/0.1' });
+    Object.assign(headers, req.headers, { 'user-agent': headers['user-agent'] ?? 'Ferry/0.1' });
+    if (this.rec.protocol !== 'put') headers['tus-resumable'] = TUS_VERSION;
     try {
       return await this.ctx.transport.request({ ...req, headers, signal });
     } catch (error) {
@@ -422,6 +483,22 @@ export class UploadTask {
  * different precisions (a copy that preserves times may round them). A change inside that
  * millisecond is still caught by the block digests of what was sent.
  */
+/** The file in 1 MiB reads, for a streamed request body. */
+async function* readChunks(source: string, fingerprint: SourceFingerprint): AsyncIterable<Buffer> {
+  const fd = await fs.promises.open(source, 'r');
+  try {
+    for (let at = 0; at < fingerprint.size; ) {
+      const buffer = Buffer.allocUnsafe(Math.min(1 << 20, fingerprint.size - at));
+      const { bytesRead } = await fd.read(buffer, 0, buffer.length, at);
+      if (bytesRead === 0) throw new TransferFailure(transferError('source-changed', `${source} became shorter while it was being sent.`, true));
+      at += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await fd.close();
+  }
+}
+
 function sameFile(a: SourceFingerprint, b: SourceFingerprint): boolean {
   return a.size === b.size && Math.abs(a.mtimeMs - b.mtimeMs) < 1 && a.ino === b.ino;
 }

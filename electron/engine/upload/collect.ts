@@ -1,0 +1,81 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** A file to upload and the path the server is told it has (folder name included). */
+export interface FoundFile {
+  path: string;
+  relativePath: string;
+}
+
+/** Something in a dropped folder that is not uploaded, and why. */
+export interface SkippedPath {
+  path: string;
+  reason: string;
+}
+
+/**
+ * The files behind what a person dropped or named: files as they are, folders walked
+ * recursively with their relative paths kept. Links are followed only to files inside the
+ * folder they were found in (never out of it, never into a loop). Whatever cannot be read
+ * is reported one by one while the rest goes on.
+ */
+export async function collectFiles(inputs: string[]): Promise<{ files: FoundFile[]; skipped: SkippedPath[] }> {
+  const files: FoundFile[] = [];
+  const skipped: SkippedPath[] = [];
+  for (const input of inputs) {
+    const absolute = path.resolve(input);
+    let st: fs.Stats;
+    try {
+      st = await fs.promises.stat(absolute);
+    } catch (error) {
+      skipped.push({ path: absolute, reason: describe(error) });
+      continue;
+    }
+    if (st.isFile()) files.push({ path: absolute, relativePath: path.basename(absolute) });
+    else if (st.isDirectory()) await walk(absolute, await fs.promises.realpath(absolute), path.basename(absolute), files, skipped);
+    else skipped.push({ path: absolute, reason: 'not a file or a folder' });
+  }
+  return { files, skipped };
+}
+
+async function walk(dir: string, root: string, relative: string, files: FoundFile[], skipped: SkippedPath[]): Promise<void> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    skipped.push({ path: dir, reason: describe(error) });
+    return;
+  }
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    const rel = `${relative}/${entry.name}`;
+    if (entry.isDirectory()) await walk(full, root, rel, files, skipped);
+    else if (entry.isFile()) files.push({ path: full, relativePath: rel });
+    else if (entry.isSymbolicLink()) {
+      let target: string;
+      try {
+        target = await fs.promises.realpath(full);
+      } catch (error) {
+        skipped.push({ path: full, reason: `a link that leads nowhere (${describe(error)})` });
+        continue;
+      }
+      if (!target.startsWith(root + path.sep)) {
+        skipped.push({ path: full, reason: 'a link to outside the folder; Ferry does not follow it' });
+        continue;
+      }
+      const st = await fs.promises.stat(target).catch(() => null);
+      if (st?.isFile()) files.push({ path: full, relativePath: rel });
+      else skipped.push({ path: full, reason: 'a link to a folder; its files are uploaded from where they are' });
+    } else {
+      skipped.push({ path: full, reason: 'not a regular file' });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return `it cannot be read (${code})`;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
