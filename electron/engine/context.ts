@@ -5,6 +5,7 @@ import type { Transport } from './http/transport';
 import type { BandwidthLimiter } from './scheduler/bandwidth';
 import type { RequestLimiter } from './scheduler/request-limiter';
 import type { Limits } from './scheduler/scheduler';
+import type { TusCapabilities } from './upload/tus';
 import type { TransferStore } from './store/transfers';
 
 /** Time, injectable so tests and the app agree on what "now" and "wait" mean. */
@@ -103,6 +104,8 @@ export interface EngineContext {
   requests: RequestLimiter;
   /** The limits as they are now (they change while transfers run). */
   limits(): Limits;
+  /** What each tus endpoint said it can do (OPTIONS), by endpoint URL. */
+  tusServers: Map<string, TusCapabilities>;
   clock: Clock;
   tuning: DownloadTuning;
   emit(event: EngineEvent): void;

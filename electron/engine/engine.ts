@@ -68,6 +68,7 @@ export class Engine {
       bandwidth: new BandwidthLimiter(clock),
       requests,
       limits: () => this.scheduler.currentLimits,
+      tusServers: new Map(),
       clock,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       emit: (event) => options.onEvent?.(event),

@@ -44,6 +44,20 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
       }
     });
 
+    test('a small file goes in the creation request itself (creation-with-upload): one request', async () => {
+      const { file, body } = sourceFile(300_000, 3);
+      server.log.length = 0;
+      server.inject(() => null);
+      const t = openEngine();
+      const { record } = t.engine.addUpload({ source: file, url: server.endpoint });
+      const done = await t.engine.run(record.id);
+      await t.engine.close();
+      assert.equal(done.state, 'completed', JSON.stringify(done.error));
+      assert.ok(server.storedDigests().includes(sha256(body)));
+      assert.deepEqual(server.log.map((r) => r.method), ['OPTIONS', 'POST']);
+      if (kind === 'uploadx') assert.match(server.log[1]!.checksum!, /^sha256 /);
+    });
+
     test('a connection dropped in the middle of a PATCH resumes from the offset HEAD reports', async () => {
       const { file, body } = sourceFile(9 << 20, 10);
       server.log.length = 0;

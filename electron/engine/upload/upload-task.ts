@@ -21,6 +21,8 @@ class SourceChanged extends Error {}
 const CHECKSUM_CHUNK = 4 << 20;
 /** Bytes per PATCH otherwise: each request is also a checkpoint. */
 const PLAIN_CHUNK = 16 << 20;
+/** Files up to this size go in the creation request (creation-with-upload). */
+const SMALL_FILE = 1 << 20;
 /** Bytes handed to the connection at a time: the unit of bandwidth limiting and stall detection. */
 const UPLOAD_SLICE = 64 << 10;
 /** A chunk the server's checksum check rejects (460) is sent again this many times. */
@@ -108,9 +110,8 @@ export class UploadTask {
         this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator: null, overlapBytes: 0, segments: 1 });
       }
     } else {
-      await this.create(fingerprint.size, signal);
-      offset = 0;
       await this.checkSentPrefix(source, 0);
+      offset = await this.create(source, fingerprint.size, signal);
     }
     await this.send(source, offset, fingerprint, signal);
     await this.complete();
@@ -183,6 +184,7 @@ export class UploadTask {
 
   /** OPTIONS: which tus version, extensions, size limit and checksums the server has. */
   private async discover(signal: AbortSignal): Promise<TusCapabilities> {
+    this.caps ??= this.ctx.tusServers.get(this.rec.url) ?? null;
     if (this.caps) return this.caps;
     const response = await this.request({ method: 'OPTIONS', url: new URL(this.rec.url), headers: {} }, signal);
     response.discard();
@@ -197,27 +199,61 @@ export class UploadTask {
       throw new TransferFailure(transferError('server-broken', `${new URL(this.rec.url).host} does not let clients create uploads (no tus creation extension).`, false));
     }
     this.caps = caps;
+    // Asked once per endpoint while the engine runs: a folder of thousands of files is one server.
+    this.ctx.tusServers.set(this.rec.url, caps);
     return caps;
   }
 
-  /** POST: a new upload of `size` bytes; its URL is stored before anything is sent to it. */
-  private async create(size: number, signal: AbortSignal): Promise<void> {
+  /**
+   * POST: a new upload of `size` bytes. Its URL is stored before anything else is sent to
+   * it, so a crash never leads to a second creation. A small file goes in the POST itself
+   * when the server has creation-with-upload: one request instead of two for each of
+   * thousands of small files (a crash during that one request can leave an unfinished
+   * upload on the server, which expires there; sending a small file again costs little).
+   * Returns the offset the server holds.
+   */
+  private async create(source: string, size: number, signal: AbortSignal): Promise<number> {
+    const caps = this.caps!;
     const metadata = encodeMetadata({ filename: this.rec.name, relativePath: this.rec.relativePath, filetype: 'application/octet-stream' });
-    const headers: Record<string, string> = { 'upload-length': String(size), 'content-length': '0' };
+    const headers: Record<string, string> = { 'upload-length': String(size) };
     if (metadata) headers['upload-metadata'] = metadata;
-    const response = await this.request({ method: 'POST', url: new URL(this.rec.url), headers }, signal);
+    let response: HttpResponse;
+    if (size > 0 && size <= SMALL_FILE && caps.extensions.has('creation-with-upload')) {
+      const chunk = await fs.promises.readFile(source);
+      if (chunk.length !== size) throw new SourceChanged(`${source} changed while it was being read`);
+      Object.assign(headers, this.chunkHeaders(chunk));
+      await this.digestBeforeSending(source, size);
+      response = await this.sendBody('POST', this.rec.url, headers, [chunk], signal);
+    } else {
+      response = await this.request({ method: 'POST', url: new URL(this.rec.url), headers: { ...headers, 'content-length': '0' } }, signal);
+    }
     response.discard();
     const location = response.headers.get('location');
-    if (response.status !== 201 || !location) {
+    if ((response.status !== 201 && response.status !== 200) || !location) {
       if (response.status >= 400) throw statusFailure(response, this.rec.url);
       throw new TransferFailure(transferError('server-broken', `The server answered the upload's creation with ${response.status} and no Location.`, true, response.status));
     }
     const uploadUrl = new URL(location, this.rec.url).href;
+    const offset = Math.min(integerHeader(response.headers, 'upload-offset') ?? 0, this.rec.sentUpTo);
     this.ctx.store.transaction(() => {
-      this.save({ uploadUrl, offset: 0, sentUpTo: 0 });
-      this.history('start', { uploadUrl, size, checksum: this.caps?.checksum?.tus ?? null });
+      this.save({ uploadUrl, offset });
+      this.history('start', { uploadUrl, size, checksum: caps.checksum?.tus ?? null, withUpload: offset > 0 });
     });
     this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'upload', name: this.rec.name ?? '', total: size, url: uploadUrl });
+    return offset;
+  }
+
+  /** Bytes per PATCH: smaller when each chunk must be read and hashed before it goes. */
+  private chunkSize(): number {
+    return this.caps?.checksum ? CHECKSUM_CHUNK : PLAIN_CHUNK;
+  }
+
+  /** Headers for a request carrying upload bytes (PATCH, or POST with creation-with-upload). */
+  private chunkHeaders(chunk: Buffer): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': 'application/offset+octet-stream', 'content-length': String(chunk.length) };
+    const checksum = this.caps?.checksum;
+    if (checksum) headers['upload-checksum'] = `${checksum.tus} ${createHash(checksum.node).update(chunk).digest('base64')}`;
+    return headers;
   }
 
   /** HEAD: how much of the upload the server holds. */
@@ -272,8 +308,7 @@ export class UploadTask {
 
   /** PATCH from `offset` to the end, chunk by chunk; every confirmed chunk is a checkpoint. */
   private async send(source: string, offset: number, fingerprint: SourceFingerprint, signal: AbortSignal): Promise<void> {
-    const caps = this.caps!;
-    const chunkSize = caps.checksum ? CHECKSUM_CHUNK : PLAIN_CHUNK;
+    const chunkSize = this.chunkSize();
     const fd = await fs.promises.open(source, 'r');
     try {
       let resends = 0;
@@ -285,12 +320,7 @@ export class UploadTask {
         if (bytesRead !== length || !sameFile(fingerprint, { size: now.size, mtimeMs: now.mtimeMs, ino: now.ino })) {
           throw new SourceChanged(`${source} changed while it was being uploaded`);
         }
-        const headers: Record<string, string> = {
-          'upload-offset': String(offset),
-          'content-type': 'application/offset+octet-stream',
-          'content-length': String(length),
-        };
-        if (caps.checksum) headers['upload-checksum'] = `${caps.checksum.tus} ${createHash(caps.checksum.node).update(chunk).digest('base64')}`;
+        const headers = { 'upload-offset': String(offset), ...this.chunkHeaders(chunk) };
         await this.digestBeforeSending(source, offset + length);
         const response = await this.sendBody('PATCH', this.rec.uploadUrl!, headers, [chunk], signal);
         response.discard();
@@ -326,7 +356,7 @@ export class UploadTask {
    * last one, for the stall timeout aborts the request (and the upload resumes).
    */
   private async sendBody(
-    method: 'PATCH' | 'PUT',
+    method: 'PATCH' | 'PUT' | 'POST',
     url: string,
     headers: Record<string, string>,
     parts: AsyncIterable<Buffer> | Buffer[],
