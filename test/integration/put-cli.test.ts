@@ -105,3 +105,48 @@ describe('ferry put', () => {
     assert.equal(tus.log.filter((r) => r.method === 'POST').length, 1);
   });
 });
+
+describe('kill -9 at random moments during a batch of 3 x 200 MiB uploads', () => {
+  let tus: TusTestServer;
+  before(async () => {
+    tus = await startTusServer('tus-server');
+  });
+  after(async () => {
+    await tus.stop();
+  });
+
+  test('every rerun of the same ferry put resumes with HEAD and PATCH; one creation per file', async () => {
+    const dir = tempDir('kill-up-');
+    const bodies = [0, 1, 2].map((i) => randomBytesOf(200 << 20, 900 + i));
+    const files = bodies.map((body, i) => {
+      const file = path.join(dir, `part-${i}.bin`);
+      fs.writeFileSync(file, body);
+      return file;
+    });
+    const data = tempDir();
+    const args = ['put', ...files, '--to', tus.endpoint, '--data-dir', data, '--json', '--limit-rate', '96M'];
+    tus.log.length = 0;
+    const kills: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const run = startCli(args);
+      const wait = 400 + Math.floor(Math.random() * 600);
+      kills.push(wait);
+      await new Promise((r) => setTimeout(r, wait));
+      run.child.kill('SIGKILL');
+      const killed = await run.done;
+      assert.equal(killed.signal, 'SIGKILL', `run ${i} had already ended: ${killed.stdout}`);
+    }
+    const final = await runCli(args);
+    assert.equal(final.code, 0, final.stderr);
+    const results = final.events.filter((e) => e.type === 'result');
+    assert.deepEqual(results.map((r) => r.sha256), bodies.map(sha256));
+    const stored = tus.storedDigests();
+    for (const body of bodies) assert.ok(stored.includes(sha256(body)));
+    assert.equal(tus.log.filter((r) => r.method === 'POST').length, 3, 'exactly one creation per file');
+    const heads = tus.log.filter((r) => r.method === 'HEAD').length;
+    assert.ok(heads >= 3 * 4, `each rerun asked the server for its offset (${heads} HEAD requests)`);
+    const resumedPatches = tus.log.filter((r) => r.method === 'PATCH' && (r.offset ?? 0) > 0).length;
+    assert.ok(resumedPatches >= 3, `PATCHes continued from the server's offsets (${resumedPatches})`);
+    process.stderr.write(`  kill -9 after ${kills.join(', ')} ms; ${heads} HEAD requests, ${resumedPatches} PATCHes from a non-zero offset, 3 creations\n`);
+  });
+});

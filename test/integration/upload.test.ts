@@ -203,3 +203,47 @@ describe('the checksum extension (@uploadx/core)', () => {
     assert.equal(patches[2]!.offset, patches[1]!.offset, 'the same chunk again');
   });
 });
+
+describe('a thousand small files and three large ones to @tus/server', () => {
+  let server: TusTestServer;
+  before(async () => {
+    server = await startTusServer('tus-server');
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test('all arrive byte-identical, and requests in flight never pass the per-host limit', async () => {
+    const dir = tempDir('many-');
+    const bodies: Buffer[] = [];
+    const files: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const body = randomBytesOf(16 << 10, 10_000 + i);
+      const file = path.join(dir, `small-${i}.bin`);
+      fs.writeFileSync(file, body);
+      bodies.push(body);
+      files.push(file);
+    }
+    for (let i = 0; i < 3; i++) {
+      const body = randomBytesOf(200 << 20, 20_000 + i);
+      const file = path.join(dir, `large-${i}.bin`);
+      fs.writeFileSync(file, body);
+      bodies.push(body);
+      files.push(file);
+    }
+    server.maxInFlight = 0;
+    const t = openEngine(undefined, undefined, { stallTimeoutMs: 10_000 }, { limits: { maxActive: 16, maxPerHost: 4 } });
+    const ids = t.engine.store.transaction(() => files.map((source) => t.engine.addUpload({ source, url: server.endpoint }).record.id));
+    const started = Date.now();
+    const records = await t.engine.runAll(ids);
+    const seconds = (Date.now() - started) / 1000;
+    const stalls = ids.flatMap((id) => t.engine.store.history(id)).filter((h) => h.kind === 'retry');
+    await t.engine.close();
+    assert.ok(records.every((r) => r.state === 'completed'), records.filter((r) => r.state !== 'completed').map((r) => JSON.stringify(r.error)).join('\n'));
+    const stored = new Set(server.storedDigests());
+    for (const body of bodies) assert.ok(stored.has(sha256(body)));
+    assert.equal(server.maxInFlight, 4, `at most 4 requests at once, and the limit was used (${server.maxInFlight})`);
+    assert.deepEqual(stalls, [], 'nothing stalled or was retried');
+    process.stderr.write(`  1,000 x 16 KiB + 3 x 200 MiB to @tus/server in ${seconds.toFixed(1)} s, at most ${server.maxInFlight} requests in flight\n`);
+  });
+});

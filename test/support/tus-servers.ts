@@ -33,6 +33,9 @@ export interface TusTestServer {
   /** The creation endpoint. */
   endpoint: string;
   log: LoggedTusRequest[];
+  /** Requests being answered now, and the most ever at once. */
+  inFlight: number;
+  maxInFlight: number;
   /**
    * Sets what the injector does: `decide` gets each request's method and how many of that
    * method came before it since this call.
@@ -65,6 +68,8 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
     kind,
     endpoint: '',
     log: [],
+    inFlight: 0,
+    maxInFlight: 0,
     inject: (decide) => {
       fault = decide;
       counts.clear();
@@ -92,6 +97,9 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
       checksum: (req.headers['upload-checksum'] as string | undefined) ?? null,
     };
     state.log.push(entry);
+    state.inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    res.on('close', () => state.inFlight--);
     res.on('finish', () => (entry.status = res.statusCode));
     const decided = fault(method, nth);
     if (decided && 'status' in decided) {
