@@ -17,6 +17,8 @@ export interface LoggedTusRequest {
   status: number;
   offset: number | null;
   checksum: string | null;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 /** What the injector does to one request; null lets it through to the real server. */
@@ -95,6 +97,7 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
       status: 0,
       offset: req.headers['upload-offset'] === undefined ? null : Number(req.headers['upload-offset']),
       checksum: (req.headers['upload-checksum'] as string | undefined) ?? null,
+      at: Date.now(),
     };
     state.log.push(entry);
     state.inFlight++;

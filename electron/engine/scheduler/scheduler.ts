@@ -64,6 +64,8 @@ const SETTLED: ReadonlySet<TransferState> = new Set(['completed', 'failed', 'can
  */
 export class Scheduler {
   private readonly queue: Queued[] = [];
+  /** The ids in `queue`, for membership tests on queues of thousands. */
+  private readonly queuedIds = new Set<string>();
   private readonly running = new Map<string, Running>();
   private readonly waiters = new Map<string, Array<(record: TransferRecord) => void>>();
   private limits: Limits;
@@ -94,7 +96,7 @@ export class Scheduler {
   start(ids: string[]): void {
     this.ctx.hashPool.warm();
     for (const id of ids) {
-      if (this.running.has(id) || this.queue.some((q) => q.id === id)) continue;
+      if (this.running.has(id) || this.queuedIds.has(id)) continue;
       const record = this.ctx.store.get(id);
       if (!record || record.state === 'completed') continue;
       if (record.state !== 'queued') this.setState(id, 'queued', { error: null });
@@ -198,11 +200,10 @@ export class Scheduler {
 
   /** Resolves when the transfer settles (completed, failed, canceled, paused) or the engine closes. */
   settled(id: string): Promise<TransferRecord> {
+    const pending = this.running.has(id) || this.queuedIds.has(id);
+    if (pending && !this.closed) return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
     const record = this.ctx.store.get(id);
-    if (!record) return Promise.reject(new Error(`no transfer ${id}`));
-    const pending = this.running.has(id) || this.queue.some((q) => q.id === id);
-    if (!pending || this.closed) return Promise.resolve(record);
-    return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
+    return record ? Promise.resolve(record) : Promise.reject(new Error(`no transfer ${id}`));
   }
 
   progress(id: string): { bytes: number; total: number | null } | null {
@@ -221,6 +222,7 @@ export class Scheduler {
     this.closed = true;
     await this.requeueRunning();
     this.queue.length = 0;
+    this.queuedIds.clear();
     for (const id of [...this.waiters.keys()]) this.settle(id);
   }
 
@@ -238,6 +240,7 @@ export class Scheduler {
         continue;
       }
       this.queue.splice(i, 1);
+      this.queuedIds.delete(next.id);
       perHost.set(next.host, (perHost.get(next.host) ?? 0) + 1);
       this.launch(next);
     }
@@ -268,7 +271,7 @@ export class Scheduler {
       this.setState(id, 'failed', { error: transferError('internal', 'Unexpected failure: the transfer stopped without a result.', false) });
       this.settle(id);
     } else if (record.state === 'queued' && !this.closed) this.enqueue(record);
-    else this.settle(id);
+    else this.settle(id, record);
     this.pump();
   }
 
@@ -281,8 +284,7 @@ export class Scheduler {
         stopping.push(this.settled(id));
         continue;
       }
-      const at = this.queue.findIndex((q) => q.id === id);
-      if (at >= 0) this.queue.splice(at, 1);
+      if (this.queuedIds.delete(id)) this.queue.splice(this.queue.findIndex((q) => q.id === id), 1);
       const record = this.ctx.store.get(id);
       if (!record || record.state === 'completed' || record.state === 'canceled') continue;
       if (state === 'paused' && record.state === 'failed') continue; // nothing to pause
@@ -320,6 +322,7 @@ export class Scheduler {
       else hi = mid;
     }
     this.queue.splice(lo, 0, entry);
+    this.queuedIds.add(entry.id);
   }
 
   private reorder(): void {
@@ -336,10 +339,11 @@ export class Scheduler {
     this.ctx.emit({ type: 'state', id, state });
   }
 
-  private settle(id: string): void {
+  /** Resolves the waiters of a settled transfer; `known` is its record when the caller holds it. */
+  private settle(id: string, known?: TransferRecord): void {
     const waiting = this.waiters.get(id);
     if (!waiting) return;
-    const record = this.ctx.store.get(id);
+    const record = known ?? this.ctx.store.get(id);
     if (!record || (!SETTLED.has(record.state) && !this.closed)) return;
     this.waiters.delete(id);
     for (const resolve of waiting) resolve(record);

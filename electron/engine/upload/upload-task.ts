@@ -54,7 +54,9 @@ export class UploadTask {
   }
 
   async run(signal: AbortSignal): Promise<TransferRecord> {
-    this.save({ state: 'active', error: null });
+    // Not written to the store: 'active' means something only while this process runs,
+    // and after a crash the transfer is queued again anyway. One write less per file.
+    this.rec = { ...this.rec, state: 'active', error: null };
     let attemptsWithoutProgress = 0;
     try {
       for (;;) {
@@ -95,10 +97,15 @@ export class UploadTask {
     if (this.rec.fingerprint && !sameFile(this.rec.fingerprint, fingerprint)) {
       throw new SourceChanged(`${source} changed since the upload began (${describeChange(this.rec.fingerprint, fingerprint)})`);
     }
-    if (!this.rec.fingerprint) this.save({ fingerprint, total: fingerprint.size });
+    const firstSight = this.rec.fingerprint ? {} : { fingerprint, total: fingerprint.size };
     const caps = await this.discover(signal);
     if (caps.maxSize !== null && fingerprint.size > caps.maxSize) {
       throw new TransferFailure(transferError('http-status', `The server takes files up to ${caps.maxSize} bytes; ${source} has ${fingerprint.size}.`, false, 413));
+    }
+    if (!this.rec.uploadUrl && fingerprint.size > 0 && fingerprint.size <= SMALL_FILE && caps.extensions.has('creation-with-upload')) {
+      if (await this.createWithUpload(source, fingerprint.size, firstSight, signal)) return;
+    } else if (firstSight.fingerprint) {
+      this.save(firstSight);
     }
     let offset: number;
     if (this.rec.uploadUrl) {
@@ -111,10 +118,11 @@ export class UploadTask {
       }
     } else {
       await this.checkSentPrefix(source, 0);
-      offset = await this.create(source, fingerprint.size, signal);
+      offset = await this.create(fingerprint.size, signal);
     }
     await this.send(source, offset, fingerprint, signal);
-    await this.complete();
+    const digests = await this.hashes!.file.final();
+    this.completeWith(digests.sha256 ?? null, {});
   }
 
   private async fingerprint(source: string): Promise<SourceFingerprint> {
@@ -204,43 +212,61 @@ export class UploadTask {
     return caps;
   }
 
+  /** POST: a new upload of `size` bytes; its URL is stored before anything is sent to it. */
+  private async create(size: number, signal: AbortSignal): Promise<number> {
+    const response = await this.request({ method: 'POST', url: new URL(this.rec.url), headers: { ...this.creationHeaders(size), 'content-length': '0' } }, signal);
+    const { uploadUrl } = this.created(response, 0);
+    this.ctx.store.transaction(() => {
+      this.save({ uploadUrl, offset: 0 });
+      this.history('start', { uploadUrl, size, checksum: this.caps!.checksum?.tus ?? null });
+    });
+    this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'upload', name: this.rec.name ?? '', total: size, url: uploadUrl });
+    return 0;
+  }
+
   /**
-   * POST: a new upload of `size` bytes. Its URL is stored before anything else is sent to
-   * it, so a crash never leads to a second creation. A small file goes in the POST itself
-   * when the server has creation-with-upload: one request instead of two for each of
-   * thousands of small files (a crash during that one request can leave an unfinished
-   * upload on the server, which expires there; sending a small file again costs little).
-   * Returns the offset the server holds.
+   * A small file in the creation request itself (creation-with-upload): one request, no
+   * hashing thread, and three store writes for each of thousands of small files. A crash
+   * during that one request can leave an unfinished upload on the server, which expires
+   * there; sending a small file again costs little. True when the server took it all.
    */
-  private async create(source: string, size: number, signal: AbortSignal): Promise<number> {
-    const caps = this.caps!;
-    const metadata = encodeMetadata({ filename: this.rec.name, relativePath: this.rec.relativePath, filetype: 'application/octet-stream' });
-    const headers: Record<string, string> = { 'upload-length': String(size) };
-    if (metadata) headers['upload-metadata'] = metadata;
-    let response: HttpResponse;
-    if (size > 0 && size <= SMALL_FILE && caps.extensions.has('creation-with-upload')) {
-      const chunk = await fs.promises.readFile(source);
-      if (chunk.length !== size) throw new SourceChanged(`${source} changed while it was being read`);
-      Object.assign(headers, this.chunkHeaders(chunk));
-      await this.digestBeforeSending(source, size);
-      response = await this.sendBody('POST', this.rec.url, headers, [chunk], signal);
-    } else {
-      response = await this.request({ method: 'POST', url: new URL(this.rec.url), headers: { ...headers, 'content-length': '0' } }, signal);
+  private async createWithUpload(source: string, size: number, firstSight: Partial<TransferRecord>, signal: AbortSignal): Promise<boolean> {
+    const chunk = await fs.promises.readFile(source);
+    if (chunk.length !== size) throw new SourceChanged(`${source} changed while it was being read`);
+    const sha256 = createHash('sha256').update(chunk).digest('hex');
+    // Nothing is written before the request: until its answer names the upload, a crash
+    // can only lead to a new one, so there is nothing a record would help resume.
+    const response = await this.sendBody('POST', this.rec.url, { ...this.creationHeaders(size), ...this.chunkHeaders(chunk) }, [chunk], signal);
+    const { uploadUrl, offset } = this.created(response, size);
+    const emitStarted = (): void => this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'upload', name: this.rec.name ?? '', total: size, url: uploadUrl });
+    if (offset === size) {
+      emitStarted();
+      this.completeWith(sha256, { ...firstSight, uploadUrl, offset, sentUpTo: size });
+      return true;
     }
+    // The server kept part of it (or none): go on the usual way from its offset.
+    this.ctx.store.transaction(() => {
+      this.save({ ...firstSight, uploadUrl, offset, sentUpTo: size });
+      this.history('start', { uploadUrl, size, checksum: this.caps!.checksum?.tus ?? null, withUpload: offset });
+    });
+    emitStarted();
+    return false;
+  }
+
+  private creationHeaders(size: number): Record<string, string> {
+    const metadata = encodeMetadata({ filename: this.rec.name, relativePath: this.rec.relativePath, filetype: 'application/octet-stream' });
+    return metadata ? { 'upload-length': String(size), 'upload-metadata': metadata } : { 'upload-length': String(size) };
+  }
+
+  /** Reads a creation response: the upload's URL, and the offset the server holds (at most `sent`). */
+  private created(response: HttpResponse, sent: number): { uploadUrl: string; offset: number } {
     response.discard();
     const location = response.headers.get('location');
     if ((response.status !== 201 && response.status !== 200) || !location) {
       if (response.status >= 400) throw statusFailure(response, this.rec.url);
       throw new TransferFailure(transferError('server-broken', `The server answered the upload's creation with ${response.status} and no Location.`, true, response.status));
     }
-    const uploadUrl = new URL(location, this.rec.url).href;
-    const offset = Math.min(integerHeader(response.headers, 'upload-offset') ?? 0, this.rec.sentUpTo);
-    this.ctx.store.transaction(() => {
-      this.save({ uploadUrl, offset });
-      this.history('start', { uploadUrl, size, checksum: caps.checksum?.tus ?? null, withUpload: offset > 0 });
-    });
-    this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'upload', name: this.rec.name ?? '', total: size, url: uploadUrl });
-    return offset;
+    return { uploadUrl: new URL(location, this.rec.url).href, offset: Math.min(integerHeader(response.headers, 'upload-offset') ?? 0, sent) };
   }
 
   /** Bytes per PATCH: smaller when each chunk must be read and hashed before it goes. */
@@ -422,10 +448,8 @@ export class UploadTask {
     this.save({ offset });
   }
 
-  /** The server holds every byte: the verdict (DESIGN.md section 2) and completion. */
-  private async complete(): Promise<void> {
-    const digests = await this.hashes!.file.final();
-    const sha256 = digests.sha256 ?? null;
+  /** The server holds every byte: the verdict (DESIGN.md section 2) and completion, in one write. */
+  private completeWith(sha256: string | null, changes: Partial<TransferRecord>): void {
     const checksum = this.caps!.checksum;
     // With the checksum extension the server checked every chunk it accepted against the
     // digest sent with it, and the final offset equals the size: that is the proof. There is
@@ -435,7 +459,7 @@ export class UploadTask {
       : { status: 'unverified', algorithm: 'sha256', expected: null, actual: sha256, source: null };
     this.ctx.store.transaction(() => {
       this.ctx.store.clearBlocks(this.rec.id);
-      this.save({ state: 'completed', path: this.rec.source, sha256, integrity, error: null, completedAt: this.ctx.clock.now() });
+      this.save({ ...changes, state: 'completed', path: this.rec.source, sha256, integrity, error: null, completedAt: this.ctx.clock.now() });
       this.history('complete', { uploadUrl: this.rec.uploadUrl, sha256, integrity });
     });
     this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
