@@ -24,8 +24,8 @@ describe('segments of a download', () => {
     assert.deepEqual(added, seg(13 * MiB, 16 * MiB));
     assert.deepEqual(segments, [seg(0, 8 * MiB, 7 * MiB), seg(8 * MiB, 13 * MiB, 9 * MiB), seg(13 * MiB, 16 * MiB)]);
     assert.equal(splitLargest([seg(0, 3 * MiB, 2 * MiB)], MiB, MiB, new Set()), null, 'only running segments are split');
-    const small = [seg(0, 3 * MiB, 2 * MiB)];
-    assert.equal(splitLargest(small, MiB, MiB, new Set(small)), null, 'one MiB left is not worth a connection');
+    const small = [seg(0, 3 * MiB, 1.5 * MiB)];
+    assert.equal(splitLargest(small, MiB, MiB, new Set(small)), null, 'less than two minimum segments left is not worth a connection');
   });
 
   test('a bad block gets a segment of its own; the bytes after it are kept', () => {

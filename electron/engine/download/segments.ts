@@ -66,7 +66,8 @@ export const isComplete = (segment: Segment): boolean => segment.position >= seg
 /**
  * Splits the unfinished segment with the most bytes left, on a block boundary near the
  * middle of what it has left, so a connection that finished early helps a slow one. Each
- * half must be worth a request: at least half a minimum segment and a block.
+ * half must be worth a request and the bytes a cut connection wastes (what the server had
+ * already sent on it): at least a minimum segment.
  * Returns the new segment (already inserted in order), or null when none is worth splitting.
  */
 export function splitLargest(
@@ -85,7 +86,7 @@ export function splitLargest(
       left = remaining;
     }
   }
-  if (!best || left < 2 * Math.max(minBytes / 2, blockSize)) return null;
+  if (!best || left < 2 * Math.max(minBytes, blockSize)) return null;
   const middle = positionOf(best) + Math.floor(left / 2);
   const boundary = Math.ceil(middle / blockSize) * blockSize;
   if (boundary <= positionOf(best) || boundary >= best.end) return null;
