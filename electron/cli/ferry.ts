@@ -164,7 +164,7 @@ async function runTransfers(session: Session, ids: string[]): Promise<number> {
       for (const record of records) if (record.state !== 'completed' && record.state !== 'failed') output.stopped(record);
       return interrupted;
     }
-    for (const record of records) output.result(record);
+    output.results(records);
     return exitCodeFor(records);
   } finally {
     output.unwatch();

@@ -53,7 +53,10 @@ export class Output {
   event(event: EngineEvent): void {
     if (event.type === 'ended') this.ended++;
     if (this.json) {
-      if (event.type !== 'ended') this.emit(event.type === 'retrying' ? { ...event, error: { code: event.error.code, message: event.error.message } } : event);
+      // 'ended' is the result line, printed once all are done; state changes say nothing
+      // the other events do not, and a batch of thousands would print thousands of them.
+      if (event.type === 'ended' || event.type === 'state' || event.type === 'removed') return;
+      this.emit(event.type === 'retrying' ? { ...event, error: { code: event.error.code, message: event.error.message } } : event);
       return;
     }
     switch (event.type) {
@@ -80,12 +83,14 @@ export class Output {
     }
   }
 
-  result(record: TransferRecord): void {
+  /** Every transfer's result: with --json one line each, written at once. */
+  results(records: TransferRecord[]): void {
     this.clearLine();
-    if (this.json) {
-      this.emit(resultLine(record));
-      return;
-    }
+    if (this.json) process.stdout.write(records.map((r) => `${JSON.stringify(resultLine(r))}\n`).join(''));
+    else for (const record of records) this.result(record);
+  }
+
+  private result(record: TransferRecord): void {
     const i = record.integrity;
     if (record.state === 'completed' && record.direction === 'upload') {
       const verdict =

@@ -94,7 +94,6 @@ export class Scheduler {
    * completed transfer is left alone.
    */
   start(ids: string[]): void {
-    this.ctx.hashPool.warm();
     for (const id of ids) {
       if (this.running.has(id) || this.queuedIds.has(id)) continue;
       const record = this.ctx.store.get(id);
@@ -249,6 +248,9 @@ export class Scheduler {
   private launch(entry: Queued): void {
     const record = this.ctx.store.get(entry.id);
     if (!record) return;
+    // A download hashes on the threads from its first byte; start them while it connects.
+    // (A small upload hashes in place and may never need them.)
+    if (record.direction === 'download') this.ctx.hashPool.warm();
     const task: Task = record.direction === 'upload' ? new UploadTask(this.ctx, record) : new DownloadTask(this.ctx, record);
     const controller = new AbortController();
     const done = task.run(controller.signal).then(

@@ -395,8 +395,12 @@ export class UploadTask {
       if (!watch.held && this.ctx.clock.now() - watch.last >= limit) stall.abort(new Error('stalled'));
     }, Math.max(50, Math.min(1000, limit / 4)));
     timer.unref();
+    // One small piece and no bandwidth limit (a small file): handed over whole, one write;
+    // the watchdog then waits for the answer alone.
+    const whole = Array.isArray(parts) && parts.length === 1 && parts[0]!.length <= UPLOAD_SLICE && this.ctx.bandwidth.limit === null;
+    const body = whole ? parts[0]! : this.slices(parts, watch, signal);
     try {
-      return await this.request({ method, url: new URL(url), headers, body: this.slices(parts, watch, signal) }, AbortSignal.any([signal, stall.signal]));
+      return await this.request({ method, url: new URL(url), headers, body }, AbortSignal.any([signal, stall.signal]));
     } catch (error) {
       if (stall.signal.aborted && !signal.aborted) {
         throw new TransferFailure(transferError('stalled', `The server took no data for ${limit / 1000} s; resuming the upload.`, true));
@@ -458,7 +462,7 @@ export class UploadTask {
       ? { status: 'verified', algorithm: checksum.node, expected: null, actual: null, source: 'tus-checksum' }
       : { status: 'unverified', algorithm: 'sha256', expected: null, actual: sha256, source: null };
     this.ctx.store.transaction(() => {
-      this.ctx.store.clearBlocks(this.rec.id);
+      if (this.hashes) this.ctx.store.clearBlocks(this.rec.id); // a small file sent whole recorded none
       this.save({ ...changes, state: 'completed', path: this.rec.source, sha256, integrity, error: null, completedAt: this.ctx.clock.now() });
       this.history('complete', { uploadUrl: this.rec.uploadUrl, sha256, integrity });
     });
