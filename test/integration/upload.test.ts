@@ -179,6 +179,73 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
   });
 }
 
+describe('what a tus server can answer on resume (@tus/server behind the injector)', () => {
+  let server: TusTestServer;
+  before(async () => {
+    server = await startTusServer('tus-server');
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  /** Starts an upload, quits part-way, and returns what a second engine needs to go on. */
+  async function interrupted(seed: number, size = 9 << 20): Promise<{ file: string; body: Buffer; dataDir: string; id: string }> {
+    const { file, body } = sourceFile(size, seed);
+    const dataDir = tempDir();
+    const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth: 8 << 20 } });
+    const { record } = first.engine.addUpload({ source: file, url: server.endpoint });
+    const running = first.engine.run(record.id);
+    while ((first.engine.progress(record.id)?.bytes ?? 0) < 3 << 20) await new Promise((r) => setTimeout(r, 5));
+    await first.engine.close();
+    await running;
+    return { file, body, dataDir, id: record.id };
+  }
+
+  test('a 409 (offset conflict) makes the client ask the offset again and go on from there', async () => {
+    const { body, dataDir, id } = await interrupted(30);
+    server.log.length = 0;
+    server.inject((method, nth) => (method === 'PATCH' && nth === 0 ? { status: 409 } : null));
+    const t = openEngine(dataDir);
+    const done = await t.engine.run(id);
+    await t.engine.close();
+    server.inject(() => null);
+    assert.equal(done.state, 'completed', JSON.stringify(done.error));
+    assert.ok(server.storedDigests().includes(sha256(body)));
+    const methods = server.log.map((r) => r.method);
+    assert.deepEqual(methods.slice(methods.indexOf('PATCH'), methods.indexOf('PATCH') + 3), ['PATCH', 'HEAD', 'PATCH']);
+    assert.equal(methods.filter((m) => m === 'POST').length, 0, 'the same upload went on');
+  });
+
+  test('Upload-Expires in the past on HEAD: the upload is gone, a new one starts', async () => {
+    const { body, dataDir, id } = await interrupted(31);
+    server.log.length = 0;
+    const past = new Date(Date.now() - 60_000).toUTCString();
+    server.inject((method, nth) => (method === 'HEAD' && nth === 0 ? { status: 200, headers: { 'upload-offset': '0', 'upload-expires': past } } : null));
+    const t = openEngine(dataDir);
+    const done = await t.engine.run(id);
+    const history = t.engine.store.history(id);
+    await t.engine.close();
+    server.inject(() => null);
+    assert.equal(done.state, 'completed', JSON.stringify(done.error));
+    assert.ok(server.storedDigests().includes(sha256(body)));
+    assert.equal(server.log.filter((r) => r.method === 'POST').length, 1);
+    assert.match(String(history.find((h) => h.kind === 'restart')?.detail.reason), /expired/);
+  });
+
+  test('a server offset beyond what Ferry sent is explained, not guessed around', async () => {
+    // 20 MiB goes in two PATCHes of at most 16 MiB: the quit comes during the first.
+    const { dataDir, id } = await interrupted(32, 20 << 20);
+    server.inject((method) => (method === 'HEAD' ? { status: 200, headers: { 'upload-offset': String(18 << 20), 'upload-length': String(20 << 20) } } : null));
+    const t = openEngine(dataDir);
+    const done = await t.engine.run(id);
+    await t.engine.close();
+    server.inject(() => null);
+    assert.equal(done.state, 'failed');
+    assert.equal(done.error?.retryable, false);
+    assert.match(done.error!.message, /holds 18874368 bytes of this upload but Ferry sent at most 16777216; something else wrote to it/);
+  });
+});
+
 describe('the checksum extension (@uploadx/core)', () => {
   let server: TusTestServer;
   before(async () => {

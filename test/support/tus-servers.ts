@@ -23,8 +23,8 @@ export interface LoggedTusRequest {
 
 /** What the injector does to one request; null lets it through to the real server. */
 export type TusFault =
-  /** Answer with this status without passing the request on (its body is drained). */
-  | { status: number }
+  /** Answer with this status (and headers) without passing the request on (its body is drained). */
+  | { status: number; headers?: Record<string, string> }
   /** Pass it on, but cut the connection once this many body bytes have arrived. */
   | { dropAfterBytes: number }
   /** Never answer, keep the socket open (a server that stalls). */
@@ -108,7 +108,7 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
     if (decided && 'status' in decided) {
       req.resume();
       req.on('end', () => {
-        res.writeHead(decided.status, { 'tus-resumable': '1.0.0', 'content-length': '0' });
+        res.writeHead(decided.status, { 'tus-resumable': '1.0.0', 'content-length': '0', ...decided.headers });
         res.end();
       });
       return;
