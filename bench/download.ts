@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startNginx } from '../test/support/nginx';
-import { BENCH_DIR, ensureFile, formatBytes, type Measured, measureCommand, median, sha256File } from './support';
+import { BENCH_DIR, freshDir, runInterleaved, ensureFile, formatBytes, type Measured, measureCommand, median, sha256File } from './support';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 1 << 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -37,11 +37,7 @@ async function main(): Promise<void> {
   const expected = sha256File(source);
   const nginx = await startNginx(BENCH_DIR);
   const url = nginx.url(path.basename(source));
-  const fresh = (): string => {
-    fs.rmSync(OUT, { recursive: true, force: true });
-    fs.mkdirSync(OUT, { recursive: true });
-    return OUT;
-  };
+  const fresh = (): string => freshDir(OUT);
   // `sync FILE` is fsync(2) on that file (coreutils), so "peer then sync" is timed as one command.
   const thenSync = (command: string, file: string): [string, string[]] => ['sh', ['-c', `${command} && sync "${file}"`]];
   const curl = (file: string): string => `curl -s -S -f -o "${file}" "${url}"`;
@@ -71,15 +67,9 @@ async function main(): Promise<void> {
       return measureCommand(...thenSync(aria2c(dir), path.join(dir, 'a.bin')));
     },
   };
-  const runs = new Map<string, Measured[]>();
+  let runs: Map<string, Measured[]>;
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, run] of Object.entries(tools)) {
-        const m = await run();
-        runs.set(name, [...(runs.get(name) ?? []), m]);
-        process.stderr.write(`  round ${round + 1} ${name}: ${m.seconds.toFixed(2)} s\n`);
-      }
-    }
+    runs = await runInterleaved(tools, ROUNDS);
   } finally {
     await nginx.stop();
     fs.rmSync(OUT, { recursive: true, force: true });

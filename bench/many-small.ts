@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytesOf } from '../test/support/fault-server';
 import { startNginx } from '../test/support/nginx';
-import { BENCH_DIR, type Measured, measureCommand, median } from './support';
+import { BENCH_DIR, freshDir, runInterleaved, type Measured, measureCommand, median } from './support';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 const SIZE = 16 << 10;
@@ -30,11 +30,7 @@ async function main(): Promise<void> {
   const root = prepareFiles();
   const nginx = await startNginx(root);
   const urls = Array.from({ length: COUNT }, (_, i) => nginx.url(`f${i}.bin`));
-  const fresh = (): string => {
-    fs.rmSync(OUT, { recursive: true, force: true });
-    fs.mkdirSync(OUT, { recursive: true });
-    return OUT;
-  };
+  const fresh = (): string => freshDir(OUT);
   const tools: Record<string, () => Promise<Measured>> = {
     ferry: async () => {
       const dir = fresh();
@@ -54,15 +50,9 @@ async function main(): Promise<void> {
       return run;
     },
   };
-  const runs = new Map<string, Measured[]>();
+  let runs: Map<string, Measured[]>;
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, run] of Object.entries(tools)) {
-        const m = await run();
-        runs.set(name, [...(runs.get(name) ?? []), m]);
-        process.stderr.write(`  round ${round + 1} ${name}: ${m.seconds.toFixed(2)} s, peak RSS ${((m.peakRssBytes ?? 0) / 1e6).toFixed(0)} MB\n`);
-      }
-    }
+    runs = await runInterleaved(tools, ROUNDS);
   } finally {
     await nginx.stop();
     fs.rmSync(OUT, { recursive: true, force: true });

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startNginx } from '../test/support/nginx';
-import { BENCH_DIR, ensureFile, type Measured, measureCommand, median, sha256File } from './support';
+import { BENCH_DIR, freshDir, runInterleaved, ensureFile, type Measured, measureCommand, median, sha256File } from './support';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 200 << 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,11 +25,7 @@ async function main(): Promise<void> {
   const expected = sha256File(source);
   const nginx = await startNginx(BENCH_DIR, { limitRate: '20m' });
   const url = nginx.url(path.basename(source));
-  const fresh = (): string => {
-    fs.rmSync(OUT, { recursive: true, force: true });
-    fs.mkdirSync(OUT, { recursive: true });
-    return OUT;
-  };
+  const fresh = (): string => freshDir(OUT);
   const engineRun = async (env: NodeJS.ProcessEnv): Promise<Measured> => {
     const dir = fresh();
     const run = await measureCommand(process.execPath, [HOST, url, dir, path.join(dir, 'data'), expected], { FERRY_BENCH_CONNECTIONS: String(CONNECTIONS), ...env });
@@ -56,15 +52,9 @@ async function main(): Promise<void> {
       return measureCommand('aria2c', [`-x${CONNECTIONS}`, `-s${CONNECTIONS}`, '-q', '--allow-overwrite=true', '--auto-file-renaming=false', '-d', dir, '-o', 'a.bin', url]);
     },
   };
-  const runs = new Map<string, Measured[]>();
+  let runs: Map<string, Measured[]>;
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, run] of Object.entries(tools)) {
-        const m = await run();
-        runs.set(name, [...(runs.get(name) ?? []), m]);
-        process.stderr.write(`  round ${round + 1} ${name}: ${m.seconds.toFixed(2)} s\n`);
-      }
-    }
+    runs = await runInterleaved(tools, ROUNDS);
   } finally {
     await nginx.stop();
     fs.rmSync(OUT, { recursive: true, force: true });

@@ -59,6 +59,29 @@ export async function measureCommand(command: string, args: string[], env: NodeJ
   return { seconds, peakRssBytes: peak, stdout };
 }
 
+/**
+ * Runs every tool once per round, interleaved, so the machine's noise hits all of them
+ * alike; prints each run to stderr and returns the measurements by tool.
+ */
+export async function runInterleaved(tools: Record<string, () => Promise<Measured>>, rounds: number): Promise<Map<string, Measured[]>> {
+  const runs = new Map<string, Measured[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, run] of Object.entries(tools)) {
+      const m = await run();
+      runs.set(name, [...(runs.get(name) ?? []), m]);
+      process.stderr.write(`  round ${round + 1} ${name}: ${m.seconds.toFixed(2)} s\n`);
+    }
+  }
+  return runs;
+}
+
+/** An empty folder at `dir` (what was there is removed first). */
+export function freshDir(dir: string): string {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

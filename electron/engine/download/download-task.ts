@@ -5,8 +5,9 @@ import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { type TransferError, TransferFailure, transferError } from '../../common/errors';
 import { type DigestAlgorithm, type DigestReference, PENDING_INTEGRITY, judgeIntegrity } from '../../common/integrity';
-import type { HistoryKind, TransferRecord } from '../../common/transfer';
+import type { TransferRecord } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
+import { TransferTask } from '../transfer-task';
 import { sanitizeFilename } from '../fs/filename';
 import { claimFreeName, placeWithoutOverwrite } from '../fs/placement';
 import { parseContentLength, parseContentRange } from '../http/content-range';
@@ -55,8 +56,7 @@ interface Fetched {
  * One download, from wherever its record says it is to a verdict. Every rule of
  * shared/DESIGN.md section 3 lives here; the numbers in comments refer to it.
  */
-export class DownloadTask {
-  private rec: TransferRecord;
+export class DownloadTask extends TransferTask {
   private live: LivePartial | null = null;
   /** The partial while several connections fill it (a segmented download). */
   private seg: SegmentedPartial | null = null;
@@ -67,15 +67,8 @@ export class DownloadTask {
   /** How the last resume's overlap check went: ok, mismatch, or incomplete (body ended first). */
   private overlapResult: 'ok' | 'mismatch' | 'incomplete' = 'incomplete';
 
-  constructor(
-    private readonly ctx: EngineContext,
-    record: TransferRecord,
-  ) {
-    this.rec = record;
-  }
-
-  get record(): TransferRecord {
-    return this.rec;
+  constructor(ctx: EngineContext, record: TransferRecord) {
+    super(ctx, record);
   }
 
   /** Bytes held so far (including those not yet checkpointed) and the expected total. */
@@ -905,12 +898,6 @@ export class DownloadTask {
     this.ctx.emit({ type: 'restarted', id: this.rec.id, reason });
   }
 
-  private fail(error: TransferError): TransferRecord {
-    this.history('error', { ...error });
-    this.save({ state: 'failed', error });
-    this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
-    return this.rec;
-  }
 
   private classify(error: unknown): TransferError {
     if (error instanceof TransferFailure) return error.detail;
@@ -1085,13 +1072,5 @@ export class DownloadTask {
     return path.join(this.rec.dir, this.rec.name! + PARTIAL_SUFFIX);
   }
 
-  private save(changes: Partial<TransferRecord>): void {
-    const now = this.ctx.clock.now();
-    this.ctx.store.update(this.rec.id, changes, now);
-    this.rec = { ...this.rec, ...changes, updatedAt: now };
-  }
 
-  private history(kind: HistoryKind, detail: Record<string, unknown>): void {
-    this.ctx.store.addHistory(this.rec.id, kind, detail, this.ctx.clock.now());
-  }
 }

@@ -4,6 +4,7 @@ import { transferError } from '../../common/errors';
 import type { TransferRecord, TransferState } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
 import { DownloadTask } from '../download/download-task';
+import type { TransferTask } from '../transfer-task';
 import { UploadTask } from '../upload/upload-task';
 import { PARTIAL_SUFFIX } from '../download/live-partial';
 import type { RequestLimiter } from './request-limiter';
@@ -39,14 +40,8 @@ interface Queued {
   host: string;
 }
 
-/** What the queue runs: a download or an upload. */
-interface Task {
-  run(signal: AbortSignal): Promise<TransferRecord>;
-  progress(): { bytes: number; total: number | null };
-}
-
 interface Running {
-  task: Task;
+  task: TransferTask;
   controller: AbortController;
   host: string;
   /** Settles once the task has stopped and the queue has taken note. */
@@ -251,7 +246,7 @@ export class Scheduler {
     // A download hashes on the threads from its first byte; start them while it connects.
     // (A small upload hashes in place and may never need them.)
     if (record.direction === 'download') this.ctx.hashPool.warm();
-    const task: Task = record.direction === 'upload' ? new UploadTask(this.ctx, record) : new DownloadTask(this.ctx, record);
+    const task: TransferTask = record.direction === 'upload' ? new UploadTask(this.ctx, record) : new DownloadTask(this.ctx, record);
     const controller = new AbortController();
     const done = task.run(controller.signal).then(
       (final) => this.finished(entry.id, final),

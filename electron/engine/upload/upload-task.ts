@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { type TransferError, TransferFailure, transferError } from '../../common/errors';
 import { PENDING_INTEGRITY, type Integrity } from '../../common/integrity';
-import type { HistoryKind, SourceFingerprint, TransferRecord } from '../../common/transfer';
+import type { SourceFingerprint, TransferRecord } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
+import { TransferTask } from '../transfer-task';
 import type { HashSession } from '../hash/hash-pool';
 import { serverDigestReference } from '../http/digest-headers';
 import { describeNetworkError } from '../http/network-errors';
@@ -34,19 +35,15 @@ const MAX_CHUNK_RESENDS = 3;
  * extension, termination of an upload whose source changed. The store holds the upload
  * URL, the source's fingerprint and the block digests of the bytes the server confirmed.
  */
-export class UploadTask {
-  private rec: TransferRecord;
+export class UploadTask extends TransferTask {
   private caps: TusCapabilities | null = null;
   /** Whole-file SHA-256 and block digests, fed from the source as the server confirms bytes. */
   private hashes: { file: HashSession; blocks: HashSession; at: number } | null = null;
   /** Bytes of the current chunk handed to the connection so far (for progress). */
   private inFlight = 0;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    record: TransferRecord,
-  ) {
-    this.rec = record;
+  constructor(ctx: EngineContext, record: TransferRecord) {
+    super(ctx, record);
   }
 
   progress(): { bytes: number; total: number | null } {
@@ -491,12 +488,6 @@ export class UploadTask {
     this.ctx.emit({ type: 'restarted', id: this.rec.id, reason });
   }
 
-  private fail(error: TransferError): TransferRecord {
-    this.history('error', { ...error });
-    this.save({ state: 'failed', error });
-    this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
-    return this.rec;
-  }
 
   private classify(error: unknown): TransferError {
     if (error instanceof TransferFailure) return error.detail;
@@ -525,15 +516,7 @@ export class UploadTask {
     this.hashes = null;
   }
 
-  private save(changes: Partial<TransferRecord>): void {
-    const now = this.ctx.clock.now();
-    this.ctx.store.update(this.rec.id, changes, now);
-    this.rec = { ...this.rec, ...changes, updatedAt: now };
-  }
 
-  private history(kind: HistoryKind, detail: Record<string, unknown>): void {
-    this.ctx.store.addHistory(this.rec.id, kind, detail, this.ctx.clock.now());
-  }
 }
 
 /**
