@@ -57,10 +57,12 @@ export class UndiciTransport implements Transport {
         if (body.destroyed) return;
         // A small body of known length (an error page) is read to the end so the connection
         // can be reused; anything else closes the connection rather than wait on it.
-        // (A 204, a 304 or an answer to HEAD has no body at all.)
+        // (A 204, a 304 or an answer to HEAD has no body at all; answers to the upload
+        // methods carry a few bytes at most, of whatever length they do not say.)
         const empty = response.statusCode === 204 || response.statusCode === 304 || req.method === 'HEAD';
         const length = empty ? 0 : Number(response.headers['content-length']);
-        if (Number.isFinite(length) && length <= 64 << 10) body.dump({ limit: 64 << 10 }).catch(() => undefined);
+        const small = (Number.isFinite(length) && length <= 64 << 10) || (!Number.isFinite(length) && req.method !== 'GET');
+        if (small) body.dump({ limit: 64 << 10 }).catch(() => undefined);
         else body.destroy();
       },
     };
