@@ -231,6 +231,7 @@ async function commandPut(args: string[]): Promise<number> {
   const headers = parseHeaders(values.header);
   const limits = { ...transferLimits(values), bandwidth: values['limit-rate'] === undefined ? null : parseRate(values['limit-rate']) };
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
+  if (protocol === 'put') output.note('Plain PUT cannot resume: a file interrupted part-way is sent again from its start.');
   const { files, skipped } = await collectFiles(positionals);
   for (const s of skipped) output.note(`Skipping ${s.path}: ${s.reason}.`);
   if (files.length === 0) throw new UsageError('nothing to upload: no readable file among the paths given');
