@@ -10,8 +10,6 @@ export type Direction = 'download' | 'upload';
  */
 export type TransferState = 'queued' | 'active' | 'paused' | 'completed' | 'failed' | 'canceled';
 
-export const ENDED_STATES: readonly TransferState[] = ['completed', 'canceled'];
-
 /** Everything the engine knows about one transfer, as stored. */
 export interface TransferRecord {
   id: string;
