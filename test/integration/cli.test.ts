@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
-import { resultOf, runCli, startCli } from '../support/cli';
+import { killRepeatedly, resultOf, runCli, startCli } from '../support/cli';
 import { selfSignedCertificate } from '../support/counting-server';
 import { tempDir } from '../support/harness';
 import { NGINX_BINARY, type Nginx, startNginx } from '../support/nginx';
@@ -239,16 +239,7 @@ describe('kill -9 at random moments during a 256 MiB download from nginx', { ski
     const { dir, data } = dirs();
     const url = nginx.url('big.bin');
     const args = ['get', url, '--dir', dir, '--data-dir', data, '--json'];
-    const kills: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const run = startCli(args);
-      const wait = 300 + Math.floor(Math.random() * 700);
-      kills.push(wait);
-      await new Promise((r) => setTimeout(r, wait));
-      run.child.kill('SIGKILL');
-      const killed = await run.done;
-      assert.equal(killed.signal, 'SIGKILL', `run ${i} had already ended: ${killed.stdout}`);
-    }
+    const kills = await killRepeatedly(args, 5, 300, 700);
     const final = await runCli(args);
     assert.equal(final.code, 0, final.stderr);
     const result = resultOf(final);

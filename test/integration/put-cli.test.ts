@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resultOf, runCli, startCli } from '../support/cli';
+import { killRepeatedly, resultOf, runCli, startCli } from '../support/cli';
 import { randomBytesOf, sha256 } from '../support/fault-server';
 import { tempDir } from '../support/harness';
 import { type PutServer, type TusTestServer, startPutServer, startTusServer } from '../support/tus-servers';
@@ -126,16 +126,7 @@ describe('kill -9 at random moments during a batch of 3 x 200 MiB uploads', () =
     const data = tempDir();
     const args = ['put', ...files, '--to', tus.endpoint, '--data-dir', data, '--json', '--limit-rate', '96M'];
     tus.log.length = 0;
-    const kills: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const run = startCli(args);
-      const wait = 400 + Math.floor(Math.random() * 600);
-      kills.push(wait);
-      await new Promise((r) => setTimeout(r, wait));
-      run.child.kill('SIGKILL');
-      const killed = await run.done;
-      assert.equal(killed.signal, 'SIGKILL', `run ${i} had already ended: ${killed.stdout}`);
-    }
+    const kills = await killRepeatedly(args, 5, 400, 600);
     const final = await runCli(args);
     assert.equal(final.code, 0, final.stderr);
     const results = final.events.filter((e) => e.type === 'result');

@@ -14,6 +14,20 @@ function sourceFile(size: number, seed: number, name = `up-${seed}.bin`): { file
   return { file, body };
 }
 
+/**
+ * Starts an upload of `file` under a bandwidth limit and quits (closes the engine) once
+ * `bytes` are on their way: what a second engine on `dataDir` then continues.
+ */
+async function quitPartWay(endpoint: string, file: string, bytes: number, bandwidth: number): Promise<{ dataDir: string; id: string; state: string }> {
+  const dataDir = tempDir();
+  const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth } });
+  const { record } = first.engine.addUpload({ source: file, url: endpoint });
+  const running = first.engine.run(record.id);
+  while ((first.engine.progress(record.id)?.bytes ?? 0) < bytes) await new Promise((r) => setTimeout(r, 5));
+  await first.engine.close();
+  return { dataDir, id: record.id, state: (await running).state };
+}
+
 for (const kind of ['tus-server', 'uploadx'] as const) {
   describe(`uploads to ${kind === 'tus-server' ? '@tus/server + @tus/file-store' : '@uploadx/core (checksum extension)'}`, () => {
     let server: TusTestServer;
@@ -91,16 +105,10 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
       const { file, body } = sourceFile(5 << 20, 12);
       server.log.length = 0;
       server.inject(() => null);
-      const dataDir = tempDir();
-      const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth: 4 << 20 } });
-      const { record } = first.engine.addUpload({ source: file, url: server.endpoint });
-      const running = first.engine.run(record.id);
-      while ((first.engine.progress(record.id)?.bytes ?? 0) < 1 << 20) await new Promise((r) => setTimeout(r, 5));
-      await first.engine.close();
-      await running;
+      const { dataDir, id } = await quitPartWay(server.endpoint, file, 1 << 20, 4 << 20);
       server.inject((method) => (method === 'HEAD' ? { status: 410 } : null));
       const second = openEngine(dataDir);
-      const done = await second.engine.run(record.id);
+      const done = await second.engine.run(id);
       await second.engine.close();
       assert.equal(done.state, 'completed', JSON.stringify(done.error));
       assert.ok(server.storedDigests().includes(sha256(body)));
@@ -125,17 +133,12 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
       const { file, body } = sourceFile(9 << 20, 14);
       server.log.length = 0;
       server.inject(() => null);
-      const dataDir = tempDir();
-      const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth: 8 << 20 } });
-      const { record } = first.engine.addUpload({ source: file, url: server.endpoint });
-      const running = first.engine.run(record.id);
-      while ((first.engine.progress(record.id)?.bytes ?? 0) < 5 << 20) await new Promise((r) => setTimeout(r, 5));
-      await first.engine.close();
-      assert.equal((await running).state, 'queued');
+      const { dataDir, id, state } = await quitPartWay(server.endpoint, file, 5 << 20, 8 << 20);
+      assert.equal(state, 'queued');
       const second = openEngine(dataDir);
       const again = second.engine.addUpload({ source: file, url: server.endpoint });
       assert.equal(again.existing, true, 'the same upload, not a duplicate');
-      const done = await second.engine.run(record.id);
+      const done = await second.engine.run(id);
       await second.engine.close();
       assert.equal(done.state, 'completed', JSON.stringify(done.error));
       assert.ok(server.storedDigests().includes(sha256(body)));
@@ -149,14 +152,8 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
       const { file } = sourceFile(9 << 20, 15);
       server.log.length = 0;
       server.inject(() => null);
-      const dataDir = tempDir();
-      const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth: 8 << 20 } });
-      const { record } = first.engine.addUpload({ source: file, url: server.endpoint });
-      const running = first.engine.run(record.id);
       // Past the first 4 MiB chunk, so the server holds the first block whatever its chunk rules.
-      while ((first.engine.progress(record.id)?.bytes ?? 0) < 4.5 * 2 ** 20) await new Promise((r) => setTimeout(r, 5));
-      await first.engine.close();
-      await running;
+      const { dataDir, id } = await quitPartWay(server.endpoint, file, 4.5 * 2 ** 20, 8 << 20);
       // Same size, same inode, a new byte in the first block, and the old modification time
       // put back: only the block digests of the sent part can tell.
       const st = fs.statSync(file);
@@ -166,8 +163,8 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
       fs.utimesSync(file, st.atime, st.mtime);
       const changed = fs.readFileSync(file);
       const second = openEngine(dataDir);
-      const done = await second.engine.run(record.id);
-      const history = second.engine.store.history(record.id);
+      const done = await second.engine.run(id);
+      const history = second.engine.store.history(id);
       await second.engine.close();
       assert.equal(done.state, 'completed', JSON.stringify(done.error));
       assert.ok(server.storedDigests().includes(sha256(changed)));
@@ -191,14 +188,8 @@ describe('what a tus server can answer on resume (@tus/server behind the injecto
   /** Starts an upload, quits part-way, and returns what a second engine needs to go on. */
   async function interrupted(seed: number, size = 9 << 20): Promise<{ file: string; body: Buffer; dataDir: string; id: string }> {
     const { file, body } = sourceFile(size, seed);
-    const dataDir = tempDir();
-    const first = openEngine(dataDir, undefined, {}, { limits: { bandwidth: 8 << 20 } });
-    const { record } = first.engine.addUpload({ source: file, url: server.endpoint });
-    const running = first.engine.run(record.id);
-    while ((first.engine.progress(record.id)?.bytes ?? 0) < 3 << 20) await new Promise((r) => setTimeout(r, 5));
-    await first.engine.close();
-    await running;
-    return { file, body, dataDir, id: record.id };
+    const { dataDir, id } = await quitPartWay(server.endpoint, file, 3 << 20, 8 << 20);
+    return { file, body, dataDir, id };
   }
 
   test('a 409 (offset conflict) makes the client ask the offset again and go on from there', async () => {

@@ -39,3 +39,22 @@ export function resultOf(run: CliRun): Record<string, unknown> {
   if (results.length !== 1) throw new Error(`expected one result line, got ${results.length}:\n${run.stdout}\n${run.stderr}`);
   return results[0]!;
 }
+
+/**
+ * Starts `args` and kills it with SIGKILL after a random wait, `times` times over: the
+ * crash a test then recovers from. Returns the waits, for the test's report. A run that
+ * ended on its own before its kill is an error: the test would prove nothing.
+ */
+export async function killRepeatedly(args: string[], times: number, minMs: number, spreadMs: number): Promise<number[]> {
+  const waits: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const run = startCli(args);
+    const wait = minMs + Math.floor(Math.random() * spreadMs);
+    waits.push(wait);
+    await new Promise((r) => setTimeout(r, wait));
+    run.child.kill('SIGKILL');
+    const killed = await run.done;
+    if (killed.signal !== 'SIGKILL') throw new Error(`run ${i} had already ended: ${killed.stdout}`);
+  }
+  return waits;
+}
