@@ -17,6 +17,9 @@ import { DEFAULT_LIMITS, type Limits } from '../engine/scheduler/scheduler';
 import { collectFiles } from '../engine/upload/collect';
 import { DataDirLockedError } from '../engine/store/database';
 import { Output } from './output';
+import { startServer } from './serve';
+import { ferryVersion, openEngineService } from '../engine/service/open-service';
+import { KeyFileSecretBox } from '../engine/secrets';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
 
@@ -287,6 +290,73 @@ async function commandList(args: string[]): Promise<number> {
   }
 }
 
+const SERVE_OPTIONS = {
+  ...COMMON_OPTIONS,
+  host: { type: 'string' },
+  port: { type: 'string' },
+} as const;
+
+/** The built window, when there is one (npm run build puts it in out/renderer). */
+function rendererDir(): string | null {
+  const dir = path.join(__dirname, '..', '..', 'renderer');
+  return fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
+}
+
+async function commandServe(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: SERVE_OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) return usage();
+  if (positionals.length > 0) throw new UsageError(`ferry serve takes no arguments, got "${positionals[0]}"`);
+  const json = Boolean(values.json);
+  const host = values.host ?? '127.0.0.1';
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (0 picks a free one), got "${values.port}"`);
+  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+  const output = new Output(json);
+  const log = (message: string): void => void process.stderr.write(`ferry serve: ${message}\n`);
+  let opened: ReturnType<typeof openEngineService>;
+  try {
+    ensureDir(dataDir);
+    opened = openEngineService({
+      dataDir,
+      command: 'ferry serve',
+      host: { kind: 'serve', version: ferryVersion(), defaultDownloadDir: defaultDownloadDir(), secrets: new KeyFileSecretBox(dataDir), reveal: null, open: null, log },
+    });
+  } catch (error) {
+    if (error instanceof DataDirLockedError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) throw new UsageError(`cannot use the data directory ${dataDir} (${code}); pass another --data-dir or set FERRY_DATA_DIR`);
+    throw error;
+  }
+  const { engine, service } = opened;
+  if (engine.movedAsideStore) output.note(`The store in ${dataDir} was unreadable; it was kept as ${engine.movedAsideStore} and a new one started.`);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ host, port, engine, service, rendererDir: rendererDir(), log });
+  } catch (error) {
+    service.close();
+    await engine.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is taken; pick another with --port, or --port 0 for any free one`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${host}: this machine has no such address; leave --host out for 127.0.0.1`);
+    throw error;
+  }
+  service.autoResume();
+  if (json) process.stdout.write(`${JSON.stringify({ type: 'listening', url: server.url })}\n`);
+  else process.stdout.write(`Ferry is running. Open ${server.url}\n`);
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  if (!loopback) log(`listening on ${host}: anyone who can reach this address and has the token can move files as this user`);
+  if (!rendererDir()) log('the window is not built (run npm run build); the service answers on /rpc');
+  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log('stopping: saving every transfer\'s progress');
+  await server.close();
+  service.close();
+  await engine.close();
+  return signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+}
+
 function usage(): number {
   process.stdout.write(`${USAGE}\n`);
   return EXIT.ok;
@@ -305,7 +375,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'put':
         return await commandPut(rest);
       case 'serve':
-        throw new UsageError('ferry serve is not available in this build yet: the service is still being built');
+        return await commandServe(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -4,6 +4,7 @@ import type { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
 import type { BandwidthLimiter } from './scheduler/bandwidth';
 import type { RequestLimiter } from './scheduler/request-limiter';
+import type { SecretBox } from './secrets';
 import type { Limits } from './scheduler/scheduler';
 import type { TusCapabilities } from './upload/tus';
 import type { TransferStore } from './store/transfers';
@@ -108,5 +109,7 @@ export interface EngineContext {
   tusServers: Map<string, TusCapabilities>;
   clock: Clock;
   tuning: DownloadTuning;
+  /** Opens sealed header values (secrets) when a transfer starts; null where none are kept. */
+  secrets: SecretBox | null;
   emit(event: EngineEvent): void;
 }

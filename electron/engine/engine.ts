@@ -12,6 +12,8 @@ import { RequestLimiter } from './scheduler/request-limiter';
 import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler } from './scheduler/scheduler';
 import { openDatabase } from './store/database';
 import { TransferStore } from './store/transfers';
+import { SettingsStore } from './store/settings';
+import type { SecretBox } from './secrets';
 
 export interface EngineOptions {
   dataDir: string;
@@ -22,6 +24,8 @@ export interface EngineOptions {
   tuning?: Partial<DownloadTuning>;
   limits?: Partial<Limits>;
   onEvent?: (event: EngineEvent) => void;
+  /** Opens sealed header values; see secrets.ts. */
+  secrets?: SecretBox;
 }
 
 export interface AddUpload {
@@ -48,6 +52,8 @@ export interface AddDownload {
  */
 export class Engine {
   readonly store: TransferStore;
+  /** What a person set in the window; the CLI leaves it alone. */
+  readonly settings: SettingsStore;
   private readonly context: EngineContext;
   private readonly scheduler: Scheduler;
   private closing: Promise<void> | null = null;
@@ -58,6 +64,7 @@ export class Engine {
     options: EngineOptions,
   ) {
     this.store = new TransferStore(db);
+    this.settings = new SettingsStore(db);
     const clock = options.clock ?? systemClock;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const requests = new RequestLimiter(limits.maxPerHost);
@@ -71,6 +78,7 @@ export class Engine {
       tusServers: new Map(),
       clock,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
+      secrets: options.secrets ?? null,
       emit: (event) => options.onEvent?.(event),
     };
     this.scheduler = new Scheduler(this.context, requests, limits);
@@ -184,6 +192,15 @@ export class Engine {
 
   setLimits(changes: Partial<Limits>): void {
     this.scheduler.setLimits(changes);
+  }
+
+  /** Applies to requests from now on (each request arms its watchdog with the current value). */
+  setStallTimeout(ms: number): void {
+    this.context.tuning.stallTimeoutMs = ms;
+  }
+
+  get stallTimeoutMs(): number {
+    return this.context.tuning.stallTimeoutMs;
   }
 
   /** Sleep and network hooks; the desktop shell wires them to powerMonitor and the OS. */

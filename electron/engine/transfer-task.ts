@@ -1,6 +1,7 @@
 import type { TransferError } from '../common/errors';
 import type { HistoryKind, TransferRecord } from '../common/transfer';
 import type { EngineContext } from './context';
+import { unsealHeaders } from './secrets';
 
 /**
  * What a download and an upload share: the record as this task knows it, kept in step
@@ -22,6 +23,14 @@ export abstract class TransferTask {
 
   abstract run(signal: AbortSignal): Promise<TransferRecord>;
   abstract progress(): { bytes: number; total: number | null };
+
+  /**
+   * Opens sealed header values for the requests of this run. The opened values live in
+   * this task's memory only; the store keeps them sealed.
+   */
+  protected async openHeaders(): Promise<void> {
+    this.rec = { ...this.rec, headers: await unsealHeaders(this.ctx.secrets, this.rec.headers) };
+  }
 
   /** Writes `changes` to the store and to the record this task holds. */
   protected save(changes: Partial<TransferRecord>): void {

@@ -84,6 +84,7 @@ export class DownloadTask extends TransferTask {
     this.save({ state: 'active', error: null });
     let attemptsWithoutProgress = 0;
     try {
+      await this.openHeaders();
       for (;;) {
         const before = this.progress().bytes;
         try {

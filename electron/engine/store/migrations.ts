@@ -91,4 +91,14 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX transfers_by_source ON transfers (direction, source, url, state);
     `);
   },
+  (db) => {
+    db.exec(`
+      -- Settings a person changes in the window (limits, folders, upload destinations),
+      -- one JSON value per key. Secrets inside them are sealed (see engine/secrets.ts).
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `);
+  },
 ];

@@ -56,6 +56,7 @@ export class UploadTask extends TransferTask {
     this.rec = { ...this.rec, state: 'active', error: null };
     let attemptsWithoutProgress = 0;
     try {
+      await this.openHeaders();
       for (;;) {
         const before = this.rec.offset;
         try {

@@ -1,0 +1,211 @@
+/**
+ * `ferry serve`: the same engine and the same service contract as the desktop app, over a
+ * WebSocket, with the window served as a web page. It is how the window runs in any browser
+ * (and how it is tested where no Electron binary exists), and a headless mode for a home
+ * server. Anyone who can reach the port could move files as this user, so: loopback unless
+ * told otherwise, a random token in the printed URL checked on every connection, the Host
+ * header checked (DNS rebinding), the Origin checked, and a strict CSP on the page.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type Channel, serveService } from '../common/rpc';
+import type { Engine } from '../engine/engine';
+import type { EngineService } from '../engine/service/engine-service';
+
+/** The page may load only its own scripts and styles and talk only to its own server. */
+export const SERVE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** A client this far behind on events is disconnected; it reconnects and takes a fresh snapshot. */
+const MAX_BUFFERED_BYTES = 32 << 20;
+const MAX_MESSAGE_BYTES = 16 << 20;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  engine: Engine;
+  service: EngineService;
+  /** The built window (index.html and assets); null serves a page that says how to build it. */
+  rendererDir: string | null;
+  log: (message: string) => void;
+  /** Fixed for tests; random otherwise. */
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const token = options.token ?? crypto.randomBytes(24).toString('base64url');
+  const expected = Buffer.from(token);
+  let port = options.port;
+  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${hostForUrl(options.host)}:${port}`]);
+
+  const server = http.createServer((req, res) => {
+    if (!allowedHosts().has(req.headers.host ?? '')) {
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('This Ferry answers only to its own address (Host header not recognised).\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    serveStatic(req, res, options.rendererDir);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const refusal = checkUpgrade(req, allowedHosts(), expected);
+    if (refusal) {
+      options.log(`refused a connection from ${req.socket.remoteAddress}: ${refusal.reason}`);
+      socket.end(`HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${refusal.reason}\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      serveService(options.service, websocketChannel(ws), options.log);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://${hostForUrl(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host)}:${port}/#token=${token}`;
+  return {
+    url,
+    token,
+    port,
+    close: async () => {
+      for (const client of wss.clients) client.close(1001, 'Ferry is shutting down');
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** Why a WebSocket upgrade is refused, or null when it may proceed. */
+export function checkUpgrade(req: http.IncomingMessage, allowedHosts: Set<string>, expected: Buffer): { status: number; reason: string } | null {
+  const host = req.headers.host ?? '';
+  if (!allowedHosts.has(host)) return { status: 421, reason: `unknown Host "${host.slice(0, 100)}"` };
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname !== '/rpc') return { status: 404, reason: 'the service is at /rpc' };
+  // A browser always sends Origin; it must be this server's own page. Programs (tests,
+  // scripts) send none and are held to the token alone.
+  const origin = req.headers.origin;
+  if (origin !== undefined && !allowedHosts.has(originHost(origin))) return { status: 403, reason: `foreign Origin ${origin.slice(0, 100)}` };
+  const given = Buffer.from(url.searchParams.get('token') ?? '');
+  if (given.length === 0) return { status: 401, reason: 'no token: open the URL ferry serve printed' };
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return { status: 401, reason: 'wrong token: open the URL ferry serve printed' };
+  return null;
+}
+
+function originHost(origin: string): string {
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' ? u.host : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The service's messages as JSON text frames; anything unreadable reaches the server as undefined (a typed fault). */
+export function websocketChannel(ws: WebSocket): Channel {
+  return {
+    send(message) {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+        ws.close(1013, 'too far behind on events; reconnect for a fresh snapshot');
+        return;
+      }
+      ws.send(JSON.stringify(message));
+    },
+    onMessage(listener) {
+      const handler = (data: Buffer, isBinary: boolean): void => {
+        let message: unknown;
+        if (!isBinary) {
+          try {
+            message = JSON.parse(data.toString('utf8'));
+          } catch {
+            message = undefined;
+          }
+        }
+        listener(message);
+      };
+      ws.on('message', handler);
+      return () => ws.off('message', handler);
+    },
+    onClose(listener) {
+      ws.once('close', listener);
+      return () => ws.off('close', listener);
+    },
+  };
+}
+
+const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>Ferry</title>
+<p>Ferry's engine is running, but the window has not been built. Run <code>npm run build</code> and reload.</p>`;
+
+function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root: string | null): void {
+  const headers = {
+    'content-security-policy': SERVE_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-opener-policy': 'same-origin',
+    'cache-control': 'no-store',
+  };
+  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  if (!root) {
+    res.writeHead(pathname === '/' ? 200 : 404, { ...headers, 'content-type': MIME['.html'] }).end(req.method === 'HEAD' ? undefined : PLACEHOLDER);
+    return;
+  }
+  const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
+  const file = path.resolve(root, relative);
+  // Nothing outside the renderer's folder, whatever the path says.
+  if (!file.startsWith(path.resolve(root) + path.sep) || relative.includes('\0')) {
+    res.writeHead(404, headers).end();
+    return;
+  }
+  fs.readFile(file, (error, body) => {
+    if (error) {
+      res.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(req.method === 'HEAD' ? undefined : body);
+  });
+}

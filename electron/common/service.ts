@@ -1,0 +1,298 @@
+/**
+ * The one contract between the window and the engine (issue 5). The desktop app carries it
+ * over Electron IPC, `ferry serve` over a WebSocket; the window holds a TransferClient and
+ * never knows which. Every command answers a Result: expected failures (a bad argument, an
+ * unknown id, a folder that cannot be written) come back as data, because a thrown error
+ * loses everything but its message on the way across.
+ */
+import type { TransferError } from './errors';
+import type { Integrity } from './integrity';
+import type { Result } from './result';
+import {
+  type Infer,
+  type Schema,
+  array,
+  boolean,
+  httpUrl,
+  integer,
+  literal,
+  none,
+  nullable,
+  object,
+  optional,
+  string,
+  tuple,
+} from './schema';
+import type { Direction, HistoryEntry, TransferState, UploadProtocol } from './transfer';
+
+// ---------------------------------------------------------------- what the window shows
+
+/** One row of the queue: what a person sees at a glance. */
+export interface TransferSummary {
+  id: string;
+  direction: Direction;
+  state: TransferState;
+  /** The file's name (the final one once known). */
+  name: string;
+  url: string;
+  /** The download folder, or the folder the uploaded file is in. */
+  dir: string;
+  /** The finished file (downloads) or the file sent (uploads). */
+  path: string | null;
+  bytes: number;
+  total: number | null;
+  /** Bytes per second over the last few seconds; 0 when not moving. */
+  speed: number;
+  /** Seconds left at the current speed; null when unknown. */
+  eta: number | null;
+  integrity: Integrity;
+  /** True while the finished bytes are being hashed for the verdict. */
+  checking: boolean;
+  error: TransferError | null;
+  /** Queue order: higher priority first, then `seq` (first come first served). */
+  priority: number;
+  seq: number;
+  resumes: number;
+  restarts: number;
+  createdAt: number;
+  completedAt: number | null;
+}
+
+/** The fields of a row that changed since the last batch (always with its id). */
+export type TransferChange = Partial<TransferSummary> & { id: string };
+
+/** One resume of a download or upload, with the checks it passed. */
+export interface ResumeRecord {
+  at: number;
+  offset: number;
+  validator: string | null;
+  /** The overlap check (DESIGN rule 6): what it compared and what it found. */
+  overlap: string | null;
+  segments: number | null;
+}
+
+export interface TransferDetails {
+  summary: TransferSummary;
+  urlChain: string[];
+  effectiveUrl: string | null;
+  validators: { etag: string | null; lastModified: string | null; ifRange: string | null };
+  /** Uploads: the local file, how it is sent and the server's upload URL. */
+  source: string | null;
+  protocol: UploadProtocol | null;
+  uploadUrl: string | null;
+  sha256: string | null;
+  resumes: ResumeRecord[];
+  repairs: Array<{ at: number; blocks: number[] }>;
+  restarts: Array<{ at: number; reason: string }>;
+  /** Every error, in plain words with what to do (TransferError.message says both). */
+  errors: Array<{ at: number; error: TransferError }>;
+  history: HistoryEntry[];
+}
+
+// ---------------------------------------------------------------- settings
+
+/** A header sent to an upload destination. Secret values never come back in full. */
+export interface DestinationHeader {
+  name: string;
+  /** The value; for a secret, null when reading (see `hint`) or to keep the stored one. */
+  value: string | null;
+  secret: boolean;
+  /** For a stored secret: its last characters, so a person can tell which one it is. */
+  hint?: string | null;
+}
+
+export interface UploadDestination {
+  id: string;
+  name: string;
+  url: string;
+  protocol: UploadProtocol;
+  headers: DestinationHeader[];
+}
+
+export interface Settings {
+  downloadDir: string;
+  maxActive: number;
+  maxPerHost: number;
+  maxConnections: number;
+  /** Bytes per second for all transfers together; null for no limit. */
+  bandwidth: number | null;
+  stallTimeoutSeconds: number;
+  /** Unfinished transfers continue when Ferry starts. */
+  autoResume: boolean;
+  /** Closing the window keeps Ferry running in the tray (desktop app). */
+  keepRunningInTray: boolean;
+  uploadDestinations: UploadDestination[];
+}
+
+/** What the host running the engine can and cannot do, so the window offers only what works. */
+export interface HostInfo {
+  kind: 'desktop' | 'serve';
+  /** Reveal in folder and open file work (they need the desktop). */
+  canRevealFiles: boolean;
+  /** How secrets are kept: the OS keychain (safeStorage) or a key file in the data directory. */
+  secretStorage: 'os-keychain' | 'key-file';
+  dataDir: string;
+  version: string;
+}
+
+export interface Snapshot {
+  transfers: TransferSummary[];
+  settings: Settings;
+  host: HostInfo;
+  /** The number of the last change batch included, so batches can be matched up. */
+  batch: number;
+}
+
+// ---------------------------------------------------------------- events
+
+/** Something a person should hear about: one summary for a batch of endings. */
+export interface Notice {
+  level: 'info' | 'error';
+  title: string;
+  body: string;
+  ids: string[];
+}
+
+export type ServiceEvent =
+  /** At most ten a second; only the fields that changed, and the ids removed. */
+  | { type: 'changes'; batch: number; changes: TransferChange[]; removed: string[] }
+  | { type: 'notice'; notice: Notice }
+  | { type: 'settings'; settings: Settings };
+
+// ---------------------------------------------------------------- errors
+
+export type ServiceErrorCode =
+  /** An argument failed its schema; `field` names it. */
+  | 'invalid-argument'
+  /** No such method on the service. */
+  | 'unknown-method'
+  /** No transfer (or destination) with that id. */
+  | 'not-found'
+  /** The host cannot do this (e.g. reveal a file under `ferry serve`). */
+  | 'unsupported'
+  /** The request is well-formed but the world disagrees (folder not writable, file gone). */
+  | 'rejected'
+  | 'internal';
+
+export interface ServiceError {
+  code: ServiceErrorCode;
+  /** One sentence a person can act on. */
+  message: string;
+  field?: string;
+}
+
+// ---------------------------------------------------------------- commands and their schemas
+
+const ids = array(string({ max: 64 }), { min: 1, max: 100_000 });
+const checksumText = string({ max: 200, expects: 'a checksum such as sha256:9f86d08…' });
+const headerPair = tuple(string({ max: 256 }), string({ max: 8192, allowEmpty: true }));
+
+const destinationHeader = object({
+  name: string({ max: 256 }),
+  value: nullable(string({ max: 8192, allowEmpty: true })),
+  secret: boolean,
+  hint: optional(string({ max: 64, allowEmpty: true })),
+});
+
+const destination = object({
+  id: optional(string({ max: 64 })),
+  name: string({ max: 200 }),
+  url: httpUrl(),
+  protocol: literal('tus', 'put'),
+  headers: array(destinationHeader, { max: 64 }),
+});
+
+/**
+ * Each command's argument schema. The engine side checks every call against these before
+ * anything runs; the TypeScript signature of each command is derived from the same schema.
+ */
+export const COMMANDS = {
+  snapshot: none,
+  addDownloads: object({
+    urls: array(httpUrl(), { min: 1, max: 10_000 }),
+    /** Null: the download folder from the settings. */
+    dir: optional(string({ max: 4096 })),
+    /** Only with a single URL. */
+    name: optional(string({ max: 255 })),
+    checksum: optional(checksumText),
+    headers: optional(array(headerPair, { max: 64 })),
+  }),
+  addUploads: object({
+    paths: array(string({ max: 4096 }), { min: 1, max: 10_000 }),
+    destination: string({ max: 64 }),
+  }),
+  pause: object({ ids }),
+  resume: object({ ids }),
+  cancel: object({ ids }),
+  retry: object({ ids }),
+  /** `deleteFiles`: whether finished files go too (partials always do). Required: no default. */
+  remove: object({ ids, deleteFiles: boolean }),
+  move: object({ id: string({ max: 64 }), placement: literal('top', 'up', 'down', 'bottom') }),
+  setPriority: object({ id: string({ max: 64 }), priority: integer(-1000, 1000) }),
+  pauseAll: none,
+  resumeAll: none,
+  getSettings: none,
+  setSettings: object({
+    downloadDir: optional(string({ max: 4096 })),
+    maxActive: optional(integer(1, 64)),
+    maxPerHost: optional(integer(1, 64)),
+    maxConnections: optional(integer(1, 16)),
+    /** 0 clears the limit. */
+    bandwidth: optional(integer(0, 1 << 40)),
+    stallTimeoutSeconds: optional(integer(5, 3600)),
+    autoResume: optional(boolean),
+    keepRunningInTray: optional(boolean),
+    uploadDestinations: optional(array(destination, { max: 100 })),
+  }),
+  details: object({ id: string({ max: 64 }) }),
+  reveal: object({ id: string({ max: 64 }) }),
+  openFile: object({ id: string({ max: 64 }) }),
+} satisfies Record<string, Schema<unknown>>;
+
+export type CommandName = keyof typeof COMMANDS;
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+export type CommandArgument<K extends CommandName> = Infer<(typeof COMMANDS)[K]>;
+
+/** What each command answers when it succeeds. */
+export interface CommandValues {
+  snapshot: Snapshot;
+  addDownloads: { ids: string[]; existing: string[] };
+  addUploads: { ids: string[]; existing: string[]; skipped: Array<{ path: string; reason: string }> };
+  pause: null;
+  resume: null;
+  cancel: null;
+  retry: null;
+  remove: null;
+  move: null;
+  setPriority: null;
+  pauseAll: null;
+  resumeAll: null;
+  getSettings: Settings;
+  setSettings: Settings;
+  details: TransferDetails;
+  reveal: null;
+  openFile: null;
+}
+
+/** Input a caller may leave out entirely: optional fields need not be written. */
+type Loose<T> = T extends null ? void : { [K in keyof T as null extends T[K] ? never : K]: T[K] } & { [K in keyof T as null extends T[K] ? K : never]?: T[K] };
+
+/**
+ * The service, as the engine implements it and as a client calls it: one method per
+ * command, each taking its argument object and answering a Result.
+ */
+export type TransferService = {
+  [K in CommandName]: (argument: Loose<CommandArgument<K>>) => Promise<Result<CommandValues[K], ServiceError>>;
+};
+
+/** What the window holds: the service, plus its events. */
+export type TransferClient = TransferService & {
+  /** Subscribes to events; returns the unsubscribe function. */
+  onEvent(listener: (event: ServiceEvent) => void): () => void;
+};
+
+/** The engine-side implementation, which also publishes events. */
+export interface ServiceImplementation {
+  call<K extends CommandName>(name: K, argument: CommandArgument<K>): Promise<Result<CommandValues[K], ServiceError>>;
+  onEvent(listener: (event: ServiceEvent) => void): () => void;
+}

@@ -1,0 +1,127 @@
+import { SpeedMeter } from '../../common/format';
+import type { ServiceEvent, TransferChange, TransferSummary } from '../../common/service';
+import type { TransferRecord } from '../../common/transfer';
+import type { Clock } from '../context';
+import { changedFields, summarize } from './summary';
+
+/** What the batcher needs from the engine. */
+export interface BatchSource {
+  get(id: string): TransferRecord | undefined;
+  list(): TransferRecord[];
+  activeProgress(): Array<{ id: string; bytes: number; total: number | null }>;
+}
+
+/** Past this many touched transfers, one scan of the table beats one lookup each. */
+const SCAN_THRESHOLD = 256;
+
+/**
+ * Coalesces everything that happens to transfers into at most one `changes` event per
+ * interval (100 ms: ten a second), carrying only the fields that changed since the last
+ * one. Thirty-two downloads moving at once are one small message per tick, not thirty-two
+ * per chunk; ten thousand added at once are one message.
+ */
+export class ChangeBatcher {
+  /** The rows as every client last heard them. */
+  private readonly sent = new Map<string, TransferSummary>();
+  private readonly dirty = new Set<string>();
+  private readonly removed = new Set<string>();
+  private readonly meters = new Map<string, SpeedMeter>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private batch = 0;
+  private closed = false;
+
+  constructor(
+    private readonly source: BatchSource,
+    private readonly clock: Clock,
+    private readonly publish: (event: ServiceEvent) => void,
+    private readonly intervalMs = 100,
+  ) {}
+
+  /** Something about this transfer changed; it goes out with the next batch. */
+  touch(id: string): void {
+    this.dirty.add(id);
+    this.arm();
+  }
+
+  forget(id: string): void {
+    this.dirty.delete(id);
+    this.meters.delete(id);
+    if (this.sent.delete(id)) this.removed.add(id);
+    this.arm();
+  }
+
+  /**
+   * Every row as it is now, and the number of the last batch it includes. Pending changes
+   * go out first, so a client that applies later batches on top of this stays exact.
+   */
+  snapshot(): { transfers: TransferSummary[]; batch: number } {
+    this.flush();
+    const live = this.liveProgress();
+    const transfers = this.source.list().map((record) => summarize(record, live.get(record.id) ?? null));
+    for (const row of transfers) this.sent.set(row.id, row);
+    return { transfers, batch: this.batch };
+  }
+
+  /** Sends what changed since the last batch, if anything did. */
+  flush(): void {
+    const live = this.liveProgress();
+    const ids = new Set([...this.dirty, ...live.keys()]);
+    // A transfer that stopped since the last tick: its speed and state go back to rest.
+    for (const [id, row] of this.sent) if (row.state === 'active' && !live.has(id)) ids.add(id);
+    this.dirty.clear();
+    const lookup = this.lookup(ids);
+    const changes: TransferChange[] = [];
+    for (const id of ids) {
+      const record = lookup(id);
+      if (!record) continue;
+      const row = summarize(record, live.get(id) ?? null);
+      const changed = changedFields(this.sent.get(id), row);
+      this.sent.set(id, row);
+      if (changed) changes.push({ ...changed, id });
+    }
+    const removed = [...this.removed];
+    this.removed.clear();
+    if (changes.length === 0 && removed.length === 0) return;
+    this.batch++;
+    this.publish({ type: 'changes', batch: this.batch, changes, removed });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => {
+      this.flush();
+      // Idle: nothing moving and nothing waiting to go out. The next touch re-arms.
+      if (this.dirty.size === 0 && this.removed.size === 0 && this.meters.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = null;
+      }
+    }, this.intervalMs);
+  }
+
+  /** Progress and speed of every running transfer, sampled once per batch. */
+  private liveProgress(): Map<string, { bytes: number; total: number | null; speed: number }> {
+    const now = this.clock.now();
+    const live = new Map<string, { bytes: number; total: number | null; speed: number }>();
+    for (const { id, bytes, total } of this.source.activeProgress()) {
+      let meter = this.meters.get(id);
+      if (!meter) this.meters.set(id, (meter = new SpeedMeter(3000)));
+      meter.add(now, bytes);
+      live.set(id, { bytes, total, speed: meter.rate() });
+    }
+    for (const id of this.meters.keys()) if (!live.has(id)) this.meters.delete(id);
+    if (live.size > 0) this.arm();
+    return live;
+  }
+
+  private lookup(ids: Set<string>): (id: string) => TransferRecord | undefined {
+    if (ids.size < SCAN_THRESHOLD) return (id) => this.source.get(id);
+    const all = new Map(this.source.list().map((r) => [r.id, r]));
+    return (id) => all.get(id);
+  }
+}

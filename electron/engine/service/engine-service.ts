@@ -1,0 +1,386 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseChecksumArgument } from '../../common/integrity';
+import { type Result, err, ok } from '../../common/result';
+import type {
+  CommandArgument,
+  CommandName,
+  CommandValues,
+  DestinationHeader,
+  HostInfo,
+  ResumeRecord,
+  ServiceError,
+  ServiceEvent,
+  ServiceImplementation,
+  Settings,
+  TransferDetails,
+  UploadDestination,
+} from '../../common/service';
+import type { TransferError } from '../../common/errors';
+import type { TransferRecord } from '../../common/transfer';
+import type { Engine } from '../engine';
+import type { EngineEvent } from '../context';
+import { ensureDir } from '../fs/ensure-dir';
+import { parseHeaderArgument } from '../http/headers';
+import { DEFAULT_LIMITS } from '../scheduler/scheduler';
+import { type SecretBox, isSealed } from '../secrets';
+import { collectFiles } from '../upload/collect';
+import { ChangeBatcher } from './change-batcher';
+import { NoticeCollector } from './notices';
+import { summarize } from './summary';
+
+/** What the program hosting the engine (desktop app, `ferry serve`) provides. */
+export interface ServiceHost {
+  kind: HostInfo['kind'];
+  version: string;
+  dataDir: string;
+  defaultDownloadDir: string;
+  secrets: SecretBox;
+  /** Shows the file in the system's file manager; null where the host cannot. */
+  reveal: ((file: string) => Promise<Result<null, ServiceError>>) | null;
+  /** Opens the file with its default application; null where the host cannot. */
+  open: ((file: string) => Promise<Result<null, ServiceError>>) | null;
+  log?: (message: string) => void;
+}
+
+type Handlers = { [K in CommandName]: (argument: CommandArgument<K>) => Promise<Result<CommandValues[K], ServiceError>> | Result<CommandValues[K], ServiceError> };
+
+/** Settings as stored: secret header values sealed, never in clear. */
+type StoredSettings = Settings;
+
+const SETTINGS_KEY = 'settings';
+
+const invalid = (field: string, message: string): Result<never, ServiceError> => err({ code: 'invalid-argument', field, message });
+const rejected = (message: string): Result<never, ServiceError> => err({ code: 'rejected', message });
+
+/**
+ * The TransferService on the engine's side: every command as the window may call it,
+ * arguments already checked against their schemas (rpc.ts), answers as Results. It turns
+ * engine events into coalesced change batches and notices for every connected client.
+ */
+export class EngineService implements ServiceImplementation {
+  private readonly listeners = new Set<(event: ServiceEvent) => void>();
+  private readonly batcher: ChangeBatcher;
+  private readonly notices: NoticeCollector;
+  private settings: StoredSettings;
+  private readonly handlers: Handlers;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly host: ServiceHost,
+    options: { batchIntervalMs?: number; noticeQuietMs?: number } = {},
+  ) {
+    this.batcher = new ChangeBatcher(
+      { get: (id) => engine.store.get(id), list: () => engine.store.list(), activeProgress: () => engine.activeProgress() },
+      { now: () => Date.now(), sleep: async () => undefined },
+      (event) => this.emit(event),
+      options.batchIntervalMs,
+    );
+    this.notices = new NoticeCollector((notice) => this.emit({ type: 'notice', notice }), options.noticeQuietMs);
+    this.settings = this.loadSettings();
+    this.applyLimits();
+    this.handlers = {
+      snapshot: () => this.snapshot(),
+      addDownloads: (a) => this.addDownloads(a),
+      addUploads: (a) => this.addUploads(a),
+      pause: async ({ ids }) => this.withKnown(ids, () => this.engine.pause(ids)),
+      resume: async ({ ids }) => this.withKnown(ids, () => this.engine.start(ids)),
+      retry: async ({ ids }) => this.withKnown(ids, () => this.engine.start(ids)),
+      cancel: async ({ ids }) => this.withKnown(ids, () => this.engine.cancel(ids)),
+      remove: async ({ ids, deleteFiles }) => this.withKnown(ids, () => this.engine.remove(ids, { deleteFiles })),
+      move: async ({ id, placement }) => this.withKnown([id], () => this.engine.move(id, placement)),
+      setPriority: async ({ id, priority }) => this.withKnown([id], () => this.engine.setPriority(id, priority)),
+      pauseAll: async () => {
+        await this.engine.pauseAll();
+        return ok(null);
+      },
+      resumeAll: () => {
+        this.engine.resumeAll();
+        return ok(null);
+      },
+      getSettings: () => ok(this.publicSettings()),
+      setSettings: (a) => this.setSettings(a),
+      details: ({ id }) => this.details(id),
+      reveal: ({ id }) => this.fileAction(id, this.host.reveal, 'Showing a file in its folder'),
+      openFile: ({ id }) => this.fileAction(id, this.host.open, 'Opening a file'),
+    };
+  }
+
+  /** Feed every engine event here (Engine.open's onEvent). */
+  engineEvent(event: EngineEvent): void {
+    if (event.type === 'removed') this.batcher.forget(event.id);
+    else this.batcher.touch(event.id);
+    if (event.type === 'ended') this.notices.ended(event.record);
+  }
+
+  /** At launch: unfinished transfers continue when the setting says so (paused ones wait for a person). */
+  autoResume(): void {
+    if (!this.settings.autoResume) return;
+    this.engine.start(this.engine.unfinished().filter((r) => r.state !== 'paused').map((r) => r.id));
+  }
+
+  async call<K extends CommandName>(name: K, argument: CommandArgument<K>): Promise<Result<CommandValues[K], ServiceError>> {
+    const handler = this.handlers[name] as (a: CommandArgument<K>) => Promise<Result<CommandValues[K], ServiceError>> | Result<CommandValues[K], ServiceError>;
+    return handler(argument);
+  }
+
+  onEvent(listener: (event: ServiceEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Sends out whatever is pending now (a quit, a test that wants the last batch). */
+  flush(): void {
+    this.batcher.flush();
+    this.notices.flush();
+  }
+
+  close(): void {
+    this.flush();
+    this.batcher.close();
+    this.notices.close();
+    this.listeners.clear();
+  }
+
+  private emit(event: ServiceEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.host.log?.(`an event listener failed: ${(error as Error).stack ?? String(error)}`);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  private snapshot(): Result<CommandValues['snapshot'], ServiceError> {
+    const { transfers, batch } = this.batcher.snapshot();
+    return ok({ transfers, settings: this.publicSettings(), host: this.hostInfo(), batch });
+  }
+
+  private hostInfo(): HostInfo {
+    return {
+      kind: this.host.kind,
+      canRevealFiles: this.host.reveal !== null,
+      secretStorage: this.host.secrets.kind,
+      dataDir: this.host.dataDir,
+      version: this.host.version,
+    };
+  }
+
+  private addDownloads(a: CommandArgument<'addDownloads'>): Result<CommandValues['addDownloads'], ServiceError> {
+    if (a.name !== null && a.urls.length > 1) return invalid('name', 'a file name goes with a single URL; leave it out to add several');
+    if (a.name !== null && (a.name.includes('/') || a.name.includes('\\') || a.name === '.' || a.name === '..')) {
+      return invalid('name', `"${a.name}" is not a file name: leave out folders (choose the folder with dir)`);
+    }
+    const checksum = a.checksum === null ? null : parseChecksumArgument(a.checksum);
+    if (typeof checksum === 'string') return invalid('checksum', checksum);
+    const headers: Array<[string, string]> = [];
+    for (const [i, [k, v]] of (a.headers ?? []).entries()) {
+      const parsed = parseHeaderArgument(`${k}: ${v}`);
+      if (typeof parsed === 'string') return invalid(`headers[${i}]`, parsed);
+      headers.push(parsed);
+    }
+    const dir = a.dir ?? this.settings.downloadDir;
+    const ready = writableFolder(dir, 'dir');
+    if (!ready.ok) return ready;
+    const ids: string[] = [];
+    const existing: string[] = [];
+    for (const url of a.urls) {
+      const added = this.engine.addDownload({ url, dir: ready.value, name: a.name, checksum, headers });
+      ids.push(added.record.id);
+      if (added.existing) existing.push(added.record.id);
+      this.batcher.touch(added.record.id);
+    }
+    this.engine.start(ids);
+    return ok({ ids, existing });
+  }
+
+  private async addUploads(a: CommandArgument<'addUploads'>): Promise<Result<CommandValues['addUploads'], ServiceError>> {
+    const destination = this.settings.uploadDestinations.find((d) => d.id === a.destination);
+    if (!destination) {
+      const known = this.settings.uploadDestinations.map((d) => `"${d.name}" (${d.id})`).join(', ');
+      return err({ code: 'not-found', field: 'destination', message: `there is no upload destination ${a.destination}; ${known ? `the destinations are ${known}` : 'add one in Settings first'}` });
+    }
+    const relative = a.paths.findIndex((p) => !path.isAbsolute(p));
+    if (relative >= 0) return invalid(`paths[${relative}]`, `"${a.paths[relative]}" is not a full path; give the file's absolute path`);
+    const { files, skipped } = await collectFiles(a.paths);
+    if (files.length === 0) return rejected(`nothing to upload: ${skipped.map((s) => `${s.path} (${s.reason})`).join('; ') || 'the folders are empty'}`);
+    // Secret values stay sealed in the transfer's record; the task opens them for its requests.
+    const headers = destination.headers.filter((h) => h.value !== null).map((h): [string, string] => [h.name, h.value!]);
+    const ids: string[] = [];
+    const existing: string[] = [];
+    for (const file of files) {
+      const added = this.engine.addUpload({ source: file.path, url: destination.url, relativePath: file.relativePath, protocol: destination.protocol, headers });
+      ids.push(added.record.id);
+      if (added.existing) existing.push(added.record.id);
+      this.batcher.touch(added.record.id);
+    }
+    this.engine.start(ids);
+    return ok({ ids, existing, skipped });
+  }
+
+  /** Runs `action` when every id is known; otherwise names the unknown ones and does nothing. */
+  private async withKnown(ids: string[], action: () => unknown): Promise<Result<null, ServiceError>> {
+    const unknown = ids.filter((id) => !this.engine.store.get(id));
+    if (unknown.length > 0) {
+      const shown = unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+      return err({ code: 'not-found', field: 'ids', message: `no transfer with id ${shown}; it may have been removed (refresh the list)` });
+    }
+    await action();
+    for (const id of ids) this.batcher.touch(id);
+    return ok(null);
+  }
+
+  private details(id: string): Result<TransferDetails, ServiceError> {
+    const record = this.engine.store.get(id);
+    if (!record) return err({ code: 'not-found', field: 'id', message: `no transfer with id ${id}; it may have been removed` });
+    const live = this.engine.activeProgress().find((p) => p.id === id);
+    const history = this.engine.store.history(id);
+    const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+    const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    const resumes: ResumeRecord[] = history
+      .filter((h) => h.kind === 'resume')
+      .map((h) => ({ at: h.at, offset: num(h.detail.offset) ?? 0, validator: str(h.detail.validator), overlap: str(h.detail.overlap), segments: num(h.detail.segments) }));
+    return ok({
+      summary: summarize(record, live ? { ...live, speed: 0 } : null),
+      urlChain: record.urlChain.length > 0 ? record.urlChain : [record.url],
+      effectiveUrl: record.effectiveUrl,
+      validators: { etag: record.etag, lastModified: record.lastModified, ifRange: record.ifRange },
+      source: record.source,
+      protocol: record.protocol,
+      uploadUrl: record.uploadUrl,
+      sha256: record.sha256,
+      resumes,
+      repairs: history.filter((h) => h.kind === 'repair').map((h) => ({ at: h.at, blocks: Array.isArray(h.detail.blocks) ? (h.detail.blocks as number[]) : [] })),
+      restarts: history.filter((h) => h.kind === 'restart').map((h) => ({ at: h.at, reason: str(h.detail.reason) ?? 'unknown' })),
+      errors: history.filter((h) => h.kind === 'error').map((h) => ({ at: h.at, error: h.detail as unknown as TransferError })),
+      history,
+    });
+  }
+
+  private async fileAction(id: string, action: ServiceHost['reveal'], what: string): Promise<Result<null, ServiceError>> {
+    const record = this.engine.store.get(id);
+    if (!record) return err({ code: 'not-found', field: 'id', message: `no transfer with id ${id}; it may have been removed` });
+    if (!action) return err({ code: 'unsupported', message: `${what} needs the desktop app; under ferry serve the file is at ${fileOf(record) ?? 'its folder'}` });
+    const file = fileOf(record);
+    if (!file) return rejected(`${record.name ?? 'this transfer'} has no file yet: it is not completed`);
+    if (!fs.existsSync(file)) return rejected(`the file is no longer at ${file}; it was moved or deleted`);
+    return action(file);
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  private defaults(): Settings {
+    return {
+      downloadDir: this.host.defaultDownloadDir,
+      maxActive: DEFAULT_LIMITS.maxActive,
+      maxPerHost: DEFAULT_LIMITS.maxPerHost,
+      maxConnections: DEFAULT_LIMITS.maxConnections,
+      bandwidth: DEFAULT_LIMITS.bandwidth,
+      stallTimeoutSeconds: 30,
+      autoResume: true,
+      keepRunningInTray: true,
+      uploadDestinations: [],
+    };
+  }
+
+  private loadSettings(): StoredSettings {
+    return { ...this.defaults(), ...(this.engine.settings.get<Partial<StoredSettings>>(SETTINGS_KEY) ?? {}) };
+  }
+
+  private applyLimits(): void {
+    const s = this.settings;
+    this.engine.setLimits({ maxActive: s.maxActive, maxPerHost: s.maxPerHost, maxConnections: s.maxConnections, bandwidth: s.bandwidth });
+    this.engine.setStallTimeout(s.stallTimeoutSeconds * 1000);
+  }
+
+  /** The settings as a client sees them: secret values replaced by a hint. */
+  private publicSettings(): Settings {
+    return {
+      ...this.settings,
+      uploadDestinations: this.settings.uploadDestinations.map((d) => ({
+        ...d,
+        headers: d.headers.map((h) => (h.secret ? { name: h.name, value: null, secret: true, hint: h.hint ?? null } : { ...h })),
+      })),
+    };
+  }
+
+  private async setSettings(a: CommandArgument<'setSettings'>): Promise<Result<Settings, ServiceError>> {
+    const next: StoredSettings = { ...this.settings };
+    if (a.downloadDir !== null) {
+      const ready = writableFolder(a.downloadDir, 'downloadDir');
+      if (!ready.ok) return ready;
+      next.downloadDir = ready.value;
+    }
+    for (const key of ['maxActive', 'maxPerHost', 'maxConnections', 'stallTimeoutSeconds'] as const) if (a[key] !== null) next[key] = a[key];
+    if (a.bandwidth !== null) next.bandwidth = a.bandwidth === 0 ? null : a.bandwidth;
+    if (a.autoResume !== null) next.autoResume = a.autoResume;
+    if (a.keepRunningInTray !== null) next.keepRunningInTray = a.keepRunningInTray;
+    if (a.uploadDestinations !== null) {
+      const destinations: UploadDestination[] = [];
+      for (const [i, d] of a.uploadDestinations.entries()) {
+        const previous = d.id ? this.settings.uploadDestinations.find((p) => p.id === d.id) : undefined;
+        const headers = await this.destinationHeaders(d.headers, previous, `uploadDestinations[${i}]`);
+        if (!headers.ok) return headers;
+        destinations.push({ id: d.id ?? crypto.randomUUID(), name: d.name, url: d.url, protocol: d.protocol, headers: headers.value });
+      }
+      next.uploadDestinations = destinations;
+    }
+    this.settings = next;
+    this.engine.settings.setMany({ [SETTINGS_KEY]: next });
+    this.applyLimits();
+    const visible = this.publicSettings();
+    this.emit({ type: 'settings', settings: visible });
+    return ok(visible);
+  }
+
+  /** Checks each header; seals new secret values; keeps a stored secret the client left as null. */
+  private async destinationHeaders(
+    input: Array<{ name: string; value: string | null; secret: boolean }>,
+    previous: UploadDestination | undefined,
+    at: string,
+  ): Promise<Result<DestinationHeader[], ServiceError>> {
+    const out: DestinationHeader[] = [];
+    for (const [j, h] of input.entries()) {
+      const field = `${at}.headers[${j}]`;
+      if (h.value === null) {
+        const kept = previous?.headers.find((p) => p.name.toLowerCase() === h.name.toLowerCase() && p.secret);
+        if (!h.secret || !kept) return invalid(`${field}.value`, `header ${h.name} has no value; type one`);
+        out.push(kept);
+        continue;
+      }
+      const parsed = parseHeaderArgument(`${h.name}: ${h.value}`);
+      if (typeof parsed === 'string') return invalid(field, parsed);
+      if (isSealed(h.value)) return invalid(`${field}.value`, `header ${h.name}'s value looks like a sealed secret; type the real value`);
+      out.push(
+        h.secret
+          ? { name: parsed[0], value: await this.host.secrets.seal(parsed[1]), secret: true, hint: parsed[1].length > 8 ? `…${parsed[1].slice(-4)}` : null }
+          : { name: parsed[0], value: parsed[1], secret: false },
+      );
+    }
+    return ok(out);
+  }
+}
+
+/** The file a person means by "open" or "show": the downloaded file, or the upload's source. */
+function fileOf(record: TransferRecord): string | null {
+  if (record.direction === 'upload') return record.source;
+  return record.state === 'completed' ? record.path : null;
+}
+
+/** A folder to save into: absolute, created if missing, proven writable. */
+function writableFolder(dir: string, field: string): Result<string, ServiceError> {
+  if (!path.isAbsolute(dir)) return invalid(field, `"${dir}" is not a full path; choose a folder such as ${path.join(path.sep, 'home', 'you', 'Downloads')}`);
+  try {
+    ensureDir(dir);
+    fs.accessSync(dir, fs.constants.W_OK);
+    if (!fs.statSync(dir).isDirectory()) return invalid(field, `${dir} is a file, not a folder; choose a folder`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return rejected(`cannot write to the folder ${dir} (${code}); choose another folder`);
+  }
+  return ok(path.resolve(dir));
+}

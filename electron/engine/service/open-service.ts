@@ -1,0 +1,23 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Engine, type EngineOptions } from '../engine';
+import { EngineService, type ServiceHost } from './engine-service';
+
+/** The engine and its service, opened together: the service hears every engine event. */
+export function openEngineService(
+  options: Omit<EngineOptions, 'onEvent' | 'secrets'> & { host: Omit<ServiceHost, 'dataDir'>; batchIntervalMs?: number; noticeQuietMs?: number },
+): { engine: Engine; service: EngineService } {
+  let service: EngineService | null = null;
+  const engine = Engine.open({ ...options, secrets: options.host.secrets, onEvent: (event) => service?.engineEvent(event) });
+  service = new EngineService(engine, { ...options.host, dataDir: options.dataDir }, options);
+  return { engine, service };
+}
+
+/** Ferry's version, from the package.json the build sits in. */
+export function ferryVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
