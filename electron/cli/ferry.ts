@@ -14,7 +14,7 @@ import { Engine } from '../engine/engine';
 import { ensureDir } from '../engine/fs/ensure-dir';
 import { parseHeaderArgument } from '../engine/http/headers';
 import { DEFAULT_LIMITS, type Limits } from '../engine/scheduler/scheduler';
-import { collectFiles } from '../engine/upload/collect';
+import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../engine/upload/collect';
 import { DataDirLockedError } from '../engine/store/database';
 import { Output } from './output';
 import { startServer } from './serve';
@@ -239,10 +239,9 @@ async function commandPut(args: string[]): Promise<number> {
   for (const s of skipped) output.note(`Skipping ${s.path}: ${s.reason}.`);
   if (files.length === 0) throw new UsageError('nothing to upload: no readable file among the paths given');
   if (protocol === 'put' && files.length > 1 && !to.endsWith('/')) {
-    throw new UsageError('with --protocol put and several files, --to must be a folder URL ending in "/" (each file goes to --to + its relative path)');
+    throw new UsageError(`with --protocol put, ${PUT_NEEDS_FOLDER_URL}: give --to such a URL`);
   }
-  const targetOf = (relativePath: string): string =>
-    protocol === 'put' && to.endsWith('/') ? new URL(relativePath.split('/').map(encodeURIComponent).join('/'), to).href : to;
+  const targetOf = (relativePath: string): string => uploadTarget(to, protocol, relativePath);
 
   const engine = openEngine(values['data-dir'], 'ferry put', output, { stallSeconds: stall, limits });
   try {

@@ -74,7 +74,7 @@ export function serveService(impl: ServiceImplementation, channel: Channel, log:
       return;
     }
     const name = method as CommandName;
-    const checked = validate(COMMANDS[name] as Schema<unknown>, message.arg);
+    const checked = validate(COMMANDS[name] as Schema<unknown, unknown>, message.arg);
     if (!checked.ok) {
       send({ t: 'reply', id, result: err({ code: 'invalid-argument', message: `${name}: ${checked.error.message}`, field: checked.error.at }) });
       return;

@@ -6,14 +6,21 @@
  */
 import { type Result, err, ok } from './result';
 
-export interface Schema<T> {
+/**
+ * `T` is what a value is once checked; `I` what a caller may write (an optional field may
+ * be left out there, and reads as null once checked).
+ */
+export interface Schema<T, I = T> {
   /** Checks `value`; throws SchemaViolation naming the field otherwise. */
   check(value: unknown, at: string): T;
   /** What the schema accepts, in words, for error messages. */
   readonly expects: string;
+  /** Type-level only: what a caller may write. */
+  readonly _input?: I;
 }
 
-export type Infer<S> = S extends Schema<infer T> ? T : never;
+export type Infer<S> = S extends Schema<infer T, unknown> ? T : never;
+export type InferInput<S> = S extends Schema<unknown, infer I> ? I : never;
 
 export class SchemaViolation extends Error {
   constructor(
@@ -34,7 +41,7 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
-function schema<T>(expects: string, check: (value: unknown, at: string) => T): Schema<T> {
+function schema<T, I = T>(expects: string, check: (value: unknown, at: string) => T): Schema<T, I> {
   return { expects, check };
 }
 
@@ -42,7 +49,7 @@ function fail(at: string, expects: string, value: unknown): never {
   throw new SchemaViolation(at, expects, value);
 }
 
-export function validate<T>(s: Schema<T>, value: unknown, at = ''): Result<T, SchemaViolation> {
+export function validate<T>(s: Schema<T, unknown>, value: unknown, at = ''): Result<T, SchemaViolation> {
   try {
     return ok(s.check(value, at));
   } catch (error) {
@@ -77,18 +84,18 @@ export function literal<const T extends string>(...values: T[]): Schema<T> {
   return schema(expects, (value, at) => ((values as unknown[]).includes(value) ? (value as T) : fail(at, expects, value)));
 }
 
-export function nullable<T>(inner: Schema<T>): Schema<T | null> {
+export function nullable<T, I>(inner: Schema<T, I>): Schema<T | null, I | null> {
   const expects = `${inner.expects} or null`;
   return schema(expects, (value, at) => (value === null ? null : inner.check(value, at)));
 }
 
 /** A field that may be left out (undefined) or null; both read as null. */
-export function optional<T>(inner: Schema<T>): Schema<T | null> {
+export function optional<T, I>(inner: Schema<T, I>): Schema<T | null, I | null | undefined> {
   const expects = `${inner.expects}, or left out`;
   return schema(expects, (value, at) => (value === null || value === undefined ? null : inner.check(value, at)));
 }
 
-export function array<T>(item: Schema<T>, options: { min?: number; max: number }): Schema<T[]> {
+export function array<T, I>(item: Schema<T, I>, options: { min?: number; max: number }): Schema<T[], I[]> {
   const min = options.min ?? 0;
   const expects = `a list of ${min} to ${options.max} items, each ${item.expects}`;
   return schema(expects, (value, at) => {
@@ -105,14 +112,21 @@ export function tuple<A, B>(a: Schema<A>, b: Schema<B>): Schema<[A, B]> {
   });
 }
 
-type Shape = Record<string, Schema<unknown>>;
+type Shape = Record<string, Schema<unknown, unknown>>;
 type FromShape<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
+type Simplify<T> = { [K in keyof T]: T[K] };
+/** Fields whose input admits undefined may be left out. */
+type InputShape<S extends Shape> = Simplify<
+  { [K in keyof S as undefined extends InferInput<S[K]> ? never : K]: InferInput<S[K]> } & {
+    [K in keyof S as undefined extends InferInput<S[K]> ? K : never]?: InferInput<S[K]>;
+  }
+>;
 
 /**
  * A plain object with exactly these fields: unknown fields are refused rather than ignored,
  * so a misspelt option is an error instead of a silent default.
  */
-export function object<S extends Shape>(shape: S): Schema<FromShape<S>> {
+export function object<S extends Shape>(shape: S): Schema<FromShape<S>, InputShape<S>> {
   const keys = Object.keys(shape);
   const expects = `an object with ${keys.length ? keys.join(', ') : 'no fields'}`;
   return schema(expects, (value, at) => {
@@ -130,7 +144,7 @@ export function object<S extends Shape>(shape: S): Schema<FromShape<S>> {
 }
 
 /** No argument at all (undefined or null). */
-export const none: Schema<null> = schema('left out', (value, at) => (value === undefined || value === null ? null : fail(at, 'left out', value)));
+export const none: Schema<null, null | undefined | void> = schema('left out', (value, at) => (value === undefined || value === null ? null : fail(at, 'left out', value)));
 
 /** An http(s) URL, normalised. */
 export function httpUrl(): Schema<string> {

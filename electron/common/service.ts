@@ -10,6 +10,7 @@ import type { Integrity } from './integrity';
 import type { Result } from './result';
 import {
   type Infer,
+  type InferInput,
   type Schema,
   array,
   boolean,
@@ -238,7 +239,7 @@ export const COMMANDS = {
     maxPerHost: optional(integer(1, 64)),
     maxConnections: optional(integer(1, 16)),
     /** 0 clears the limit. */
-    bandwidth: optional(integer(0, 1 << 40)),
+    bandwidth: optional(integer(0, 2 ** 40)),
     stallTimeoutSeconds: optional(integer(5, 3600)),
     autoResume: optional(boolean),
     keepRunningInTray: optional(boolean),
@@ -247,11 +248,14 @@ export const COMMANDS = {
   details: object({ id: string({ max: 64 }) }),
   reveal: object({ id: string({ max: 64 }) }),
   openFile: object({ id: string({ max: 64 }) }),
-} satisfies Record<string, Schema<unknown>>;
+} satisfies Record<string, Schema<unknown, unknown>>;
 
 export type CommandName = keyof typeof COMMANDS;
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+/** A command's argument once checked (optional fields read as null). */
 export type CommandArgument<K extends CommandName> = Infer<(typeof COMMANDS)[K]>;
+/** A command's argument as a caller writes it (optional fields may be left out). */
+export type CommandInput<K extends CommandName> = InferInput<(typeof COMMANDS)[K]>;
 
 /** What each command answers when it succeeds. */
 export interface CommandValues {
@@ -274,15 +278,12 @@ export interface CommandValues {
   openFile: null;
 }
 
-/** Input a caller may leave out entirely: optional fields need not be written. */
-type Loose<T> = T extends null ? void : { [K in keyof T as null extends T[K] ? never : K]: T[K] } & { [K in keyof T as null extends T[K] ? K : never]?: T[K] };
-
 /**
  * The service, as the engine implements it and as a client calls it: one method per
  * command, each taking its argument object and answering a Result.
  */
 export type TransferService = {
-  [K in CommandName]: (argument: Loose<CommandArgument<K>>) => Promise<Result<CommandValues[K], ServiceError>>;
+  [K in CommandName]: (argument: CommandInput<K>) => Promise<Result<CommandValues[K], ServiceError>>;
 };
 
 /** What the window holds: the service, plus its events. */

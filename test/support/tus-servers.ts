@@ -160,17 +160,20 @@ export interface PutServer {
   stored: Map<string, Buffer>;
   /** Content-Digest headers that did not match their body. */
   badDigests: string[];
+  /** The Authorization header of every PUT (null when none came). */
+  authorizations: Array<string | null>;
   answerDigest: boolean;
   stop(): Promise<void>;
 }
 
 export async function startPutServer(): Promise<PutServer> {
-  const state: PutServer = { url: '', stored: new Map(), badDigests: [], answerDigest: true, stop: async () => undefined };
+  const state: PutServer = { url: '', stored: new Map(), badDigests: [], authorizations: [], answerDigest: true, stop: async () => undefined };
   const server = http.createServer((req, res) => {
     if (req.method !== 'PUT') {
       res.writeHead(405, { 'content-length': '0' }).end();
       return;
     }
+    state.authorizations.push(req.headers.authorization ?? null);
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {

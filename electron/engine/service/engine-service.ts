@@ -25,7 +25,7 @@ import { ensureDir } from '../fs/ensure-dir';
 import { parseHeaderArgument } from '../http/headers';
 import { DEFAULT_LIMITS } from '../scheduler/scheduler';
 import { type SecretBox, isSealed } from '../secrets';
-import { collectFiles } from '../upload/collect';
+import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../upload/collect';
 import { ChangeBatcher } from './change-batcher';
 import { NoticeCollector } from './notices';
 import { summarize } from './summary';
@@ -188,12 +188,15 @@ export class EngineService implements ServiceImplementation {
     if (!ready.ok) return ready;
     const ids: string[] = [];
     const existing: string[] = [];
-    for (const url of a.urls) {
-      const added = this.engine.addDownload({ url, dir: ready.value, name: a.name, checksum, headers });
-      ids.push(added.record.id);
-      if (added.existing) existing.push(added.record.id);
-      this.batcher.touch(added.record.id);
-    }
+    // One transaction for the lot: ten thousand URLs pasted at once are one write.
+    this.engine.store.transaction(() => {
+      for (const url of a.urls) {
+        const added = this.engine.addDownload({ url, dir: ready.value, name: a.name, checksum, headers });
+        ids.push(added.record.id);
+        if (added.existing) existing.push(added.record.id);
+        this.batcher.touch(added.record.id);
+      }
+    });
     this.engine.start(ids);
     return ok({ ids, existing });
   }
@@ -208,16 +211,21 @@ export class EngineService implements ServiceImplementation {
     if (relative >= 0) return invalid(`paths[${relative}]`, `"${a.paths[relative]}" is not a full path; give the file's absolute path`);
     const { files, skipped } = await collectFiles(a.paths);
     if (files.length === 0) return rejected(`nothing to upload: ${skipped.map((s) => `${s.path} (${s.reason})`).join('; ') || 'the folders are empty'}`);
+    if (destination.protocol === 'put' && files.length > 1 && !destination.url.endsWith('/')) {
+      return rejected(`${PUT_NEEDS_FOLDER_URL}; change the destination "${destination.name}" in Settings`);
+    }
     // Secret values stay sealed in the transfer's record; the task opens them for its requests.
     const headers = destination.headers.filter((h) => h.value !== null).map((h): [string, string] => [h.name, h.value!]);
     const ids: string[] = [];
     const existing: string[] = [];
+    this.engine.store.transaction(() => {
     for (const file of files) {
-      const added = this.engine.addUpload({ source: file.path, url: destination.url, relativePath: file.relativePath, protocol: destination.protocol, headers });
+      const added = this.engine.addUpload({ source: file.path, url: uploadTarget(destination.url, destination.protocol, file.relativePath), relativePath: file.relativePath, protocol: destination.protocol, headers });
       ids.push(added.record.id);
       if (added.existing) existing.push(added.record.id);
       this.batcher.touch(added.record.id);
     }
+    });
     this.engine.start(ids);
     return ok({ ids, existing, skipped });
   }

@@ -79,3 +79,14 @@ function describe(error: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return `it cannot be read (${code})`;
   return code ?? (error instanceof Error ? error.message : String(error));
 }
+
+/**
+ * Where one file goes: a tus endpoint takes every file; a plain PUT to a folder URL (ending
+ * in "/") puts each file at its relative path under it.
+ */
+export function uploadTarget(to: string, protocol: 'tus' | 'put', relativePath: string): string {
+  return protocol === 'put' && to.endsWith('/') ? new URL(relativePath.split('/').map(encodeURIComponent).join('/'), to).href : to;
+}
+
+/** Several files to one PUT URL would overwrite each other: say so before anything is sent. */
+export const PUT_NEEDS_FOLDER_URL = 'a plain PUT of several files needs a folder URL ending in "/" (each file goes to that URL + its relative path)';

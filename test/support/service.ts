@@ -1,0 +1,227 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import WebSocket from 'ws';
+import { ok } from '../../electron/common/result';
+import { type Channel, createClient, serveService } from '../../electron/common/rpc';
+import type { ServiceEvent, TransferClient, TransferSummary } from '../../electron/common/service';
+import { KeyFileSecretBox } from '../../electron/engine/secrets';
+import { openEngineService } from '../../electron/engine/service/open-service';
+import { CLI } from './cli';
+import { tempDir } from './harness';
+
+export type TransportKind = 'ipc' | 'websocket';
+
+/** A client connected to a real engine over one transport, and what it has heard. */
+export interface ServiceFixture {
+  kind: TransportKind;
+  client: TransferClient;
+  events: ServiceEvent[];
+  dataDir: string;
+  downloadDir: string;
+  /** Desktop host only: the files the service asked the OS to reveal or open. */
+  shown: Array<{ action: 'reveal' | 'open'; path: string }>;
+  /** The queue as the client knows it: the snapshot with every batch applied. */
+  rows(): Map<string, TransferSummary>;
+  close(): Promise<void>;
+}
+
+/** A Channel over a worker_threads MessagePort: structured clone, as Electron's IPC does. */
+export function portChannel(port: MessagePort): Channel {
+  return {
+    send: (message) => port.postMessage(message),
+    onMessage(listener) {
+      const handler = (message: unknown): void => listener(message);
+      port.on('message', handler);
+      return () => port.off('message', handler);
+    },
+    onClose(listener) {
+      port.once('close', listener);
+      return () => port.off('close', listener);
+    },
+  };
+}
+
+/** The browser side of `ferry serve`, as a Node program: JSON text frames over ws. */
+export function clientSocketChannel(ws: WebSocket): Channel {
+  return {
+    send: (message) => ws.send(JSON.stringify(message)),
+    onMessage(listener) {
+      const handler = (data: WebSocket.RawData): void => listener(JSON.parse(String(data)));
+      ws.on('message', handler);
+      return () => ws.off('message', handler);
+    },
+    onClose(listener) {
+      ws.once('close', listener);
+      return () => ws.off('close', listener);
+    },
+  };
+}
+
+/** Keeps the client's picture of the queue, the way the window's store does. */
+function tracker(client: TransferClient, events: ServiceEvent[]): { rows: Map<string, TransferSummary>; ready: Promise<void> } {
+  const rows = new Map<string, TransferSummary>();
+  let base = -1;
+  const early: ServiceEvent[] = [];
+  const apply = (event: ServiceEvent): void => {
+    if (event.type !== 'changes' || event.batch <= base) return;
+    for (const id of event.removed) rows.delete(id);
+    for (const change of event.changes) rows.set(change.id, { ...rows.get(change.id), ...change } as TransferSummary);
+  };
+  client.onEvent((event) => {
+    events.push(event);
+    if (base < 0) early.push(event);
+    else apply(event);
+  });
+  const ready = client.snapshot().then((snap) => {
+    if (!snap.ok) throw new Error(snap.error.message);
+    for (const row of snap.value.transfers) rows.set(row.id, row);
+    base = snap.value.batch;
+    for (const event of early) apply(event);
+  });
+  return { rows, ready };
+}
+
+/** The engine in this process behind a MessagePort pair: the stand-in for Electron IPC. */
+export async function ipcFixture(dataDir = tempDir('ferry-data-')): Promise<ServiceFixture> {
+  const downloadDir = tempDir('ferry-dl-');
+  const shown: ServiceFixture['shown'] = [];
+  const { engine, service } = openEngineService({
+    dataDir,
+    command: 'test',
+    host: {
+      kind: 'desktop',
+      version: 'test',
+      defaultDownloadDir: downloadDir,
+      secrets: new KeyFileSecretBox(dataDir),
+      // The OS side of the desktop host (shell.showItemInFolder / openPath) is Electron's.
+      reveal: async (file) => (shown.push({ action: 'reveal', path: file }), ok(null)),
+      open: async (file) => (shown.push({ action: 'open', path: file }), ok(null)),
+    },
+  });
+  service.autoResume();
+  const { port1, port2 } = new MessageChannel();
+  serveService(service, portChannel(port1));
+  const client = createClient(portChannel(port2));
+  const events: ServiceEvent[] = [];
+  const { rows, ready } = tracker(client, events);
+  await ready;
+  return {
+    kind: 'ipc',
+    client,
+    events,
+    dataDir,
+    downloadDir,
+    shown,
+    rows: () => rows,
+    close: async () => {
+      client.dispose();
+      port1.close();
+      service.close();
+      await engine.close();
+    },
+  };
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: URL;
+  token: string;
+  stderr: () => string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `ferry serve --json` and waits for its listening line. */
+export async function startServe(dataDir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--json', ...extra], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.once('exit', (code) => reject(new Error(`ferry serve exited with ${code}: ${stderr}`)));
+  });
+  const listening = JSON.parse(line) as { type: string; url: string };
+  if (listening.type !== 'listening') throw new Error(`unexpected first line ${line}`);
+  const url = new URL(listening.url);
+  return {
+    child,
+    url,
+    token: new URLSearchParams(url.hash.slice(1)).get('token')!,
+    stderr: () => stderr,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Opens the service's WebSocket; resolves with the socket or the HTTP status that refused it. */
+export function connect(serve: Pick<ServeProcess, 'url'>, options: { token?: string | null; origin?: string; host?: string; path?: string } = {}): Promise<WebSocket | number> {
+  const query = options.token === null ? '' : `?token=${encodeURIComponent(options.token ?? '')}`;
+  const ws = new WebSocket(`ws://${serve.url.host}${options.path ?? '/rpc'}${query}`, {
+    headers: { ...(options.origin ? { origin: options.origin } : {}), ...(options.host ? { host: options.host } : {}) },
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('error', (error) => reject(error));
+  });
+}
+
+/** `ferry serve` in its own process, and a client over a real WebSocket to it. */
+export async function websocketFixture(dataDir = tempDir('ferry-data-')): Promise<ServiceFixture> {
+  const downloadDir = tempDir('ferry-dl-');
+  const serve = await startServe(dataDir);
+  const ws = await connect(serve, { token: serve.token });
+  if (typeof ws === 'number') throw new Error(`ferry serve refused the test client with ${ws}`);
+  const client = createClient(clientSocketChannel(ws));
+  const set = await client.setSettings({ downloadDir });
+  if (!set.ok) throw new Error(set.error.message);
+  const events: ServiceEvent[] = [];
+  const { rows, ready } = tracker(client, events);
+  await ready;
+  return {
+    kind: 'websocket',
+    client,
+    events,
+    dataDir,
+    downloadDir,
+    shown: [],
+    rows: () => rows,
+    close: async () => {
+      client.dispose();
+      ws.close();
+      const code = await serve.stop();
+      if (code !== 143) throw new Error(`ferry serve ended with ${code} instead of 143 after SIGTERM: ${serve.stderr()}`);
+    },
+  };
+}
+
+export function fixture(kind: TransportKind, dataDir?: string): Promise<ServiceFixture> {
+  return kind === 'ipc' ? ipcFixture(dataDir) : websocketFixture(dataDir);
+}
+
+/** Waits until `condition` holds for the client's picture of the queue. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The value of a Result, or a thrown error naming what failed. */
+export function value<T>(result: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
+  if (!result.ok) throw new Error(`expected success, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
