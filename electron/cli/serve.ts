@@ -90,6 +90,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A protocol error (an oversized or malformed frame) closes that connection only;
+      // unhandled, it would end the whole process and every transfer with it.
+      ws.on('error', (error) => options.log(`closed a connection: ${error.message}`));
       serveService(options.service, websocketChannel(ws), options.log);
     });
   });
@@ -189,7 +192,13 @@ function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root: 
     'cross-origin-opener-policy': 'same-origin',
     'cache-control': 'no-store',
   };
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  } catch {
+    res.writeHead(400, headers).end(); // a malformed %-escape
+    return;
+  }
   if (!root) {
     res.writeHead(pathname === '/' ? 200 : 404, { ...headers, 'content-type': MIME['.html'] }).end(req.method === 'HEAD' ? undefined : PLACEHOLDER);
     return;

@@ -26,7 +26,9 @@ export class ChangeBatcher {
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
   private readonly meters = new Map<string, SpeedMeter>();
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the last batch went out (performance.now()). */
+  private lastPublished = -Infinity;
   private batch = 0;
   private closed = false;
 
@@ -83,25 +85,31 @@ export class ChangeBatcher {
     this.removed.clear();
     if (changes.length === 0 && removed.length === 0) return;
     this.batch++;
+    this.lastPublished = performance.now();
     this.publish({ type: 'changes', batch: this.batch, changes, removed });
   }
 
   close(): void {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
+  /**
+   * Schedules the next batch no sooner than one interval after the last: a timer, not an
+   * interval, so a late tick never bunches two batches together.
+   */
   private arm(): void {
     if (this.timer || this.closed) return;
-    this.timer = setInterval(() => {
+    const wait = Math.max(0, this.lastPublished + this.intervalMs - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      // Timers may fire a fraction of a millisecond early; the limit is kept exactly.
+      if (performance.now() - this.lastPublished < this.intervalMs) return this.arm();
       this.flush();
       // Idle: nothing moving and nothing waiting to go out. The next touch re-arms.
-      if (this.dirty.size === 0 && this.removed.size === 0 && this.meters.size === 0 && this.timer) {
-        clearInterval(this.timer);
-        this.timer = null;
-      }
-    }, this.intervalMs);
+      if (this.dirty.size > 0 || this.removed.size > 0 || this.meters.size > 0) this.arm();
+    }, Math.ceil(wait));
   }
 
   /** Progress and speed of every running transfer, sampled once per batch. */

@@ -1,0 +1,129 @@
+/**
+ * `ferry serve` lets whoever connects move files as this user, so every way in is checked:
+ * the token, the Origin (a page on another site), the Host (DNS rebinding), the bind address.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startServer } from '../../electron/cli/serve';
+import { KeyFileSecretBox } from '../../electron/engine/secrets';
+import { openEngineService } from '../../electron/engine/service/open-service';
+import { tempDir } from '../support/harness';
+import { type ServeProcess, connect, startServe } from '../support/service';
+
+function get(port: number, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathname, headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('ferry serve: who may connect', () => {
+  let serve: ServeProcess;
+  before(async () => {
+    serve = await startServe(tempDir('ferry-data-'));
+  });
+  after(async () => {
+    assert.equal(await serve.stop(), 143);
+  });
+
+  test('binds loopback by default and prints a URL with a long random token', () => {
+    assert.equal(serve.url.hostname, '127.0.0.1');
+    assert.ok(serve.token.length >= 32, 'the token is long enough not to be guessed');
+    assert.match(serve.token, /^[A-Za-z0-9_-]+$/);
+  });
+
+  test('the service is not reachable on any other address of this machine', async (t) => {
+    const others = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((a) => a && !a.internal && a.family === 'IPv4')
+      .map((a) => a!.address);
+    if (others.length === 0) {
+      t.skip('this machine has no non-loopback IPv4 address to try');
+      return;
+    }
+    for (const address of others) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = net.connect({ host: address, port: Number(serve.url.port) });
+        socket.once('connect', () => (socket.destroy(), resolve(false)));
+        socket.once('error', () => resolve(true));
+      });
+      assert.ok(refused, `port ${serve.url.port} answered on ${address}`);
+    }
+  });
+
+  test('no token, a wrong token or a token of another length is refused with 401', async () => {
+    assert.equal(await connect(serve, { token: null }), 401);
+    assert.equal(await connect(serve, { token: '' }), 401);
+    const wrong = serve.token.slice(0, -1) + (serve.token.endsWith('A') ? 'B' : 'A');
+    assert.equal(await connect(serve, { token: wrong }), 401);
+    assert.equal(await connect(serve, { token: serve.token + 'x' }), 401);
+    assert.match(serve.stderr(), /refused a connection .*wrong token/);
+  });
+
+  test('a page from another origin is refused even with the token; the page itself is let in', async () => {
+    assert.equal(await connect(serve, { token: serve.token, origin: 'https://evil.example' }), 403);
+    assert.equal(await connect(serve, { token: serve.token, origin: 'null' }), 403);
+    assert.equal(await connect(serve, { token: serve.token, origin: `http://localhost:${Number(serve.url.port) + 1}` }), 403);
+    const own = await connect(serve, { token: serve.token, origin: `http://${serve.url.host}` });
+    assert.ok(typeof own !== 'number', `its own page was refused with ${String(own)}`);
+    own.close();
+  });
+
+  test('a foreign Host header (DNS rebinding) is refused for the page and the service', async () => {
+    assert.equal(await connect(serve, { token: serve.token, host: `evil.example:${serve.url.port}` }), 421);
+    assert.equal((await get(Number(serve.url.port), '/', { host: `evil.example:${serve.url.port}` })).status, 421);
+    assert.equal((await get(Number(serve.url.port), '/', { host: `localhost:${serve.url.port}` })).status, 200);
+  });
+
+  test('the page carries a strict Content-Security-Policy and no-sniff', async () => {
+    const page = await get(Number(serve.url.port), '/');
+    assert.equal(page.status, 200);
+    const csp = String(page.headers['content-security-policy']);
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+    assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  });
+});
+
+describe('ferry serve: the files it serves', () => {
+  test('only files inside the built window; nothing above it, however the path is spelt', async () => {
+    const dataDir = tempDir('ferry-data-');
+    const rendererDir = tempDir('ferry-renderer-');
+    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Ferry</title>');
+    fs.mkdirSync(path.join(rendererDir, 'assets'));
+    fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+    const secret = path.join(path.dirname(rendererDir), `${path.basename(rendererDir)}-secret.txt`);
+    fs.writeFileSync(secret, 'do not serve');
+    const { engine, service } = openEngineService({
+      dataDir,
+      command: 'test',
+      host: { kind: 'serve', version: 'test', defaultDownloadDir: dataDir, secrets: new KeyFileSecretBox(dataDir), reveal: null, open: null },
+    });
+    const server = await startServer({ host: '127.0.0.1', port: 0, engine, service, rendererDir, log: () => undefined });
+    try {
+      const host = { host: `127.0.0.1:${server.port}` };
+      assert.equal((await get(server.port, '/', host)).body, '<!doctype html><title>Ferry</title>');
+      const js = await get(server.port, '/assets/app.js', host);
+      assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
+      for (const attempt of [`/../${path.basename(secret)}`, `/%2e%2e/${path.basename(secret)}`, `/assets/..%2f..%2f${path.basename(secret)}`, '/%00', '/assets', '/%E0%A4%A']) {
+        const res = await get(server.port, attempt, host);
+        assert.ok(res.status === 404 || res.status === 400, `${attempt} answered ${res.status}`);
+        assert.ok(!res.body.includes('do not serve'));
+      }
+    } finally {
+      await server.close();
+      service.close();
+      await engine.close();
+    }
+  });
+});
