@@ -267,8 +267,9 @@ export class DownloadTask extends TransferTask {
     this.live = await this.openPartial(() => LivePartial.fresh(this.ctx.hashPool, partialPath, this.algorithms(), this.rec.blockSize, total));
 
     // A header digest over encoded bytes is checked against the bytes on the wire.
-    const wireHash = encoded && this.rec.serverChecksum ? createHash(this.rec.serverChecksum.algorithm) : null;
-    await this.receive(response, this.live.writer, null, total, signal, encoded ? { encoding, wireHash } : null, this.streamBound());
+    const decode = encoded && !response.decoded;
+    const wireHash = decode && this.rec.serverChecksum ? createHash(this.rec.serverChecksum.algorithm) : null;
+    await this.receive(response, this.live.writer, null, total, signal, decode ? { encoding, wireHash } : null, this.streamBound());
     if (encoded) this.save({ total: this.live.position });
     return this.finishIfComplete(wireHash);
   }

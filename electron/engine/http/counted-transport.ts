@@ -21,8 +21,7 @@ export class CountedTransport implements Transport {
       throw error;
     }
     return {
-      status: response.status,
-      headers: response.headers,
+      ...response,
       body: releasingAtEnd(response.body, release),
       discard: () => {
         response.discard();

@@ -20,6 +20,12 @@ export interface HttpResponse {
   body: AsyncIterable<Uint8Array>;
   /** Stops reading the body and releases the connection. */
   discard(): void;
+  /**
+   * The transport already decoded the Content-Encoding (a fetch implementation cannot be
+   * told not to): the engine must not decode again, and cannot check a digest of the
+   * encoded bytes. Such a response is never resumed either way (rule 2).
+   */
+  decoded?: boolean;
 }
 
 export interface Transport {
