@@ -109,6 +109,14 @@ async function* iterate(stream: ReadableStream<Uint8Array>, release: () => void)
   }
 }
 
-async function* empty(release: () => void): AsyncIterable<Uint8Array> {
-  release();
+/** No body at all (a 204, an answer to HEAD): releases the request when read. */
+function empty(release: () => void): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        release();
+        return { done: true, value: undefined };
+      },
+    }),
+  };
 }
