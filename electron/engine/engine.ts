@@ -26,6 +26,8 @@ export interface EngineOptions {
   onEvent?: (event: EngineEvent) => void;
   /** Opens sealed header values; see secrets.ts. */
   secrets?: SecretBox;
+  /** better-sqlite3's native module built for this runtime, when it is not the default one. */
+  sqliteBinding?: string;
 }
 
 export interface AddUpload {
@@ -86,7 +88,7 @@ export class Engine {
 
   /** Opens the data directory; throws DataDirLockedError when another engine holds it. */
   static open(options: EngineOptions): Engine {
-    const { db, movedAside } = openDatabase(options.dataDir, options.command ?? 'ferry');
+    const { db, movedAside } = openDatabase(options.dataDir, options.command ?? 'ferry', options.sqliteBinding);
     const engine = new Engine(db, movedAside, options);
     engine.recoverInterrupted();
     return engine;

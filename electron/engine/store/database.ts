@@ -44,13 +44,13 @@ export interface OpenedDatabase {
  * crash never leaves a stale lock behind. A small JSON file names the holder for the error
  * message only; it is never what decides.
  */
-export function openDatabase(dataDir: string, command: string): OpenedDatabase {
+export function openDatabase(dataDir: string, command: string, nativeBinding?: string): OpenedDatabase {
   ensureDir(dataDir);
   const file = path.join(dataDir, DATABASE_FILE);
   let movedAside: string | null = null;
   let db: Database.Database;
   try {
-    db = lockAndMigrate(file, dataDir);
+    db = lockAndMigrate(file, dataDir, nativeBinding);
   } catch (error) {
     if (!isCorruption(error)) throw error;
     // A store we cannot read is kept for inspection, never deleted, and a fresh one starts.
@@ -58,15 +58,19 @@ export function openDatabase(dataDir: string, command: string): OpenedDatabase {
     for (const suffix of ['', '-wal', '-shm']) {
       if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, movedAside + suffix);
     }
-    db = lockAndMigrate(file, dataDir);
+    db = lockAndMigrate(file, dataDir, nativeBinding);
   }
   const holder: LockHolder = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString() };
   fs.writeFileSync(path.join(dataDir, HOLDER_FILE), JSON.stringify(holder));
   return { db, movedAside };
 }
 
-function lockAndMigrate(file: string, dataDir: string): Database.Database {
-  const db = new Database(file, { timeout: 0 });
+/**
+ * `nativeBinding`: better-sqlite3 built for another runtime's ABI (Electron's, during
+ * development; a packaged app has it rebuilt in place by electron-builder).
+ */
+function lockAndMigrate(file: string, dataDir: string, nativeBinding?: string): Database.Database {
+  const db = new Database(file, nativeBinding ? { timeout: 0, nativeBinding } : { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');

@@ -1,0 +1,119 @@
+/**
+ * The engine's own process (Electron utilityProcess): the transfer engine, SQLite and the
+ * hashing threads run here, off the main process, whose event loop also drives every
+ * window, menu and tray. bench/engine-host.ts measures why: a download at full speed
+ * delays the loop it runs on by up to tens of milliseconds.
+ *
+ * HTTP goes through Electron's net.fetch: Chromium's network stack, with the system proxy
+ * and the OS certificate store.
+ */
+import { net } from 'electron';
+import { type Result, err } from '../common/result';
+import { serveService } from '../common/rpc';
+import type { ServiceError } from '../common/service';
+import { FetchTransport } from '../engine/http/fetch-transport';
+import { KeyFileSecretBox, type SecretBox } from '../engine/secrets';
+import { openEngineService } from '../engine/service/open-service';
+import type { Engine } from '../engine/engine';
+import type { EngineService } from '../engine/service/engine-service';
+import { DataDirLockedError } from '../engine/store/database';
+import type { FromEngine, HostRequest, ToEngine } from './engine-protocol';
+import { mainPortChannel } from './port-channel';
+
+const parent = process.parentPort;
+const send = (message: FromEngine): void => parent.postMessage(message);
+const log = (message: string): void => void process.stderr.write(`ferry engine: ${message}\n`);
+
+let nextId = 1;
+const waiting = new Map<number, (result: Result<string | null, ServiceError>) => void>();
+
+/** Asks the main process for something only it can do (safeStorage, shell). */
+function ask(request: HostRequest): Promise<Result<string | null, ServiceError>> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    send({ type: 'request', id, ...request });
+  });
+}
+
+/** Secrets sealed by the OS keychain, through the main process's safeStorage. */
+const keychain: SecretBox = {
+  kind: 'os-keychain',
+  async seal(plain) {
+    const result = await ask({ kind: 'seal', text: plain });
+    if (!result.ok || result.value === null) throw new Error(result.ok ? 'sealing returned nothing' : result.error.message);
+    return result.value;
+  },
+  async unseal(sealed) {
+    const result = await ask({ kind: 'unseal', text: sealed });
+    if (!result.ok || result.value === null) throw new Error(result.ok ? 'unsealing returned nothing' : result.error.message);
+    return result.value;
+  },
+};
+
+const fileAction = (kind: 'reveal' | 'open') => async (file: string): Promise<Result<null, ServiceError>> => {
+  const result = await ask({ kind, text: file });
+  return result.ok ? { ok: true, value: null } : err(result.error);
+};
+
+let opened: { engine: Engine; service: EngineService } | null = null;
+
+parent.on('message', (event: Electron.MessageEvent) => {
+  const message = event.data as ToEngine;
+  switch (message.type) {
+    case 'init': {
+      try {
+        opened = openEngineService({
+          dataDir: message.dataDir,
+          command: 'Ferry (desktop app)',
+          // Development: `npm start` builds better-sqlite3 for Electron's ABI next to the Node one.
+          sqliteBinding: process.env.FERRY_SQLITE_BINDING || undefined,
+          transport: new FetchTransport((input, init) => net.fetch(input, init as RequestInit)),
+          host: {
+            kind: 'desktop',
+            version: message.version,
+            defaultDownloadDir: message.downloadDir,
+            secrets: message.secretStorage === 'os-keychain' ? keychain : new KeyFileSecretBox(message.dataDir),
+            reveal: fileAction('reveal'),
+            open: fileAction('open'),
+            log,
+          },
+        });
+        opened.service.autoResume();
+        send({ type: 'ready' });
+      } catch (error) {
+        send({ type: 'failed', message: (error as Error).message, locked: error instanceof DataDirLockedError });
+      }
+      return;
+    }
+    case 'connect': {
+      const port = event.ports[0];
+      if (!opened || !port) return;
+      serveService(opened.service, mainPortChannel(port), log);
+      port.start();
+      return;
+    }
+    case 'power': {
+      const engine = opened?.engine;
+      if (!engine) return;
+      const hook = { suspend: () => engine.suspend(), wake: () => engine.wake(), offline: () => engine.offline(), online: () => engine.online() }[message.event];
+      void hook().catch((error: unknown) => log(`${message.event} failed: ${String(error)}`));
+      return;
+    }
+    case 'answer': {
+      waiting.get(message.id)?.(message.result);
+      waiting.delete(message.id);
+      return;
+    }
+    case 'shutdown': {
+      // Every transfer checkpoints and stays queued; the next launch resumes it.
+      void (async () => {
+        opened?.service.close();
+        await opened?.engine.close();
+        send({ type: 'closed' });
+        process.exit(0);
+      })();
+      return;
+    }
+  }
+});

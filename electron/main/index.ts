@@ -1,0 +1,174 @@
+/**
+ * Ferry's desktop shell: one instance, one window, the engine in its own process, and the
+ * OS integration around them (tray, notifications, dock/taskbar progress, sleep and
+ * network hooks). Everything the window does goes through the TransferService contract.
+ */
+import * as path from 'node:path';
+import { BrowserWindow, Notification, app, dialog, net, powerMonitor } from 'electron';
+import { createClient } from '../common/rpc';
+import type { TransferClient } from '../common/service';
+import { defaultDownloadDir } from '../engine/data-dir';
+import { ferryVersion } from '../engine/service/open-service';
+import { EngineHost } from './engine-host';
+import { serveWindowConnections } from './ipc';
+import { type LaunchRequest, parseLaunchArgs } from './launch-args';
+import { mainPortChannel } from './port-channel';
+import { PowerBlocker } from './power';
+import { QueueWatch } from './queue-watch';
+import { applySecurityPolicy } from './security';
+import { TrayManager } from './tray';
+import { appPageUrl, createWindow } from './window';
+
+const APP_ID = 'app.ferry.desktop';
+/** argv of a packaged app is [exe, ...args]; of `electron .` it is [exe, appPath, ...args]. */
+const ARGS_FROM = app.isPackaged ? 1 : 2;
+
+app.setName('Ferry');
+// A separate data directory, for tests (every e2e run gets its own) or a second profile.
+if (process.env.FERRY_DATA_DIR) app.setPath('userData', path.resolve(process.env.FERRY_DATA_DIR));
+if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+
+const host = new EngineHost();
+const power = new PowerBlocker();
+let win: BrowserWindow | null = null;
+let client: TransferClient | null = null;
+let tray: TrayManager | null = null;
+let keepRunningInTray = true;
+let quitting = false;
+let activeCount = 0;
+
+function showWindow(): void {
+  if (!win || win.isDestroyed()) {
+    win = createWindow();
+    win.on('close', (event) => {
+      // Closing the window keeps Ferry working in the tray, when the setting says so.
+      if (!quitting && keepRunningInTray && tray) {
+        event.preventDefault();
+        win?.hide();
+      }
+    });
+  }
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+async function handOver(request: LaunchRequest): Promise<void> {
+  if (!client) return;
+  if (request.urls.length > 0) {
+    const added = await client.addDownloads({ urls: request.urls });
+    if (!added.ok) dialog.showErrorBox('Ferry could not add the links', added.error.message);
+  }
+  if (request.paths.length > 0) {
+    const settings = await client.getSettings();
+    const destinations = settings.ok ? settings.value.uploadDestinations : [];
+    if (destinations.length === 1) {
+      const added = await client.addUploads({ paths: request.paths, destination: destinations[0]!.id });
+      if (!added.ok) dialog.showErrorBox('Ferry could not add the files', added.error.message);
+    } else {
+      dialog.showErrorBox(
+        'Choose where to upload',
+        destinations.length === 0 ? 'Add an upload destination in Settings, then drop the files on the window.' : 'Several upload destinations are set up: drop the files on the window and pick one.',
+      );
+    }
+  }
+  showWindow();
+}
+
+async function confirmQuit(): Promise<boolean> {
+  if (activeCount === 0) return true;
+  const { response } = await dialog.showMessageBox({
+    type: 'question',
+    buttons: ['Quit', 'Keep running'],
+    defaultId: 1,
+    cancelId: 1,
+    message: `${activeCount} transfer${activeCount === 1 ? ' is' : 's are'} still moving.`,
+    detail: 'Progress is saved either way: they continue from where they are the next time Ferry starts.',
+  });
+  return response === 0;
+}
+
+/** Sleep, wake and network changes reach the engine, which checkpoints and resumes on fresh connections. */
+function wireOs(): void {
+  powerMonitor.on('suspend', () => host.power('suspend'));
+  powerMonitor.on('resume', () => host.power('wake'));
+  // Electron has no online/offline event in the main process; ask the network stack every few seconds.
+  let online = net.isOnline();
+  setInterval(() => {
+    const now = net.isOnline();
+    if (now !== online) host.power(now ? 'online' : 'offline');
+    online = now;
+  }, 3000).unref();
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit(); // the running Ferry got our argv through 'second-instance'
+    return;
+  }
+  app.on('second-instance', (_event, argv, workingDirectory) => void handOver(parseLaunchArgs(argv, workingDirectory, ARGS_FROM)));
+  await app.whenReady();
+  applySecurityPolicy(appPageUrl);
+
+  const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion() });
+  if (!started.ok) {
+    dialog.showErrorBox('Ferry cannot start', started.error.locked ? `${started.error.message}\n\nClose the other Ferry (or ferry command) and start again.` : started.error.message);
+    app.exit(4);
+    return;
+  }
+  serveWindowConnections(host, (url) => url === appPageUrl());
+  client = createClient(mainPortChannel(host.connect()));
+  const settings = await client.getSettings();
+  keepRunningInTray = settings.ok ? settings.value.keepRunningInTray : true;
+  client.onEvent((event) => {
+    if (event.type === 'settings') keepRunningInTray = event.settings.keepRunningInTray;
+  });
+
+  const watch = new QueueWatch(
+    client,
+    (totals) => {
+      activeCount = totals.active;
+      power.set(totals.active > 0);
+      tray?.setToolTip(QueueWatch.tooltip(totals));
+      win?.setProgressBar(totals.progress ?? -1);
+      app.setBadgeCount(totals.active + totals.queued);
+    },
+    (notice) => {
+      if (!Notification.isSupported()) return;
+      const note = new Notification({ title: notice.title, body: notice.body, silent: notice.level === 'info' });
+      note.on('click', showWindow);
+      note.show();
+    },
+  );
+  await watch.start();
+  wireOs();
+
+  tray = new TrayManager(path.join(__dirname, '..', '..', '..', 'build', 'icon.png'), {
+    show: showWindow,
+    pauseAll: () => void client?.pauseAll(),
+    resumeAll: () => void client?.resumeAll(),
+    quit: () => app.quit(),
+  });
+  tray.create();
+  showWindow();
+  await handOver(parseLaunchArgs(process.argv, process.cwd(), ARGS_FROM));
+
+  app.on('activate', showWindow);
+  app.on('window-all-closed', () => {
+    if (!keepRunningInTray) app.quit();
+  });
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    void (async () => {
+      if (!(await confirmQuit())) return;
+      quitting = true;
+      power.stop();
+      tray?.destroy();
+      await host.stop(); // every transfer checkpointed and left queued for next time
+      app.exit(0);
+    })();
+  });
+}
+
+void main();

@@ -1,0 +1,36 @@
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BrowserWindow, nativeTheme } from 'electron';
+
+/** The built window page (npm run build puts it in out/renderer). */
+export function appPageUrl(): string {
+  return pathToFileURL(path.join(__dirname, '..', '..', 'renderer', 'index.html')).href;
+}
+
+/** The one window: sandboxed, isolated, no Node, its only way out the preload's typed client. */
+export function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1100,
+    height: 720,
+    minWidth: 640,
+    minHeight: 420,
+    show: false,
+    title: 'Ferry',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#17181b' : '#ffffff',
+    webPreferences: {
+      preload: path.join(__dirname, '..', 'preload', 'index.js'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  win.removeMenu();
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(appPageUrl());
+  return win;
+}
