@@ -74,7 +74,7 @@ describe('ferry put', () => {
       [['put', file, '--to', 'ftp://x/'], /uses ftp/],
       [['put', file, '--to', tus.endpoint, '--protocol', 'scp'], /--protocol must be tus or put/],
       [['put', '/no/such/file', '--to', tus.endpoint], /nothing to upload/],
-      [['put', file, file + '2', '--to', put.url.replace(/\/$/, ''), '--protocol', 'put'], /nothing to upload|must be a folder URL/],
+      [['put', file, file + '2', '--to', put.url.replace(/\/$/, ''), '--protocol', 'put'], /nothing to upload|needs a folder URL/],
     ];
     fs.writeFileSync(file + '2', 'y');
     for (const [args, message] of cases) {
