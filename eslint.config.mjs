@@ -3,10 +3,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Bare module names ('electron', 'react', 'fs') are matched as names: as gitignore-style
+// patterns they would also match a folder of that name in a relative path (../../electron/common).
+const isBareName = (entry) => !entry.includes('/') && !entry.includes('*');
 const layer = (files, forbidden, why) => ({
   files,
   rules: {
-    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message: why })) }],
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: forbidden.filter(isBareName).map((name) => ({ name, message: why })),
+        patterns: forbidden.filter((entry) => !isBareName(entry)).map((group) => ({ group: [group], message: why })),
+      },
+    ],
   },
 });
 

@@ -12,4 +12,17 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: { trace: 'retain-on-failure' },
+  projects: [
+    { name: 'electron', testMatch: 'electron.spec.ts' },
+    {
+      name: 'chromium',
+      testIgnore: 'electron.spec.ts',
+      use: {
+        browserName: 'chromium',
+        // Debian's Chromium; Playwright never downloads a browser here.
+        launchOptions: { executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium' },
+        viewport: { width: 1280, height: 800 },
+      },
+    },
+  ],
 });

@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 
-export const CLI = path.join(__dirname, '..', '..', 'electron', 'cli', 'ferry.js');
+/** The project root, whether this file runs compiled (out/test/support) or from source (vitest, Playwright). */
+const ROOT = __dirname.includes(`${path.sep}out${path.sep}`) ? path.join(__dirname, '..', '..', '..') : path.join(__dirname, '..', '..');
+
+/** The built CLI, as package.json's bin names it. */
+export const CLI = path.join(ROOT, 'out', 'electron', 'cli', 'ferry.js');
 
 export interface CliRun {
   code: number | null;

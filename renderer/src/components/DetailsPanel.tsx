@@ -1,0 +1,187 @@
+import { useEffect, useState } from 'react';
+import { formatBytes } from '../../../electron/common/format';
+import type { TransferDetails } from '../../../electron/common/service';
+import { useApp, useTransfers } from '../context';
+import { STATE_LABEL } from './actions';
+import { IntegrityBadge } from './IntegrityBadge';
+
+const time = (at: number): string => new Date(at).toLocaleString();
+
+/** Everything Ferry knows about one transfer: where it came from, each resume and its checks, the verdict. */
+export function DetailsPanel({ id }: { id: string }) {
+  const { client, store } = useApp();
+  const summary = useTransfers((s) => s.byId[id]);
+  const [details, setDetails] = useState<TransferDetails | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  // Fetched again whenever the row's state, resumes or verdict change (not on every progress tick).
+  const version = summary ? `${summary.state}/${summary.resumes}/${summary.restarts}/${summary.integrity.status}/${summary.error?.message ?? ''}` : '';
+  useEffect(() => {
+    let live = true;
+    void client.details({ id }).then((r) => {
+      if (!live) return;
+      if (r.ok) setDetails(r.value);
+      else setError(r.error.message);
+    });
+    return () => {
+      live = false;
+    };
+  }, [client, id, version]);
+  if (!summary) return null;
+  const integrity = summary.integrity;
+  const sha = details?.sha256 ?? (integrity.algorithm === 'sha256' ? integrity.actual : null);
+  const copy = async (): Promise<void> => {
+    if (!sha) return;
+    await navigator.clipboard?.writeText(sha).catch(() => undefined);
+    setCopied(true);
+    setTimeout(() => setCopied(false), 1500);
+  };
+  return (
+    <aside className="details" aria-label={`Details of ${summary.name}`}>
+      <header>
+        <h2 title={summary.name}>{summary.name}</h2>
+        <button type="button" className="close" aria-label="Close details" onClick={() => store.getState().openDetails(null)}>
+          ×
+        </button>
+      </header>
+      <dl>
+        <dt>State</dt>
+        <dd>
+          {STATE_LABEL[summary.state]} <IntegrityBadge transfer={summary} />
+        </dd>
+        <dt>Size</dt>
+        <dd>{summary.total !== null ? `${formatBytes(summary.bytes)} of ${formatBytes(summary.total)}` : formatBytes(summary.bytes)}</dd>
+        {summary.path ? (
+          <>
+            <dt>{summary.direction === 'download' ? 'Saved as' : 'File'}</dt>
+            <dd className="mono">{summary.path}</dd>
+          </>
+        ) : null}
+      </dl>
+      {summary.error ? (
+        <section aria-label="Error">
+          <h3>What went wrong</h3>
+          <p className="error">{summary.error.message}</p>
+          {summary.error.retryable ? <p className="hint">Trying again later may work: choose Retry.</p> : null}
+        </section>
+      ) : null}
+      <section aria-label="Integrity">
+        <h3>Integrity</h3>
+        <dl>
+          <dt>Verdict</dt>
+          <dd>{integrity.status}</dd>
+          {integrity.algorithm ? (
+            <>
+              <dt>Algorithm</dt>
+              <dd>{integrity.algorithm}</dd>
+            </>
+          ) : null}
+          {integrity.source ? (
+            <>
+              <dt>Reference from</dt>
+              <dd>{integrity.source}</dd>
+            </>
+          ) : null}
+          {integrity.expected ? (
+            <>
+              <dt>Expected</dt>
+              <dd className="mono" data-testid="expected-digest">
+                {integrity.expected}
+              </dd>
+            </>
+          ) : null}
+          {integrity.actual ? (
+            <>
+              <dt>Actual</dt>
+              <dd className="mono" data-testid="actual-digest">
+                {integrity.actual}
+              </dd>
+            </>
+          ) : null}
+          {sha ? (
+            <>
+              <dt>SHA-256</dt>
+              <dd className="mono">
+                {sha}{' '}
+                <button type="button" onClick={() => void copy()}>
+                  {copied ? 'Copied' : 'Copy SHA-256'}
+                </button>
+              </dd>
+            </>
+          ) : null}
+        </dl>
+      </section>
+      {details ? (
+        <>
+          <section aria-label="Source">
+            <h3>{summary.direction === 'download' ? 'Where it came from' : 'Where it goes'}</h3>
+            <ol className="chain">
+              {details.urlChain.map((url, i) => (
+                <li key={i} className="mono">
+                  {url}
+                </li>
+              ))}
+            </ol>
+            {details.uploadUrl ? <p className="mono">Upload URL: {details.uploadUrl}</p> : null}
+            {details.validators.etag || details.validators.lastModified ? (
+              <dl>
+                {details.validators.etag ? (
+                  <>
+                    <dt>ETag</dt>
+                    <dd className="mono">{details.validators.etag}</dd>
+                  </>
+                ) : null}
+                {details.validators.lastModified ? (
+                  <>
+                    <dt>Last-Modified</dt>
+                    <dd>{details.validators.lastModified}</dd>
+                  </>
+                ) : null}
+                <dt>Resumable</dt>
+                <dd>{details.validators.ifRange ? `yes, with If-Range ${details.validators.ifRange}` : 'no strong validator: an interruption restarts it'}</dd>
+              </dl>
+            ) : null}
+          </section>
+          <section aria-label="Resumes">
+            <h3>Resumes ({details.resumes.length})</h3>
+            {details.resumes.length + details.repairs.length + details.restarts.length === 0 ? <p className="hint">Never interrupted.</p> : null}
+            <ul className="events">
+              {details.resumes.map((r, i) => (
+                <li key={i}>
+                  {time(r.at)}: from {formatBytes(r.offset)}
+                  {r.validator ? `, If-Range ${r.validator}` : ''}
+                  {r.overlap ? `, overlap check ${r.overlap}` : ''}
+                  {r.segments && r.segments > 1 ? `, ${r.segments} segments` : ''}
+                </li>
+              ))}
+              {details.repairs.map((r, i) => (
+                <li key={`r${i}`}>
+                  {time(r.at)}: {r.blocks.length} damaged block{r.blocks.length === 1 ? '' : 's'} fetched again
+                </li>
+              ))}
+              {details.restarts.map((r, i) => (
+                <li key={`s${i}`}>
+                  {time(r.at)}: restarted: {r.reason}
+                </li>
+              ))}
+            </ul>
+          </section>
+          {details.errors.length > 0 ? (
+            <section aria-label="Errors">
+              <h3>Errors</h3>
+              <ul className="events">
+                {details.errors.map((e, i) => (
+                  <li key={i}>
+                    {time(e.at)}: {e.error.message}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
+        </>
+      ) : error ? (
+        <p className="error">{error}</p>
+      ) : null}
+    </aside>
+  );
+}

@@ -1,0 +1,135 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { type KeyboardEvent, useMemo, useRef } from 'react';
+import { useApp, useTransfers } from '../context';
+import { useShallow, visibleIds } from '../store';
+import { actionsFor } from './actions';
+import { TransferRow } from './TransferRow';
+
+const ROW_HEIGHT = 56;
+/** The sticky column header sits above the rows inside the scroller. */
+const HEADER_HEIGHT = 32;
+
+/** The queue: a virtualized grid, so ten thousand transfers cost what the twenty on screen cost. */
+export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
+  const { store, client, report } = useApp();
+  const { byId, order, filter, search, sort } = useTransfers(useShallow((s) => ({ byId: s.byId, order: s.order, filter: s.filter, search: s.search, sort: s.sort })));
+  const focused = useTransfers((s) => s.focused);
+  // byId changes with every batch; the list itself only when the filter, search or sort has work to do.
+  const listKey = filter === 'all' && !search && sort === 'queue' ? null : byId;
+  const ids = useMemo(() => visibleIds({ byId: listKey ?? {}, order, filter, search, sort }), [listKey, order, filter, search, sort]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({
+    count: ids.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    scrollMargin: HEADER_HEIGHT,
+    overscan: 8,
+    initialRect: { width: 1000, height: 800 },
+  });
+
+  const onKey = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const s = store.getState();
+    const at = focused ? ids.indexOf(focused) : -1;
+    const move = (to: number): void => {
+      const id = ids[Math.max(0, Math.min(ids.length - 1, to))];
+      if (!id) return;
+      s.select(id, e.shiftKey ? 'range' : 'only');
+      virtual.scrollToIndex(ids.indexOf(id));
+    };
+    const chosen = Object.keys(s.selected);
+    switch (e.key) {
+      case 'ArrowDown':
+        move(at + 1);
+        break;
+      case 'ArrowUp':
+        move(at < 0 ? 0 : at - 1);
+        break;
+      case 'Home':
+        move(0);
+        break;
+      case 'End':
+        move(ids.length - 1);
+        break;
+      case 'PageDown':
+        move(at + 10);
+        break;
+      case 'PageUp':
+        move(at - 10);
+        break;
+      case 'Enter':
+        if (focused) s.openDetails(focused);
+        break;
+      case 'Delete':
+      case 'Backspace':
+        if (chosen.length > 0) onRemove(chosen);
+        break;
+      case ' ': {
+        // Space pauses what moves and resumes what is paused.
+        const rows = chosen.map((id) => s.byId[id]!).filter(Boolean);
+        const pause = rows.filter((t) => actionsFor(t).pause).map((t) => t.id);
+        const resume = rows.filter((t) => actionsFor(t).resume).map((t) => t.id);
+        if (pause.length) void client.pause({ ids: pause }).then((r) => !r.ok && report(r.error.message));
+        if (resume.length) void client.resume({ ids: resume }).then((r) => !r.ok && report(r.error.message));
+        break;
+      }
+      case 'a':
+        if (!(e.metaKey || e.ctrlKey)) return;
+        s.selectAll(ids);
+        break;
+      case 'Escape':
+        s.clearSelection();
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  return (
+    <div
+      className="queue"
+      role="grid"
+      aria-label="Transfers"
+      aria-rowcount={ids.length + 1}
+      aria-multiselectable
+      tabIndex={0}
+      aria-activedescendant={focused ? `row-${focused}` : undefined}
+      onKeyDown={onKey}
+      onFocus={() => {
+        if (!store.getState().focused && ids[0]) store.getState().focus(ids[0]);
+      }}
+    >
+      <div className="scroller" ref={scroller}>
+        <div role="row" aria-rowindex={1} className="row header">
+          <div role="columnheader">Name</div>
+          <div role="columnheader">Progress</div>
+          <div role="columnheader">Speed</div>
+          <div role="columnheader">State</div>
+          <div role="columnheader">
+            <span className="visually-hidden">Actions</span>
+          </div>
+        </div>
+        {ids.length === 0 ? (
+          <div className="empty" role="row">
+            <div role="gridcell">
+              {Object.keys(byId).length === 0 ? (
+                <>
+                  <p className="empty-title">Nothing moving yet</p>
+                  <p>Drop links or files here, paste a URL, or choose Add.</p>
+                </>
+              ) : (
+                <p>No transfers match.</p>
+              )}
+            </div>
+          </div>
+        ) : (
+          <div className="rows" style={{ height: `${virtual.getTotalSize()}px` }}>
+            {virtual.getVirtualItems().map((item) => (
+              <TransferRow key={ids[item.index]} id={ids[item.index]!} index={item.index} top={item.start - HEADER_HEIGHT} onRemove={onRemove} />
+            ))}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import { formatBytes, formatSpeed } from '../../../electron/common/format';
+import { useTransfers } from '../context';
+import { totals, useShallow } from '../store';
+
+/** The last minute of total speed, as a small line. */
+function Sparkline({ samples }: { samples: number[] }) {
+  const width = 120;
+  const height = 28;
+  const max = Math.max(1, ...samples);
+  const points = samples.map((v, i) => `${((i + 60 - samples.length) / 59) * width},${height - (v / max) * (height - 2) - 1}`).join(' ');
+  return (
+    <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} aria-hidden="true">
+      <line className="baseline" x1="0" y1={height - 0.5} x2={width} y2={height - 0.5} strokeWidth="1" />
+      {samples.length > 1 ? <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" /> : null}
+    </svg>
+  );
+}
+
+export function SummaryBar() {
+  const byId = useTransfers((s) => s.byId);
+  const history = useTransfers(useShallow((s) => s.speedHistory));
+  const t = totals(byId);
+  const percent = t.size > 0 ? Math.floor((t.done / t.size) * 100) : null;
+  return (
+    <section className="summary" aria-label="Summary">
+      <div className="summary-speed">
+        <span className="big" aria-label="Total speed">
+          {formatSpeed(t.speed)}
+        </span>
+        <Sparkline samples={history} />
+      </div>
+      <div className="summary-counts">
+        <span>{t.active} active</span>
+        <span>{t.queued} waiting</span>
+        <span>{t.completed} completed</span>
+        {t.failed > 0 ? <span className="failed">{t.failed} failed</span> : null}
+      </div>
+      <div className="summary-progress">
+        <div className="bar" role="progressbar" aria-label="Overall progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent ?? undefined}>
+          <div className="bar-fill" style={{ width: `${percent ?? 0}%` }} />
+        </div>
+        <span>{t.size > 0 ? `${formatBytes(t.done)} of ${formatBytes(t.size)}` : 'Nothing left to move'}</span>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,93 @@
+import { type FormEvent, useState } from 'react';
+import { useApp, useTransfers } from '../context';
+import { Dialog } from './Dialog';
+
+/**
+ * Upload files and folders to a destination from Settings. Paths come from a drop (the
+ * desktop app knows them) or are typed: a browser tab under `ferry serve` cannot see where
+ * a dropped file lives, and the engine reads the files from its own disk anyway.
+ */
+export function UploadDialog({ initialPaths, droppedWithoutPaths, onClose, onSettings }: { initialPaths: string[]; droppedWithoutPaths: number; onClose(): void; onSettings(): void }) {
+  const { client } = useApp();
+  const destinations = useTransfers((s) => s.settings?.uploadDestinations ?? []);
+  const [paths, setPaths] = useState(initialPaths.join('\n'));
+  const [destination, setDestination] = useState(destinations[0]?.id ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [skipped, setSkipped] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const list = paths.split('\n').map((p) => p.trim()).filter(Boolean);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (list.length === 0) return setError('Give at least one file or folder, one full path per line.');
+    setBusy(true);
+    const result = await client.addUploads({ paths: list, destination });
+    setBusy(false);
+    if (!result.ok) return setError(result.error.message);
+    if (result.value.skipped.length === 0) return onClose();
+    setSkipped(result.value.skipped.map((s) => `${s.path}: ${s.reason}`));
+  };
+
+  return (
+    <Dialog title="Upload files" onClose={onClose}>
+      {destinations.length === 0 ? (
+        <div className="dialog-body">
+          <p>Uploads go to a destination: a tus endpoint or a URL to PUT to. There is none yet.</p>
+          <footer>
+            <button type="button" onClick={onClose}>
+              Close
+            </button>
+            <button type="button" className="primary" onClick={onSettings}>
+              Add a destination in Settings
+            </button>
+          </footer>
+        </div>
+      ) : (
+        <form onSubmit={(e) => void submit(e)}>
+          {droppedWithoutPaths > 0 ? (
+            <p className="note" role="status">
+              This browser tab cannot see where the {droppedWithoutPaths === 1 ? 'dropped file lives' : `${droppedWithoutPaths} dropped files live`}. Type the
+              full path on the machine running Ferry (or use the desktop app, where dropping works).
+            </p>
+          ) : null}
+          <label htmlFor="upload-paths">Files or folders (one full path per line)</label>
+          <textarea id="upload-paths" rows={5} value={paths} onChange={(e) => setPaths(e.target.value)} spellCheck={false} autoFocus />
+          <label htmlFor="upload-destination">Destination</label>
+          <select id="upload-destination" value={destination} onChange={(e) => setDestination(e.target.value)}>
+            {destinations.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} ({d.protocol === 'tus' ? 'tus' : 'PUT'}: {d.url})
+              </option>
+            ))}
+          </select>
+          {destinations.find((d) => d.id === destination)?.protocol === 'put' ? (
+            <p className="hint">A plain PUT cannot resume: a file interrupted part-way is sent again from its start.</p>
+          ) : null}
+          {error ? (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          ) : null}
+          {skipped.length > 0 ? (
+            <div className="note" role="status">
+              <p>Uploading the rest; these were skipped:</p>
+              <ul>
+                {skipped.map((s) => (
+                  <li key={s}>{s}</li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          <footer>
+            <button type="button" onClick={onClose}>
+              Close
+            </button>
+            <button type="submit" className="primary" disabled={busy || skipped.length > 0}>
+              Upload
+            </button>
+          </footer>
+        </form>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,201 @@
+/**
+ * The window's state: normalized (`byId` + `order`), one `set` per change batch. Rows
+ * subscribe by id, so a batch re-renders only the rows whose objects it replaced.
+ */
+import { createStore, useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import type { HostInfo, Notice, ServiceEvent, Settings, Snapshot, TransferSummary } from '../../electron/common/service';
+
+export type Filter = 'all' | 'active' | 'queued' | 'completed' | 'failed';
+export type SortKey = 'queue' | 'name' | 'size' | 'progress' | 'added';
+
+export interface ShownNotice extends Notice {
+  key: number;
+}
+
+export interface TransfersState {
+  byId: Record<string, TransferSummary>;
+  /** Queue order: priority high to low, then first come first served. */
+  order: string[];
+  batch: number;
+  settings: Settings | null;
+  host: HostInfo | null;
+  filter: Filter;
+  search: string;
+  sort: SortKey;
+  /** Selected rows (an object, so a change is a new reference). */
+  selected: Record<string, true>;
+  /** The row keyboard focus is on, and where a Shift-selection starts. */
+  focused: string | null;
+  anchor: string | null;
+  detailsId: string | null;
+  /** Total speed, one sample a second, the last minute. */
+  speedHistory: number[];
+  notices: ShownNotice[];
+
+  applySnapshot(snapshot: Snapshot): void;
+  applyEvent(event: ServiceEvent): void;
+  sampleSpeed(): void;
+  setFilter(filter: Filter): void;
+  setSearch(search: string): void;
+  setSort(sort: SortKey): void;
+  select(id: string, mode: 'only' | 'toggle' | 'range'): void;
+  selectAll(ids: string[]): void;
+  clearSelection(): void;
+  focus(id: string | null): void;
+  openDetails(id: string | null): void;
+  dismissNotice(key: number): void;
+}
+
+const HISTORY = 60;
+let noticeKey = 0;
+
+function queueOrder(byId: Record<string, TransferSummary>): string[] {
+  return Object.values(byId)
+    .sort((a, b) => b.priority - a.priority || a.seq - b.seq)
+    .map((t) => t.id);
+}
+
+export function createTransfersStore() {
+  return createStore<TransfersState>()((set, get) => ({
+    byId: {},
+    order: [],
+    batch: -1,
+    settings: null,
+    host: null,
+    filter: 'all',
+    search: '',
+    sort: 'queue',
+    selected: {},
+    focused: null,
+    anchor: null,
+    detailsId: null,
+    speedHistory: [],
+    notices: [],
+
+    applySnapshot(snapshot) {
+      const byId: Record<string, TransferSummary> = {};
+      for (const t of snapshot.transfers) byId[t.id] = t;
+      const { selected, detailsId } = get();
+      set({
+        byId,
+        order: queueOrder(byId),
+        batch: snapshot.batch,
+        settings: snapshot.settings,
+        host: snapshot.host,
+        selected: Object.fromEntries(Object.keys(selected).filter((id) => byId[id]).map((id) => [id, true as const])),
+        detailsId: detailsId && byId[detailsId] ? detailsId : null,
+      });
+    },
+
+    applyEvent(event) {
+      const state = get();
+      if (event.type === 'settings') return set({ settings: event.settings });
+      if (event.type === 'notice') return set({ notices: [...state.notices.slice(-4), { ...event.notice, key: ++noticeKey }] });
+      // A batch the snapshot already holds (or from before it) is skipped.
+      if (event.batch <= state.batch) return;
+      const byId = { ...state.byId };
+      let reorder = event.removed.length > 0;
+      for (const id of event.removed) delete byId[id];
+      for (const change of event.changes) {
+        const previous = byId[change.id];
+        if (!previous) reorder = true;
+        else if (change.priority !== undefined || change.seq !== undefined) reorder = true;
+        byId[change.id] = { ...previous, ...change } as TransferSummary;
+      }
+      const next: Partial<TransfersState> = { byId, batch: event.batch };
+      if (reorder) next.order = queueOrder(byId);
+      if (event.removed.length > 0) {
+        const selected = { ...state.selected };
+        for (const id of event.removed) delete selected[id];
+        next.selected = selected;
+        if (state.detailsId && !byId[state.detailsId]) next.detailsId = null;
+        if (state.focused && !byId[state.focused]) next.focused = null;
+      }
+      set(next); // one set per batch
+    },
+
+    sampleSpeed() {
+      let total = 0;
+      for (const t of Object.values(get().byId)) if (t.state === 'active') total += t.speed;
+      set({ speedHistory: [...get().speedHistory.slice(-(HISTORY - 1)), total] });
+    },
+
+    setFilter: (filter) => set({ filter }),
+    setSearch: (search) => set({ search }),
+    setSort: (sort) => set({ sort }),
+
+    select(id, mode) {
+      const { selected, anchor } = get();
+      if (mode === 'only') return set({ selected: { [id]: true }, anchor: id, focused: id });
+      if (mode === 'toggle') {
+        const next = { ...selected };
+        if (next[id]) delete next[id];
+        else next[id] = true;
+        return set({ selected: next, anchor: id, focused: id });
+      }
+      const visible = visibleIds(get());
+      const from = anchor ? visible.indexOf(anchor) : -1;
+      const to = visible.indexOf(id);
+      if (from < 0 || to < 0) return set({ selected: { [id]: true }, anchor: id, focused: id });
+      const [lo, hi] = from < to ? [from, to] : [to, from];
+      set({ selected: Object.fromEntries(visible.slice(lo, hi + 1).map((v) => [v, true as const])), focused: id });
+    },
+    selectAll: (ids) => set({ selected: Object.fromEntries(ids.map((id) => [id, true as const])) }),
+    clearSelection: () => set({ selected: {} }),
+    focus: (id) => set({ focused: id }),
+    openDetails: (detailsId) => set({ detailsId }),
+    dismissNotice: (key) => set({ notices: get().notices.filter((n) => n.key !== key) }),
+  }));
+}
+
+export type TransfersStore = ReturnType<typeof createTransfersStore>;
+
+const FILTERS: Record<Filter, (t: TransferSummary) => boolean> = {
+  all: () => true,
+  active: (t) => t.state === 'active',
+  queued: (t) => t.state === 'queued' || t.state === 'paused',
+  completed: (t) => t.state === 'completed',
+  failed: (t) => t.state === 'failed' || t.state === 'canceled',
+};
+
+const progressOf = (t: TransferSummary): number => (t.total ? t.bytes / t.total : t.state === 'completed' ? 1 : 0);
+
+const SORTS: Record<Exclude<SortKey, 'queue'>, (a: TransferSummary, b: TransferSummary) => number> = {
+  name: (a, b) => a.name.localeCompare(b.name),
+  size: (a, b) => (b.total ?? -1) - (a.total ?? -1),
+  progress: (a, b) => progressOf(b) - progressOf(a),
+  added: (a, b) => b.createdAt - a.createdAt,
+};
+
+/** The ids the list shows, in the order it shows them. */
+export function visibleIds(state: Pick<TransfersState, 'byId' | 'order' | 'filter' | 'search' | 'sort'>): string[] {
+  const { byId, order, filter, search, sort } = state;
+  if (filter === 'all' && !search && sort === 'queue') return order;
+  const needle = search.trim().toLowerCase();
+  const keep = FILTERS[filter];
+  const rows = order.map((id) => byId[id]!).filter((t) => keep(t) && (!needle || t.name.toLowerCase().includes(needle)));
+  if (sort !== 'queue') rows.sort(SORTS[sort]);
+  return rows.map((t) => t.id);
+}
+
+/** Counts for the filter tabs and the summary bar. */
+export function totals(byId: Record<string, TransferSummary>): { active: number; queued: number; completed: number; failed: number; speed: number; done: number; size: number; all: number } {
+  const out = { active: 0, queued: 0, completed: 0, failed: 0, speed: 0, done: 0, size: 0, all: 0 };
+  for (const t of Object.values(byId)) {
+    out.all++;
+    if (t.state === 'active') {
+      out.active++;
+      out.speed += t.speed;
+    } else if (t.state === 'queued' || t.state === 'paused') out.queued++;
+    else if (t.state === 'completed') out.completed++;
+    else out.failed++;
+    if ((t.state === 'active' || t.state === 'queued' || t.state === 'paused') && t.total) {
+      out.size += t.total;
+      out.done += Math.min(t.bytes, t.total);
+    }
+  }
+  return out;
+}
+
+export { useShallow, useStore };

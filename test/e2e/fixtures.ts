@@ -1,0 +1,56 @@
+/**
+ * Fixtures for the window in a real browser: every test gets its own data directory and
+ * download folder and its own `ferry serve`, and a page opened on the URL it printed.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import { startServe } from '../support/service';
+
+export const ROOT = path.join(__dirname, '..', '..');
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+
+export interface Served {
+  url: string;
+  dataDir: string;
+  downloads: string;
+  stop(): Promise<number | null>;
+}
+
+/** `ferry serve` on a data directory and download folder of its own. */
+export async function serve(): Promise<Served> {
+  if (!fs.existsSync(path.join(ROOT, 'out', 'renderer', 'index.html'))) throw new Error('the window is not built: run npm run build first');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-data-'));
+  const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-dl-'));
+  const running = await startServe(dataDir, [], { XDG_DOWNLOAD_DIR: downloads });
+  return { url: running.url.href, dataDir, downloads, stop: running.stop };
+}
+
+export const test = base.extend<{ served: Served; app: Page }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
+  served: async ({}, use) => {
+    const served = await serve();
+    await use(served);
+    await served.stop();
+  },
+  app: async ({ page, served }, use) => {
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    await page.goto(served.url);
+    await expect(page.getByRole('grid', { name: 'Transfers' })).toBeVisible();
+    await use(page);
+    // A CSP violation or an uncaught error fails the test that caused it.
+    expect(problems, problems.join('\n')).toEqual([]);
+  },
+});
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+export { expect };

@@ -1,0 +1,153 @@
+/**
+ * The main components against the real engine: the window's client talks over a WebSocket
+ * to `ferry serve` (the built engine, its SQLite store and hashing threads), which
+ * downloads from nginx.
+ */
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Profiler } from 'react';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createClient } from '../../electron/common/rpc';
+import { App } from '../../renderer/src/components/App';
+import { TransferRow } from '../../renderer/src/components/TransferRow';
+import { AppContext, type AppServices } from '../../renderer/src/context';
+import { createTransfersStore } from '../../renderer/src/store';
+import { startNginx, type Nginx } from '../support/nginx';
+import { clientSocketChannel, connect, startServe } from '../support/service';
+import { row } from './store.test';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const www = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-www-'));
+const body = Buffer.alloc(200_000, 3);
+fs.writeFileSync(path.join(www, 'manual.pdf'), body);
+let nginx: Nginx;
+
+beforeAll(async () => {
+  nginx = await startNginx(www);
+});
+afterAll(async () => {
+  await nginx.stop();
+});
+afterEach(cleanup);
+
+/** The window as the app mounts it, on a real engine. */
+async function mountApp() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-data-'));
+  const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-dl-'));
+  const serve = await startServe(dataDir, [], { XDG_DOWNLOAD_DIR: downloads });
+  const ws = await connect(serve, { token: serve.token });
+  if (typeof ws === 'number') throw new Error(`ferry serve refused the test with ${ws}`);
+  const client = createClient(clientSocketChannel(ws));
+  const store = createTransfersStore();
+  client.onEvent((event) => store.getState().applyEvent(event));
+  const snap = await client.snapshot();
+  if (!snap.ok) throw new Error(snap.error.message);
+  store.getState().applySnapshot(snap.value);
+  const services: AppServices = { store, client, pathForFile: null, report: (message) => store.getState().applyEvent({ type: 'notice', notice: { level: 'error', title: 'Failed', body: message, ids: [] } }) };
+  const view = render(
+    <AppContext.Provider value={services}>
+      <App connection={{ state: 'open' }} />
+    </AppContext.Provider>,
+  );
+  return {
+    view,
+    store,
+    downloads,
+    close: async () => {
+      client.dispose();
+      ws.close();
+      await serve.stop();
+    },
+  };
+}
+
+describe('the window on a real engine', () => {
+  test('empty queue, then Add with a checksum: the row reaches Verified', async () => {
+    const app = await mountApp();
+    try {
+      expect(screen.getByText('Nothing moving yet')).toBeTruthy();
+      const user = userEvent.setup();
+      await user.click(screen.getByRole('button', { name: 'Add' }));
+      const dialog = screen.getByRole('dialog', { name: 'Add downloads' });
+      await user.type(within(dialog).getByLabelText('Links'), nginx.url('manual.pdf'));
+      await user.type(within(dialog).getByLabelText('Checksum (optional)'), `sha256:${sha256(body)}`);
+      await user.click(within(dialog).getByRole('button', { name: 'Start' }));
+      const rowEl = await screen.findByRole('row', { name: /manual\.pdf/ }, { timeout: 10_000 });
+      await waitFor(() => expect(within(rowEl).getByText(/Verified/)).toBeTruthy(), { timeout: 10_000 });
+      expect(within(rowEl).getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+      expect(sha256(fs.readFileSync(path.join(app.downloads, 'manual.pdf')))).toBe(sha256(body));
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('a bad checksum is refused in words, inside the dialog, and nothing is added', async () => {
+    const app = await mountApp();
+    try {
+      const user = userEvent.setup();
+      await user.click(screen.getByRole('button', { name: 'Add' }));
+      const dialog = screen.getByRole('dialog', { name: 'Add downloads' });
+      await user.type(within(dialog).getByLabelText('Links'), nginx.url('manual.pdf'));
+      await user.type(within(dialog).getByLabelText('Checksum (optional)'), 'sha256:1234');
+      await user.click(within(dialog).getByRole('button', { name: 'Start' }));
+      expect((await within(dialog).findByRole('alert')).textContent).toMatch(/64 hexadecimal characters/);
+      expect(Object.keys(app.store.getState().byId)).toHaveLength(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('Remove asks whether the downloaded file goes too, and keeps it unless told', async () => {
+    const app = await mountApp();
+    try {
+      const user = userEvent.setup();
+      await user.click(screen.getByRole('button', { name: 'Add' }));
+      await user.type(screen.getByLabelText('Links'), nginx.url('manual.pdf'));
+      await user.click(screen.getByRole('button', { name: 'Start' }));
+      const rowEl = await screen.findByRole('row', { name: /manual\.pdf/ }, { timeout: 10_000 });
+      await waitFor(() => expect(within(rowEl).getByText('Completed')).toBeTruthy(), { timeout: 10_000 });
+      await user.click(within(rowEl).getByRole('button', { name: 'Remove' }));
+      const dialog = screen.getByRole('dialog', { name: 'Remove this transfer?' });
+      expect((within(dialog).getByRole('checkbox') as HTMLInputElement).checked).toBe(false);
+      await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+      await waitFor(() => expect(screen.queryByRole('row', { name: /manual\.pdf/ })).toBeNull());
+      expect(fs.existsSync(path.join(app.downloads, 'manual.pdf'))).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('rows subscribe by id', () => {
+  test('a batch re-renders the rows it changed and no other', async () => {
+    const store = createTransfersStore();
+    store.getState().applySnapshot({
+      transfers: [row('t1', { state: 'active' }), row('t2', { state: 'active' })],
+      batch: 1,
+      settings: { downloadDir: '/tmp', maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null, stallTimeoutSeconds: 30, autoResume: true, keepRunningInTray: true, uploadDestinations: [] },
+      host: { kind: 'serve', canRevealFiles: false, secretStorage: 'key-file', dataDir: '/d', version: 't' },
+    });
+    const renders: Record<string, number> = { t1: 0, t2: 0 };
+    const services = { store, client: createClient({ send: () => undefined, onMessage: () => () => undefined, onClose: () => () => undefined }), pathForFile: null, report: () => undefined };
+    render(
+      <AppContext.Provider value={services}>
+        {['t1', 't2'].map((id, i) => (
+          <Profiler key={id} id={id} onRender={() => renders[id]!++}>
+            <TransferRow id={id} index={i} top={0} onRemove={() => undefined} />
+          </Profiler>
+        ))}
+      </AppContext.Provider>,
+    );
+    const initial = { ...renders };
+    act(() => store.getState().applyEvent({ type: 'changes', batch: 2, changes: [{ id: 't1', bytes: 400, speed: 1000, eta: 1 }], removed: [] }));
+    expect(renders.t1).toBe(initial.t1! + 1);
+    expect(renders.t2).toBe(initial.t2);
+    expect(screen.getAllByRole('progressbar')[0]!.getAttribute('aria-valuenow')).toBe('40');
+    fireEvent.click(screen.getAllByRole('row')[1]!);
+    expect(store.getState().selected).toEqual({ t2: true });
+  });
+});

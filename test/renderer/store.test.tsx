@@ -1,0 +1,102 @@
+import { describe, expect, test } from 'vitest';
+import type { Settings, Snapshot, TransferSummary } from '../../electron/common/service';
+import { createTransfersStore, totals, visibleIds } from '../../renderer/src/store';
+
+const settings: Settings = { downloadDir: '/tmp', maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null, stallTimeoutSeconds: 30, autoResume: true, keepRunningInTray: true, uploadDestinations: [] };
+
+export function row(id: string, extra: Partial<TransferSummary> = {}): TransferSummary {
+  return {
+    id,
+    direction: 'download',
+    state: 'queued',
+    name: `${id}.bin`,
+    url: `https://example.com/${id}.bin`,
+    dir: '/tmp',
+    path: null,
+    bytes: 0,
+    total: 1000,
+    speed: 0,
+    eta: null,
+    integrity: { status: 'pending', algorithm: null, expected: null, actual: null, source: null },
+    checking: false,
+    error: null,
+    priority: 0,
+    seq: Number(id.replace(/\D/g, '')) || 0,
+    resumes: 0,
+    restarts: 0,
+    createdAt: 1,
+    completedAt: null,
+    ...extra,
+  };
+}
+
+const snapshot = (transfers: TransferSummary[], batch = 5): Snapshot => ({ transfers, settings, batch, host: { kind: 'serve', canRevealFiles: false, secretStorage: 'key-file', dataDir: '/d', version: 't' } });
+
+describe('the window store', () => {
+  test('a batch is one set; rows it does not touch keep their objects', () => {
+    const store = createTransfersStore();
+    store.getState().applySnapshot(snapshot([row('t1'), row('t2'), row('t3')]));
+    const before = store.getState().byId;
+    let sets = 0;
+    store.subscribe(() => sets++);
+    store.getState().applyEvent({ type: 'changes', batch: 6, changes: [{ id: 't2', bytes: 500, state: 'active', speed: 100 }], removed: [] });
+    expect(sets).toBe(1);
+    const after = store.getState().byId;
+    expect(after.t1).toBe(before.t1);
+    expect(after.t3).toBe(before.t3);
+    expect(after.t2).not.toBe(before.t2);
+    expect(after.t2).toMatchObject({ bytes: 500, state: 'active', name: 't2.bin' });
+    // Progress alone does not reorder the queue.
+    expect(store.getState().order).toEqual(['t1', 't2', 't3']);
+  });
+
+  test('batches the snapshot already holds are skipped; new rows, priorities and removals reorder', () => {
+    const store = createTransfersStore();
+    store.getState().applySnapshot(snapshot([row('t1'), row('t2')], 10));
+    store.getState().applyEvent({ type: 'changes', batch: 9, changes: [{ id: 't1', bytes: 999 }], removed: [] });
+    expect(store.getState().byId.t1!.bytes).toBe(0);
+    store.getState().select('t2', 'only');
+    store.getState().applyEvent({ type: 'changes', batch: 11, changes: [{ ...row('t3') }, { id: 't1', priority: -1 }], removed: ['t2'] });
+    expect(store.getState().order).toEqual(['t3', 't1']);
+    expect(store.getState().selected).toEqual({});
+  });
+
+  test('filters, search and sort pick and order what the list shows', () => {
+    const byId = {
+      a: row('a1', { state: 'active', name: 'Alpha.iso', total: 10, bytes: 9 }),
+      b: row('b2', { state: 'completed', name: 'beta.zip', total: 100, bytes: 100 }),
+      c: row('c3', { state: 'failed', name: 'gamma.iso', total: 50 }),
+      d: row('d4', { state: 'paused', name: 'delta.bin', total: null }),
+    };
+    const ids = Object.fromEntries(Object.values(byId).map((t) => [t.id, t]));
+    const order = ['a1', 'b2', 'c3', 'd4'];
+    const view = (filter: 'all' | 'active' | 'queued' | 'completed' | 'failed', search = '', sort: 'queue' | 'name' | 'size' | 'progress' | 'added' = 'queue') => visibleIds({ byId: ids, order, filter, search, sort });
+    expect(view('all')).toBe(order);
+    expect(view('active')).toEqual(['a1']);
+    expect(view('queued')).toEqual(['d4']);
+    expect(view('failed')).toEqual(['c3']);
+    expect(view('all', 'ISO')).toEqual(['a1', 'c3']);
+    expect(view('all', '', 'size')).toEqual(['b2', 'c3', 'a1', 'd4']);
+    expect(view('all', '', 'name')).toEqual(['a1', 'b2', 'd4', 'c3']);
+    const t = totals(ids);
+    expect(t).toMatchObject({ active: 1, queued: 1, completed: 1, failed: 1, all: 4, size: 10, done: 9 });
+  });
+
+  test('shift-click selects a range of what is shown; ctrl-click toggles', () => {
+    const store = createTransfersStore();
+    store.getState().applySnapshot(snapshot(['t1', 't2', 't3', 't4'].map((id) => row(id))));
+    store.getState().select('t1', 'only');
+    store.getState().select('t3', 'range');
+    expect(Object.keys(store.getState().selected)).toEqual(['t1', 't2', 't3']);
+    store.getState().select('t2', 'toggle');
+    expect(Object.keys(store.getState().selected).sort()).toEqual(['t1', 't3']);
+  });
+
+  test('the speed graph keeps the last minute', () => {
+    const store = createTransfersStore();
+    store.getState().applySnapshot(snapshot([row('t1', { state: 'active', speed: 2048 })]));
+    for (let i = 0; i < 75; i++) store.getState().sampleSpeed();
+    expect(store.getState().speedHistory).toHaveLength(60);
+    expect(store.getState().speedHistory.at(-1)).toBe(2048);
+  });
+});
