@@ -93,3 +93,18 @@ export function rate(bytes: number, seconds: number): string {
 }
 
 export { formatBytes };
+
+/**
+ * A data directory holding `count` paused downloads (as a long-lived queue would), with
+ * auto-resume off, for `ferry serve` to open. They point at a closed port and never run.
+ */
+export async function prepareQueue(dataDir: string, count: number): Promise<void> {
+  const { Engine } = require('../electron/engine/engine') as typeof import('../electron/engine/engine');
+  const engine = Engine.open({ dataDir, command: 'bench' });
+  engine.store.transaction(() => {
+    for (let i = 0; i < count; i++) engine.addDownload({ url: `http://127.0.0.1:9/archive/2026/file-${String(i).padStart(5, '0')}.tar.gz`, dir: path.join(dataDir, 'downloads') });
+  });
+  await engine.pauseAll();
+  engine.settings.setMany({ settings: { autoResume: false } });
+  await engine.close();
+}

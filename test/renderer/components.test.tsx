@@ -95,7 +95,7 @@ describe('the window on a real engine', () => {
       await user.type(within(dialog).getByLabelText('Checksum (optional)'), 'sha256:1234');
       await user.click(within(dialog).getByRole('button', { name: 'Start' }));
       expect((await within(dialog).findByRole('alert')).textContent).toMatch(/64 hexadecimal characters/);
-      expect(Object.keys(app.store.getState().byId)).toHaveLength(0);
+      expect(app.store.getState().byId.size).toBe(0);
     } finally {
       await app.close();
     }

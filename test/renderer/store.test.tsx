@@ -36,16 +36,18 @@ describe('the window store', () => {
   test('a batch is one set; rows it does not touch keep their objects', () => {
     const store = createTransfersStore();
     store.getState().applySnapshot(snapshot([row('t1'), row('t2'), row('t3')]));
-    const before = store.getState().byId;
+    const before = new Map(store.getState().byId);
     let sets = 0;
     store.subscribe(() => sets++);
     store.getState().applyEvent({ type: 'changes', batch: 6, changes: [{ id: 't2', bytes: 500, state: 'active', speed: 100 }], removed: [] });
     expect(sets).toBe(1);
     const after = store.getState().byId;
-    expect(after.t1).toBe(before.t1);
-    expect(after.t3).toBe(before.t3);
-    expect(after.t2).not.toBe(before.t2);
-    expect(after.t2).toMatchObject({ bytes: 500, state: 'active', name: 't2.bin' });
+    expect(after.get('t1')).toBe(before.get('t1'));
+    expect(after.get('t3')).toBe(before.get('t3'));
+    expect(after.get('t2')).not.toBe(before.get('t2'));
+    expect(after.get('t2')).toMatchObject({ bytes: 500, state: 'active', name: 't2.bin' });
+    // The counts follow the changed row alone.
+    expect(store.getState().totals).toMatchObject({ all: 3, active: 1, queued: 2, speed: 100, done: 500, size: 3000 });
     // Progress alone does not reorder the queue.
     expect(store.getState().order).toEqual(['t1', 't2', 't3']);
   });
@@ -54,7 +56,7 @@ describe('the window store', () => {
     const store = createTransfersStore();
     store.getState().applySnapshot(snapshot([row('t1'), row('t2')], 10));
     store.getState().applyEvent({ type: 'changes', batch: 9, changes: [{ id: 't1', bytes: 999 }], removed: [] });
-    expect(store.getState().byId.t1!.bytes).toBe(0);
+    expect(store.getState().byId.get('t1')!.bytes).toBe(0);
     store.getState().select('t2', 'only');
     store.getState().applyEvent({ type: 'changes', batch: 11, changes: [{ ...row('t3') }, { id: 't1', priority: -1 }], removed: ['t2'] });
     expect(store.getState().order).toEqual(['t3', 't1']);
@@ -68,7 +70,7 @@ describe('the window store', () => {
       c: row('c3', { state: 'failed', name: 'gamma.iso', total: 50 }),
       d: row('d4', { state: 'paused', name: 'delta.bin', total: null }),
     };
-    const ids = Object.fromEntries(Object.values(byId).map((t) => [t.id, t]));
+    const ids = new Map(Object.values(byId).map((t) => [t.id, t]));
     const order = ['a1', 'b2', 'c3', 'd4'];
     const view = (filter: 'all' | 'active' | 'queued' | 'completed' | 'failed', search = '', sort: 'queue' | 'name' | 'size' | 'progress' | 'added' = 'queue') => visibleIds({ byId: ids, order, filter, search, sort });
     expect(view('all')).toBe(order);
@@ -78,7 +80,7 @@ describe('the window store', () => {
     expect(view('all', 'ISO')).toEqual(['a1', 'c3']);
     expect(view('all', '', 'size')).toEqual(['b2', 'c3', 'a1', 'd4']);
     expect(view('all', '', 'name')).toEqual(['a1', 'b2', 'd4', 'c3']);
-    const t = totals(ids);
+    const t = totals(ids.values());
     expect(t).toMatchObject({ active: 1, queued: 1, completed: 1, failed: 1, all: 4, size: 10, done: 9 });
   });
 
@@ -99,4 +101,18 @@ describe('the window store', () => {
     expect(store.getState().speedHistory).toHaveLength(60);
     expect(store.getState().speedHistory.at(-1)).toBe(2048);
   });
+});
+
+test('counts kept from changed rows alone always equal a full count', () => {
+  const store = createTransfersStore();
+  store.getState().applySnapshot(snapshot(Array.from({ length: 50 }, (_, i) => row(`t${i}`))));
+  const states = ['queued', 'active', 'paused', 'completed', 'failed', 'canceled'] as const;
+  let seed = 7;
+  const next = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let batch = 6; batch < 300; batch++) {
+    const changes = Array.from({ length: 1 + next(5) }, () => ({ id: `t${next(60)}`, state: states[next(6)]!, bytes: next(1000), speed: next(5000), total: next(4) === 0 ? null : 1000 }));
+    const removed = next(10) === 0 ? [`t${next(60)}`] : [];
+    store.getState().applyEvent({ type: 'changes', batch, changes: changes.map((c) => (store.getState().byId.has(c.id) ? c : { ...row(c.id), ...c })), removed });
+  }
+  expect(store.getState().totals).toEqual(totals(store.getState().byId.values()));
 });

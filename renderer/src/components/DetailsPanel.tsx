@@ -10,7 +10,7 @@ const time = (at: number): string => new Date(at).toLocaleString();
 /** Everything Ferry knows about one transfer: where it came from, each resume and its checks, the verdict. */
 export function DetailsPanel({ id }: { id: string }) {
   const { client, store } = useApp();
-  const summary = useTransfers((s) => s.byId[id]);
+  const summary = useTransfers((s) => s.byId.get(id));
   const [details, setDetails] = useState<TransferDetails | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);

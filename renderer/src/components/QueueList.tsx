@@ -12,11 +12,13 @@ const HEADER_HEIGHT = 32;
 /** The queue: a virtualized grid, so ten thousand transfers cost what the twenty on screen cost. */
 export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
   const { store, client, report } = useApp();
-  const { byId, order, filter, search, sort } = useTransfers(useShallow((s) => ({ byId: s.byId, order: s.order, filter: s.filter, search: s.search, sort: s.sort })));
+  const { order, filter, search, sort } = useTransfers(useShallow((s) => ({ order: s.order, filter: s.filter, search: s.search, sort: s.sort })));
+  const empty = useTransfers((s) => s.byId.size === 0);
   const focused = useTransfers((s) => s.focused);
-  // byId changes with every batch; the list itself only when the filter, search or sort has work to do.
-  const listKey = filter === 'all' && !search && sort === 'queue' ? null : byId;
-  const ids = useMemo(() => visibleIds({ byId: listKey ?? {}, order, filter, search, sort }), [listKey, order, filter, search, sort]);
+  // Every batch changes rows; the list itself changes only with the order, or with each batch
+  // while a filter, search or sort depends on what the rows hold.
+  const version = useTransfers((s) => (filter === 'all' && !search && sort === 'queue' ? 0 : s.version));
+  const ids = useMemo(() => visibleIds({ byId: store.getState().byId, order, filter, search, sort }), [store, version, order, filter, search, sort]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({
     count: ids.length,
@@ -65,7 +67,7 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
         break;
       case ' ': {
         // Space pauses what moves and resumes what is paused.
-        const rows = chosen.map((id) => s.byId[id]!).filter(Boolean);
+        const rows = chosen.map((id) => s.byId.get(id)!).filter(Boolean);
         const pause = rows.filter((t) => actionsFor(t).pause).map((t) => t.id);
         const resume = rows.filter((t) => actionsFor(t).resume).map((t) => t.id);
         if (pause.length) void client.pause({ ids: pause }).then((r) => !r.ok && report(r.error.message));
@@ -112,7 +114,7 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
         {ids.length === 0 ? (
           <div className="empty" role="row">
             <div role="gridcell">
-              {Object.keys(byId).length === 0 ? (
+              {empty ? (
                 <>
                   <p className="empty-title">Nothing moving yet</p>
                   <p>Drop links or files here, paste a URL, or choose Add.</p>

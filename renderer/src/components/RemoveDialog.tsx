@@ -5,7 +5,7 @@ import { Dialog } from './Dialog';
 /** Removing asks, every time, whether finished files go too: never deleted unasked. */
 export function RemoveDialog({ ids, onClose }: { ids: string[]; onClose(): void }) {
   const { client, report } = useApp();
-  const finished = useTransfers((s) => ids.filter((id) => s.byId[id]?.state === 'completed' && s.byId[id]?.direction === 'download').length);
+  const finished = useTransfers((s) => ids.filter((id) => s.byId.get(id)?.state === 'completed' && s.byId.get(id)?.direction === 'download').length);
   const [deleteFiles, setDeleteFiles] = useState(false);
   const remove = async (): Promise<void> => {
     const result = await client.remove({ ids, deleteFiles });

@@ -1,6 +1,5 @@
 import { formatBytes, formatSpeed } from '../../../electron/common/format';
 import { useTransfers } from '../context';
-import { totals, useShallow } from '../store';
 
 /** The last minute of total speed, as a small line. */
 function Sparkline({ samples }: { samples: number[] }) {
@@ -17,15 +16,14 @@ function Sparkline({ samples }: { samples: number[] }) {
 }
 
 export function SummaryBar() {
-  const byId = useTransfers((s) => s.byId);
-  const history = useTransfers(useShallow((s) => s.speedHistory));
-  const t = totals(byId);
+  const t = useTransfers((s) => s.totals);
+  const history = useTransfers((s) => s.speedHistory);
   const percent = t.size > 0 ? Math.floor((t.done / t.size) * 100) : null;
   return (
     <section className="summary" aria-label="Summary">
       <div className="summary-speed">
         <span className="big" aria-label="Total speed">
-          {formatSpeed(t.speed)}
+          {formatSpeed(Math.max(0, t.speed))}
         </span>
         <Sparkline samples={history} />
       </div>

@@ -1,5 +1,5 @@
 import { useApp, useTransfers } from '../context';
-import { type Filter, type SortKey, totals } from '../store';
+import { type Filter, type SortKey } from '../store';
 
 const FILTERS: Array<[Filter, string]> = [
   ['all', 'All'],
@@ -15,8 +15,7 @@ export function Toolbar({ onAdd, onUpload, onSettings, onRemove }: { onAdd(): vo
   const search = useTransfers((s) => s.search);
   const sort = useTransfers((s) => s.sort);
   const selected = useTransfers((s) => s.selected);
-  const byId = useTransfers((s) => s.byId);
-  const counts = totals(byId);
+  const counts = useTransfers((s) => s.totals);
   const chosen = Object.keys(selected);
   const run = (p: Promise<{ ok: boolean; error?: { message: string } }>): void => void p.then((r) => !r.ok && report(r.error!.message));
   const countOf: Record<Filter, number> = { all: counts.all, active: counts.active, queued: counts.queued, completed: counts.completed, failed: counts.failed };

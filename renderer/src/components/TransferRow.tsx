@@ -10,7 +10,7 @@ import { IntegrityBadge } from './IntegrityBadge';
  */
 export const TransferRow = memo(function TransferRow({ id, index, top, onRemove }: { id: string; index: number; top: number; onRemove(ids: string[]): void }) {
   const { client, store, report } = useApp();
-  const t = useTransfers((s) => s.byId[id]);
+  const t = useTransfers((s) => s.byId.get(id));
   const selected = useTransfers((s) => s.selected[id] === true);
   const focused = useTransfers((s) => s.focused === id);
   const canReveal = useTransfers((s) => s.host?.canRevealFiles ?? false);
