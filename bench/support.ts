@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatBytes, formatSpeed } from '../electron/common/format';
+import { Engine } from '../electron/engine/engine';
 import { randomBytesOf } from '../test/support/fault-server';
 
 /** Benchmarks keep their big files here (ignored by git) so reruns skip the setup. */
@@ -99,7 +100,6 @@ export { formatBytes };
  * auto-resume off, for `ferry serve` to open. They point at a closed port and never run.
  */
 export async function prepareQueue(dataDir: string, count: number): Promise<void> {
-  const { Engine } = require('../electron/engine/engine') as typeof import('../electron/engine/engine');
   const engine = Engine.open({ dataDir, command: 'bench' });
   engine.store.transaction(() => {
     for (let i = 0; i < count; i++) engine.addDownload({ url: `http://127.0.0.1:9/archive/2026/file-${String(i).padStart(5, '0')}.tar.gz`, dir: path.join(dataDir, 'downloads') });
