@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FaultServer, randomBytesOf } from '../support/fault-server';
-import { type Nginx, startNginx } from '../support/nginx';
+import { NEEDS_NGINX, type Nginx, startNginx } from '../support/nginx';
 import { type TusTestServer, startTusServer } from '../support/tus-servers';
 import { expect, screenshot, test } from './fixtures';
 
@@ -19,6 +19,8 @@ let nginx: Nginx;
 let slow: Nginx;
 let faults: FaultServer;
 let tus: TusTestServer;
+
+test.skip(NEEDS_NGINX !== false, String(NEEDS_NGINX));
 
 test.beforeAll(async () => {
   nginx = await startNginx(www);

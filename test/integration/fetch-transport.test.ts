@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { FetchTransport } from '../../electron/engine/http/fetch-transport';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
 import { download, interruptAt, openEngine, tempDir } from '../support/harness';
-import { type Nginx, startNginx } from '../support/nginx';
+import { NEEDS_NGINX, type Nginx, startNginx } from '../support/nginx';
 import { type TusTestServer, startTusServer } from '../support/tus-servers';
 
 const transport = (): FetchTransport => new FetchTransport((input, init) => fetch(input, init));
@@ -23,17 +23,19 @@ const big = randomBytesOf(3 << 20, 41);
 fs.writeFileSync(path.join(root, 'big.bin'), big);
 
 before(async () => {
+  if (NEEDS_NGINX) return;
   server = await new FaultServer().start();
   nginx = await startNginx(root);
   tus = await startTusServer('tus-server');
 });
 after(async () => {
+  if (NEEDS_NGINX) return;
   await server.stop();
   await nginx.stop();
   await tus.stop();
 });
 
-describe('the fetch transport (what the desktop app uses, over net.fetch)', () => {
+describe('the fetch transport (what the desktop app uses, over net.fetch)', { skip: NEEDS_NGINX }, () => {
   test('a download from nginx ends exact', async () => {
     const t = openEngine(undefined, undefined, {}, { transport: transport() });
     const record = await download(t, nginx.url('big.bin'));

@@ -10,7 +10,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import type { TransferSummary } from '../../electron/common/service';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
 import { tempDir } from '../support/harness';
-import { type Nginx, startNginx } from '../support/nginx';
+import { NEEDS_NGINX, type Nginx, startNginx } from '../support/nginx';
 import { type ServiceFixture, type TransportKind, fixture, until, value } from '../support/service';
 import { type PutServer, type TusTestServer, startPutServer, startTusServer } from '../support/tus-servers';
 
@@ -30,6 +30,7 @@ let tus: TusTestServer;
 let put: PutServer;
 
 before(async () => {
+  if (NEEDS_NGINX) return;
   nginx = await startNginx(root);
   slow = await startNginx(root, { limitRate: '256k' });
   faults = await new FaultServer().start();
@@ -37,6 +38,7 @@ before(async () => {
   put = await startPutServer();
 });
 after(async () => {
+  if (NEEDS_NGINX) return;
   await nginx.stop();
   await slow.stop();
   await faults.stop();
@@ -53,7 +55,7 @@ async function settle(f: ServiceFixture, ids: string[], timeoutMs = 20_000): Pro
 }
 
 for (const kind of ['ipc', 'websocket'] as TransportKind[]) {
-  describe(`the TransferService contract over ${kind === 'ipc' ? 'the IPC stand-in' : 'a WebSocket to ferry serve'}`, () => {
+  describe(`the TransferService contract over ${kind === 'ipc' ? 'the IPC stand-in' : 'a WebSocket to ferry serve'}`, { skip: NEEDS_NGINX }, () => {
     let f: ServiceFixture;
     before(async () => {
       f = await fixture(kind);

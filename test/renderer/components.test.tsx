@@ -16,7 +16,7 @@ import { App } from '../../renderer/src/components/App';
 import { TransferRow } from '../../renderer/src/components/TransferRow';
 import { AppContext, type AppServices } from '../../renderer/src/context';
 import { createTransfersStore } from '../../renderer/src/store';
-import { startNginx, type Nginx } from '../support/nginx';
+import { NEEDS_NGINX, startNginx, type Nginx } from '../support/nginx';
 import { clientSocketChannel, connect, startServe } from '../support/service';
 import { row } from './store.test';
 
@@ -27,10 +27,10 @@ fs.writeFileSync(path.join(www, 'manual.pdf'), body);
 let nginx: Nginx;
 
 beforeAll(async () => {
-  nginx = await startNginx(www);
+  if (!NEEDS_NGINX) nginx = await startNginx(www);
 });
 afterAll(async () => {
-  await nginx.stop();
+  await nginx?.stop();
 });
 afterEach(cleanup);
 
@@ -65,7 +65,7 @@ async function mountApp() {
   };
 }
 
-describe('the window on a real engine', () => {
+describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
   test('empty queue, then Add with a checksum: the row reaches Verified', async () => {
     const app = await mountApp();
     try {

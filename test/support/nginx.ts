@@ -20,7 +20,14 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-export const NGINX_BINARY = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p)) ?? null;
+/** Debian's nginx, or one on the PATH (Homebrew's on macOS). Not used on Windows, whose nginx build wants other paths. */
+export const NGINX_BINARY =
+  process.platform === 'win32'
+    ? null
+    : (['/usr/sbin/nginx', '/usr/bin/nginx', ...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'nginx'))].find((p) => fs.existsSync(p)) ?? null);
+
+/** For describe/test options: skip with the reason when there is no nginx. */
+export const NEEDS_NGINX = NGINX_BINARY ? false : 'nginx is not installed (bash .ci/run installs it; brew install nginx on macOS)';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
