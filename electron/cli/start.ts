@@ -70,7 +70,24 @@ function electronSqliteBinding(version: string): string | { failed: string } {
   }
 }
 
+/** `--prepare-electron`: only build better-sqlite3 for Electron (CI does this before the desktop e2e). */
+function prepare(): number {
+  const electron = findElectron();
+  if ('missing' in electron) {
+    process.stderr.write(`ferry: nothing to prepare: ${electron.missing}\n`);
+    return 1;
+  }
+  const binding = electronSqliteBinding(electron.version);
+  if (typeof binding !== 'string') {
+    process.stderr.write(`ferry: cannot build better-sqlite3 for Electron ${electron.version}: ${binding.failed}\n`);
+    return 1;
+  }
+  process.stdout.write(`${binding}\n`);
+  return 0;
+}
+
 async function start(args: string[]): Promise<number> {
+  if (args[0] === '--prepare-electron') return prepare();
   const electron = findElectron();
   const why = 'missing' in electron ? electron.missing : !hasDisplay() ? 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)' : null;
   if (why === null && !('missing' in electron)) {

@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   await watch.start();
   wireOs();
 
-  tray = new TrayManager(path.join(__dirname, '..', '..', '..', 'build', 'icon.png'), {
+  tray = new TrayManager(path.join(__dirname, '..', '..', '..', 'build', 'icons', '32x32.png'), {
     show: showWindow,
     pauseAll: () => void client?.pauseAll(),
     resumeAll: () => void client?.resumeAll(),

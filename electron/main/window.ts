@@ -16,6 +16,8 @@ export function createWindow(): BrowserWindow {
     minHeight: 420,
     show: false,
     title: 'Ferry',
+    // Linux shows this in the window list; macOS and Windows take the icon from the app bundle.
+    icon: path.join(__dirname, '..', '..', '..', 'build', 'icons', '256x256.png'),
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#17181b' : '#ffffff',
     webPreferences: {
       preload: path.join(__dirname, '..', 'preload', 'index.js'),

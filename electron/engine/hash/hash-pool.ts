@@ -167,7 +167,11 @@ export class HashSession {
  */
 export class HashPool {
   private workers: HashWorker[] = [];
-  private readonly script = path.join(__dirname, 'hash-worker.js');
+  /**
+   * Worker threads cannot load their script from inside an asar archive; the packaged app
+   * keeps this one file unpacked beside it (package.json build.asarUnpack).
+   */
+  private readonly script = path.join(__dirname, 'hash-worker.js').replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
   private closed = false;
 
   constructor(private readonly size = 2) {}
