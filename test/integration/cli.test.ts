@@ -255,3 +255,33 @@ describe('kill -9 at random moments during a 256 MiB download from nginx', { ski
     assert.ok(ratio <= 1.3, `served ${ratio.toFixed(3)}x the file size`);
   });
 });
+
+describe('ferry serve: the CLI contract (DESIGN.md section 7)', () => {
+  test('--json prints the listening line first; usage errors exit 2; a held data directory exits 4; SIGINT exits 130', async () => {
+    const dataDir = tempDir('ferry-data-');
+    const serve = startCli(['serve', '--data-dir', dataDir, '--json']);
+    const listening = await new Promise<Record<string, unknown>>((resolve) => {
+      let out = '';
+      serve.child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))) as Record<string, unknown>);
+      });
+    });
+    assert.equal(listening.type, 'listening');
+    assert.match(String(listening.url), /^http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{32}$/);
+
+    const locked = await runCli(['serve', '--data-dir', dataDir]);
+    assert.equal(locked.code, 4);
+    assert.match(locked.stderr, /is using the data directory/);
+    for (const args of [['serve', '--port', '99999'], ['serve', 'extra'], ['serve', '--bogus']]) {
+      const run = await runCli([...args, '--data-dir', tempDir('ferry-data-')]);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^ferry: /);
+    }
+
+    serve.child.kill('SIGINT');
+    const ended = await serve.done;
+    assert.equal(ended.code, 130);
+    assert.match(ended.stderr, /saving every transfer's progress/);
+  });
+});
