@@ -86,9 +86,30 @@ function prepare(): number {
   return 0;
 }
 
+/**
+ * Electron's binary arrives with its package's install script, which npm may not have run
+ * (npm 11 runs only the install scripts package.json allows). Fetch it now, unless told
+ * not to; offline this fails in a moment and the caller falls back to ferry serve.
+ */
+function fetchElectron(): void {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return;
+  let install: string;
+  try {
+    install = require.resolve('electron/install.js', { paths: [ROOT] });
+  } catch {
+    return;
+  }
+  process.stderr.write('ferry: fetching the Electron binary (once)...\n');
+  spawnSync(process.execPath, [install], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 10 * 60_000 });
+}
+
 async function start(args: string[]): Promise<number> {
   if (args[0] === '--prepare-electron') return prepare();
-  const electron = findElectron();
+  let electron = findElectron();
+  if ('missing' in electron && hasDisplay()) {
+    fetchElectron();
+    electron = findElectron();
+  }
   const why = 'missing' in electron ? electron.missing : !hasDisplay() ? 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)' : null;
   if (why === null && !('missing' in electron)) {
     const binding = electronSqliteBinding(electron.version);
