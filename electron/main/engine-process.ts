@@ -90,7 +90,6 @@ parent.on('message', (event: Electron.MessageEvent) => {
       const port = event.ports[0];
       if (!opened || !port) return;
       serveService(opened.service, mainPortChannel(port), log);
-      port.start();
       return;
     }
     case 'power': {

@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       activeCount = totals.active;
       power.set(totals.active > 0);
       tray?.setToolTip(QueueWatch.tooltip(totals));
-      win?.setProgressBar(totals.progress ?? -1);
+      if (win && !win.isDestroyed()) win.setProgressBar(totals.progress ?? -1);
       app.setBadgeCount(totals.active + totals.queued);
     },
     (notice) => {

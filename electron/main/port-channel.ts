@@ -8,6 +8,8 @@ export function mainPortChannel(port: MessagePortMain): Channel {
     onMessage(listener) {
       const handler = (event: Electron.MessageEvent): void => listener(event.data);
       port.on('message', handler);
+      // A MessagePortMain queues messages until started; starting twice is harmless.
+      port.start();
       return () => port.off('message', handler);
     },
     onClose(listener) {
