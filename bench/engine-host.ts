@@ -12,8 +12,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createClient, serveService } from '../electron/common/rpc';
-import { KeyFileSecretBox } from '../electron/engine/secrets';
-import { openEngineService } from '../electron/engine/service/open-service';
+import { headlessHost, openEngineService } from '../electron/engine/service/open-service';
 import { startNginx } from '../test/support/nginx';
 import { portChannel } from '../test/support/service';
 import { BENCH_DIR, ensureFile, freshDir, median } from './support';
@@ -31,7 +30,7 @@ function openService(host: Host) {
   return openEngineService({
     dataDir: host.dataDir,
     command: 'bench',
-    host: { kind: 'serve', version: 'bench', defaultDownloadDir: host.dir, secrets: new KeyFileSecretBox(host.dataDir), reveal: null, open: null },
+    host: headlessHost(host.dataDir, host.dir),
   });
 }
 

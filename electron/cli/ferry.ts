@@ -18,8 +18,7 @@ import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../engine/uplo
 import { DataDirLockedError } from '../engine/store/database';
 import { Output } from './output';
 import { startServer } from './serve';
-import { ferryVersion, openEngineService } from '../engine/service/open-service';
-import { KeyFileSecretBox } from '../engine/secrets';
+import { headlessHost, openEngineService } from '../engine/service/open-service';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
 
@@ -318,7 +317,7 @@ async function commandServe(args: string[]): Promise<number> {
     opened = openEngineService({
       dataDir,
       command: 'ferry serve',
-      host: { kind: 'serve', version: ferryVersion(), defaultDownloadDir: defaultDownloadDir(), secrets: new KeyFileSecretBox(dataDir), reveal: null, open: null, log },
+      host: headlessHost(dataDir, defaultDownloadDir(), log),
     });
   } catch (error) {
     if (error instanceof DataDirLockedError) throw error;

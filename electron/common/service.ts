@@ -154,9 +154,11 @@ export interface Notice {
   ids: string[];
 }
 
+/** At most ten a second; only the fields that changed, and the ids removed. */
+export type ChangesEvent = { type: 'changes'; batch: number; changes: TransferChange[]; removed: string[] };
+
 export type ServiceEvent =
-  /** At most ten a second; only the fields that changed, and the ids removed. */
-  | { type: 'changes'; batch: number; changes: TransferChange[]; removed: string[] }
+  | ChangesEvent
   | { type: 'notice'; notice: Notice }
   | { type: 'settings'; settings: Settings };
 

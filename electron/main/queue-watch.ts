@@ -1,5 +1,6 @@
 import { formatSpeed } from '../common/format';
-import type { Notice, ServiceEvent, TransferClient } from '../common/service';
+import { followQueue } from '../common/follow';
+import type { ChangesEvent, Notice, TransferClient } from '../common/service';
 import type { TransferState } from '../common/transfer';
 
 interface Row {
@@ -23,7 +24,6 @@ export interface QueueTotals {
  */
 export class QueueWatch {
   private readonly rows = new Map<string, Row>();
-  private base = -1;
 
   constructor(
     private readonly client: TransferClient,
@@ -32,14 +32,16 @@ export class QueueWatch {
   ) {}
 
   async start(): Promise<void> {
-    const early: ServiceEvent[] = [];
-    this.client.onEvent((event) => (this.base < 0 ? early.push(event) : this.apply(event)));
-    const snap = await this.client.snapshot();
-    if (!snap.ok) throw new Error(snap.error.message);
-    for (const t of snap.value.transfers) this.rows.set(t.id, { state: t.state, bytes: t.bytes, total: t.total, speed: t.speed });
-    this.base = snap.value.batch;
-    for (const event of early) this.apply(event);
-    this.onTotals(this.totals());
+    await followQueue(this.client, {
+      snapshot: (snap) => {
+        for (const t of snap.transfers) this.rows.set(t.id, { state: t.state, bytes: t.bytes, total: t.total, speed: t.speed });
+        this.onTotals(this.totals());
+      },
+      changes: (event) => this.apply(event),
+      other: (event) => {
+        if (event.type === 'notice') this.onNotice(event.notice);
+      },
+    });
   }
 
   totals(): QueueTotals {
@@ -69,9 +71,7 @@ export class QueueWatch {
     return `Ferry: ${totals.active} active, ${totals.queued} queued, ${formatSpeed(totals.speed)}`;
   }
 
-  private apply(event: ServiceEvent): void {
-    if (event.type === 'notice') return this.onNotice(event.notice);
-    if (event.type !== 'changes' || event.batch <= this.base) return;
+  private apply(event: ChangesEvent): void {
     for (const id of event.removed) this.rows.delete(id);
     for (const change of event.changes) {
       const row = this.rows.get(change.id) ?? { state: 'queued', bytes: 0, total: null, speed: 0 };

@@ -10,8 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../../electron/cli/serve';
-import { KeyFileSecretBox } from '../../electron/engine/secrets';
-import { openEngineService } from '../../electron/engine/service/open-service';
+import { headlessHost, openEngineService } from '../../electron/engine/service/open-service';
 import { tempDir } from '../support/harness';
 import { type ServeProcess, connect, startServe } from '../support/service';
 
@@ -107,7 +106,7 @@ describe('ferry serve: the files it serves', () => {
     const { engine, service } = openEngineService({
       dataDir,
       command: 'test',
-      host: { kind: 'serve', version: 'test', defaultDownloadDir: dataDir, secrets: new KeyFileSecretBox(dataDir), reveal: null, open: null },
+      host: headlessHost(dataDir, dataDir),
     });
     const server = await startServer({ host: '127.0.0.1', port: 0, engine, service, rendererDir, log: () => undefined });
     try {

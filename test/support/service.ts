@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { ok } from '../../electron/common/result';
+import { followQueue } from '../../electron/common/follow';
 import { type Channel, createClient, serveService } from '../../electron/common/rpc';
 import type { ServiceEvent, TransferClient, TransferSummary } from '../../electron/common/service';
 import { KeyFileSecretBox } from '../../electron/engine/secrets';
@@ -58,25 +59,17 @@ export function clientSocketChannel(ws: WebSocket): Channel {
 }
 
 /** Keeps the client's picture of the queue, the way the window's store does. */
-function tracker(client: TransferClient, events: ServiceEvent[]): { rows: Map<string, TransferSummary>; ready: Promise<void> } {
+function tracker(client: TransferClient, events: ServiceEvent[]): { rows: Map<string, TransferSummary>; ready: Promise<unknown> } {
   const rows = new Map<string, TransferSummary>();
-  let base = -1;
-  const early: ServiceEvent[] = [];
-  const apply = (event: ServiceEvent): void => {
-    if (event.type !== 'changes' || event.batch <= base) return;
-    for (const id of event.removed) rows.delete(id);
-    for (const change of event.changes) rows.set(change.id, { ...rows.get(change.id), ...change } as TransferSummary);
-  };
-  client.onEvent((event) => {
-    events.push(event);
-    if (base < 0) early.push(event);
-    else apply(event);
-  });
-  const ready = client.snapshot().then((snap) => {
-    if (!snap.ok) throw new Error(snap.error.message);
-    for (const row of snap.value.transfers) rows.set(row.id, row);
-    base = snap.value.batch;
-    for (const event of early) apply(event);
+  client.onEvent((event) => events.push(event));
+  const ready = followQueue(client, {
+    snapshot: (snap) => {
+      for (const row of snap.transfers) rows.set(row.id, row);
+    },
+    changes: (event) => {
+      for (const id of event.removed) rows.delete(id);
+      for (const change of event.changes) rows.set(change.id, { ...rows.get(change.id), ...change } as TransferSummary);
+    },
   });
   return { rows, ready };
 }

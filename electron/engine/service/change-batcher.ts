@@ -23,6 +23,8 @@ const SCAN_THRESHOLD = 256;
 export class ChangeBatcher {
   /** The rows as every client last heard them. */
   private readonly sent = new Map<string, TransferSummary>();
+  /** The ids `sent` shows as active, so finding the ones that stopped needs no walk over every row. */
+  private readonly sentActive = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
   private readonly meters = new Map<string, SpeedMeter>();
@@ -48,6 +50,7 @@ export class ChangeBatcher {
   forget(id: string): void {
     this.dirty.delete(id);
     this.meters.delete(id);
+    this.sentActive.delete(id);
     if (this.sent.delete(id)) this.removed.add(id);
     this.arm();
   }
@@ -60,7 +63,7 @@ export class ChangeBatcher {
     this.flush();
     const live = this.liveProgress();
     const transfers = this.source.list().map((record) => summarize(record, live.get(record.id) ?? null));
-    for (const row of transfers) this.sent.set(row.id, row);
+    for (const row of transfers) this.remember(row);
     return { transfers, batch: this.batch };
   }
 
@@ -69,7 +72,7 @@ export class ChangeBatcher {
     const live = this.liveProgress();
     const ids = new Set([...this.dirty, ...live.keys()]);
     // A transfer that stopped since the last tick: its speed and state go back to rest.
-    for (const [id, row] of this.sent) if (row.state === 'active' && !live.has(id)) ids.add(id);
+    for (const id of this.sentActive) if (!live.has(id)) ids.add(id);
     this.dirty.clear();
     const lookup = this.lookup(ids);
     const changes: TransferChange[] = [];
@@ -78,7 +81,7 @@ export class ChangeBatcher {
       if (!record) continue;
       const row = summarize(record, live.get(id) ?? null);
       const changed = changedFields(this.sent.get(id), row);
-      this.sent.set(id, row);
+      this.remember(row);
       if (changed) changes.push({ ...changed, id });
     }
     const removed = [...this.removed];
@@ -87,6 +90,12 @@ export class ChangeBatcher {
     this.batch++;
     this.lastPublished = performance.now();
     this.publish({ type: 'changes', batch: this.batch, changes, removed });
+  }
+
+  private remember(row: TransferSummary): void {
+    this.sent.set(row.id, row);
+    if (row.state === 'active') this.sentActive.add(row.id);
+    else this.sentActive.delete(row.id);
   }
 
   close(): void {

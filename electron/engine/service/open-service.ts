@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine, type EngineOptions } from '../engine';
+import { KeyFileSecretBox } from '../secrets';
 import { EngineService, type ServiceHost } from './engine-service';
 
 /** The engine and its service, opened together: the service hears every engine event. */
@@ -11,6 +12,14 @@ export function openEngineService(
   const engine = Engine.open({ ...options, secrets: options.host.secrets, onEvent: (event) => service?.engineEvent(event) });
   service = new EngineService(engine, { ...options.host, dataDir: options.dataDir }, options);
   return { engine, service };
+}
+
+/**
+ * The host `ferry serve` is: no desktop to reveal or open files in, secrets sealed with a
+ * key file in the data directory.
+ */
+export function headlessHost(dataDir: string, defaultDownloadDir: string, log?: (message: string) => void): Omit<ServiceHost, 'dataDir'> {
+  return { kind: 'serve', version: ferryVersion(), defaultDownloadDir, secrets: new KeyFileSecretBox(dataDir), reveal: null, open: null, log };
 }
 
 /** Ferry's version, from the package.json the build sits in. */
