@@ -342,7 +342,10 @@ async function commandServe(args: string[]): Promise<number> {
   if (json) process.stdout.write(`${JSON.stringify({ type: 'listening', url: server.url })}\n`);
   else process.stdout.write(`Ferry is running. Open ${server.url}\n`);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
-  if (!loopback) log(`listening on ${host}: anyone who can reach this address and has the token can move files as this user`);
+  if (!loopback) {
+    log(`listening on ${host}: anyone who can reach this address and has the token can move files as this user`);
+    if (!json) for (const other of server.urls.filter((u) => u !== server.url)) process.stdout.write(`  or ${other}\n`);
+  }
   if (!rendererDir()) log('the window is not built (run npm run build); the service answers on /rpc');
   const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -9,6 +9,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -58,6 +59,8 @@ export interface ServeOptions {
 
 export interface RunningServer {
   url: string;
+  /** Every address a browser can use (several when bound to every interface). */
+  urls: string[];
   token: string;
   port: number;
   close(): Promise<void>;
@@ -67,10 +70,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const token = options.token ?? crypto.randomBytes(24).toString('base64url');
   const expected = Buffer.from(token);
   let port = options.port;
-  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${hostForUrl(options.host)}:${port}`]);
+  let names = hostNames(options.host);
+  const allowedHosts = (): Set<string> => new Set(names.map((name) => `${hostForUrl(name)}:${port}`));
 
   const server = http.createServer((req, res) => {
-    if (!allowedHosts().has(req.headers.host ?? '')) {
+    if (!allowedHosts().has((req.headers.host ?? '').toLowerCase())) {
       res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('This Ferry answers only to its own address (Host header not recognised).\n');
       return;
     }
@@ -105,9 +109,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   });
   port = (server.address() as AddressInfo).port;
-  const url = `http://${hostForUrl(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host)}:${port}/#token=${token}`;
+  names = hostNames(options.host);
+  const url = `http://${hostForUrl(isWildcard(options.host) ? '127.0.0.1' : options.host)}:${port}/#token=${token}`;
   return {
     url,
+    urls: reachableUrls(options.host, port, token),
     token,
     port,
     close: async () => {
@@ -119,13 +125,36 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
+
+/**
+ * The names a browser may use for this server, as the Host header will carry them: the
+ * loopback names always; the bound address; and, bound to every interface (a home server),
+ * each address of this machine and its host name, so a browser elsewhere on the network is
+ * let in while a page that merely resolves to us (DNS rebinding) is not.
+ */
+export function hostNames(bound: string): string[] {
+  const names = ['127.0.0.1', 'localhost', '::1', bound];
+  if (isWildcard(bound)) {
+    for (const entries of Object.values(os.networkInterfaces())) for (const entry of entries ?? []) names.push(entry.address);
+    names.push(os.hostname(), `${os.hostname()}.local`);
+  }
+  return [...new Set(names.map((n) => n.toLowerCase()))];
+}
+
+/** The URLs to print: loopback, and each network address when bound to every interface. */
+export function reachableUrls(bound: string, port: number, token: string): string[] {
+  const hosts = isWildcard(bound) ? hostNames(bound).filter((n) => n !== bound && n !== 'localhost' && n !== '::1' && !n.startsWith('fe80')) : [bound];
+  return hosts.map((h) => `http://${hostForUrl(h)}:${port}/#token=${token}`);
+}
+
 function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** Why a WebSocket upgrade is refused, or null when it may proceed. */
 export function checkUpgrade(req: http.IncomingMessage, allowedHosts: Set<string>, expected: Buffer): { status: number; reason: string } | null {
-  const host = req.headers.host ?? '';
+  const host = (req.headers.host ?? '').toLowerCase();
   if (!allowedHosts.has(host)) return { status: 421, reason: `unknown Host "${host.slice(0, 100)}"` };
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname !== '/rpc') return { status: 404, reason: 'the service is at /rpc' };
@@ -142,7 +171,7 @@ export function checkUpgrade(req: http.IncomingMessage, allowedHosts: Set<string
 function originHost(origin: string): string {
   try {
     const u = new URL(origin);
-    return u.protocol === 'http:' ? u.host : '';
+    return u.protocol === 'http:' ? u.host.toLowerCase() : '';
   } catch {
     return '';
   }

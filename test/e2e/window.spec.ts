@@ -177,3 +177,32 @@ test('busy queue, keyboard selection, and dark mode', async ({ app }) => {
   await app.getByRole('button', { name: 'Pause all' }).click();
   await expect(app.getByRole('row', { name: /Moving/ })).toHaveCount(0, { timeout: 10_000 });
 });
+
+test('a pasted link opens Add with it; filters and search narrow the list; Delete asks before removing', async ({ app, served }) => {
+  const name = 'ubuntu-24.04-desktop.iso';
+  await app.evaluate((text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', `see ${text} for the image`);
+    window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, nginx.url(name));
+  const dialog = app.getByRole('dialog', { name: 'Add downloads' });
+  await expect(dialog.getByLabel('Links')).toHaveValue(nginx.url(name));
+  await dialog.getByRole('button', { name: 'Start' }).click();
+  await expect(app.getByRole('row', { name: /ubuntu-24\.04/ }).getByText('Completed')).toBeVisible({ timeout: 20_000 });
+
+  await app.getByRole('tab', { name: /Failed/ }).click();
+  await expect(app.getByText('No transfers match.')).toBeVisible();
+  await app.getByRole('tab', { name: /Completed/ }).click();
+  await expect(app.getByRole('row', { name: /ubuntu-24\.04/ })).toBeVisible();
+  await app.getByRole('tab', { name: /All/ }).click();
+  await app.getByLabel('Search by name').fill('nothing-like-this');
+  await expect(app.getByText('No transfers match.')).toBeVisible();
+  await app.getByLabel('Search by name').fill('ubuntu');
+  await app.getByRole('row', { name: /ubuntu-24\.04/ }).click();
+  await app.getByRole('grid', { name: 'Transfers' }).press('Delete');
+  const remove = app.getByRole('dialog', { name: 'Remove this transfer?' });
+  await remove.getByRole('checkbox').check();
+  await remove.getByRole('button', { name: 'Remove' }).click();
+  await expect(app.getByRole('row', { name: /ubuntu-24\.04/ })).toHaveCount(0);
+  expect(fs.existsSync(path.join(served.downloads, name)), 'the file goes when asked').toBe(false);
+});

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { startServer } from '../../electron/cli/serve';
 import { headlessHost, openEngineService } from '../../electron/engine/service/open-service';
 import { tempDir } from '../support/harness';
-import { type ServeProcess, connect, startServe } from '../support/service';
+import { type ServeProcess, connect, startServe, until } from '../support/service';
 
 function get(port: number, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
@@ -123,6 +123,31 @@ describe('ferry serve: the files it serves', () => {
       await server.close();
       service.close();
       await engine.close();
+    }
+  });
+});
+
+describe('ferry serve --host 0.0.0.0 (a home server)', () => {
+  test('a browser elsewhere on the network, using this machine\'s address, is let in; any other Host is not', async (t) => {
+    const lan = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+    if (!lan) {
+      t.skip('this machine has no non-loopback IPv4 address');
+      return;
+    }
+    const serve = await startServe(tempDir('ferry-data-'), ['--host', '0.0.0.0']);
+    try {
+      await until(() => /anyone who can reach this address and has the token/.test(serve.stderr()), 'the warning about a non-loopback address');
+      const port = serve.url.port;
+      const viaLan = await connect({ url: new URL(`http://${lan}:${port}/`) }, { token: serve.token, origin: `http://${lan}:${port}` });
+      assert.ok(typeof viaLan !== 'number', `refused with ${String(viaLan)}`);
+      viaLan.close();
+      assert.equal(await connect(serve, { token: serve.token, host: `attacker.example:${port}` }), 421);
+      assert.equal(await connect({ url: new URL(`http://${lan}:${port}/`) }, { token: 'wrong' }), 401);
+      assert.equal((await get(Number(port), '/', { host: `${lan}:${port}` })).status, 200);
+    } finally {
+      assert.equal(await serve.stop(), 143);
     }
   });
 });
