@@ -136,7 +136,10 @@ const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::
 export function hostNames(bound: string): string[] {
   const names = ['127.0.0.1', 'localhost', '::1', bound];
   if (isWildcard(bound)) {
-    for (const entries of Object.values(os.networkInterfaces())) for (const entry of entries ?? []) names.push(entry.address);
+    // 0.0.0.0 listens on IPv4 only; :: on both.
+    for (const entries of Object.values(os.networkInterfaces())) {
+      for (const entry of entries ?? []) if (bound === '::' || entry.family === 'IPv4') names.push(entry.address);
+    }
     names.push(os.hostname(), `${os.hostname()}.local`);
   }
   return [...new Set(names.map((n) => n.toLowerCase()))];
