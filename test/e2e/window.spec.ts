@@ -206,3 +206,33 @@ test('a pasted link opens Add with it; filters and search narrow the list; Delet
   await expect(app.getByRole('row', { name: /ubuntu-24\.04/ })).toHaveCount(0);
   expect(fs.existsSync(path.join(served.downloads, name)), 'the file goes when asked').toBe(false);
 });
+
+test('a waiting transfer can be moved and prioritised from its details, and with Alt+arrows', async ({ app }) => {
+  await app.getByRole('button', { name: 'Settings' }).click();
+  await app.getByLabel('Transfers at once').fill('1');
+  await app.getByRole('button', { name: 'Save' }).click();
+  await app.getByRole('button', { name: 'Add', exact: true }).click();
+  await app.getByLabel('Links').fill(['first', 'second', 'third'].map((q) => `${slow.url('slow-archive.tar.zst')}?${q}`).join('\n'));
+  await app.getByRole('button', { name: 'Start' }).click();
+  const rows = app.getByRole('row').filter({ hasText: 'slow-archive' });
+  await expect(rows).toHaveCount(3);
+  // Which download each row is, in the order shown (queue order): the URL is the name's tooltip.
+  const order = async (): Promise<string[]> => (await rows.locator('.name').evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? ''))).map((t) => t.split('?')[1] ?? t);
+  await expect.poll(order).toEqual(['first', 'second', 'third']);
+
+  await rows.nth(2).getByRole('button', { name: 'Details' }).click();
+  await app.getByRole('complementary').getByRole('button', { name: 'Move to top' }).click();
+  await expect.poll(order).toEqual(['third', 'first', 'second']);
+  await app.getByRole('button', { name: 'Close details' }).click();
+
+  await rows.nth(2).click();
+  await app.getByRole('grid', { name: 'Transfers' }).press('Alt+ArrowUp');
+  await expect.poll(order).toEqual(['third', 'second', 'first']);
+
+  // The one moving shows no place to change; a waiting one given high priority goes first.
+  await rows.nth(1).getByRole('button', { name: 'Details' }).click();
+  await app.getByRole('complementary').getByLabel('Priority').selectOption('High');
+  await expect.poll(order).toEqual(['second', 'third', 'first']);
+  await app.getByRole('button', { name: 'Pause all' }).click();
+  await expect(app.getByRole('row', { name: /Moving/ })).toHaveCount(0, { timeout: 10_000 });
+});

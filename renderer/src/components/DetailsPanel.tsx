@@ -7,6 +7,47 @@ import { IntegrityBadge } from './IntegrityBadge';
 
 const time = (at: number): string => new Date(at).toLocaleString();
 
+const PRIORITIES: Array<[number, string]> = [
+  [10, 'High'],
+  [0, 'Normal'],
+  [-10, 'Low'],
+];
+
+/** Where a waiting transfer stands: its priority and its place among its peers. */
+function QueuePlace({ id, priority }: { id: string; priority: number }) {
+  const { client, report } = useApp();
+  const run = (p: Promise<{ ok: boolean; error?: { message: string } }>): void => void p.then((r) => !r.ok && report(r.error!.message));
+  return (
+    <section aria-label="Place in the queue">
+      <h3>Place in the queue</h3>
+      <label className="inline">
+        Priority{' '}
+        <select value={PRIORITIES.some(([p]) => p === priority) ? priority : 0} onChange={(e) => run(client.setPriority({ id, priority: Number(e.target.value) }))}>
+          {PRIORITIES.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="buttons">
+        <button type="button" onClick={() => run(client.move({ id, placement: 'top' }))} title="Alt+Home">
+          Move to top
+        </button>
+        <button type="button" onClick={() => run(client.move({ id, placement: 'up' }))} title="Alt+Up">
+          Move up
+        </button>
+        <button type="button" onClick={() => run(client.move({ id, placement: 'down' }))} title="Alt+Down">
+          Move down
+        </button>
+        <button type="button" onClick={() => run(client.move({ id, placement: 'bottom' }))} title="Alt+End">
+          Move to bottom
+        </button>
+      </div>
+    </section>
+  );
+}
+
 /** Everything Ferry knows about one transfer: where it came from, each resume and its checks, the verdict. */
 export function DetailsPanel({ id }: { id: string }) {
   const { client, store } = useApp();
@@ -65,6 +106,7 @@ export function DetailsPanel({ id }: { id: string }) {
           {summary.error.retryable ? <p className="hint">Trying again later may work: choose Retry.</p> : null}
         </section>
       ) : null}
+      {summary.state === 'queued' || summary.state === 'paused' ? <QueuePlace id={id} priority={summary.priority} /> : null}
       <section aria-label="Integrity">
         <h3>Integrity</h3>
         <dl>

@@ -39,6 +39,13 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
       virtual.scrollToIndex(ids.indexOf(id));
     };
     const chosen = Object.keys(s.selected);
+    // Alt with an arrow, Home or End moves the focused transfer within the queue.
+    const placement = e.altKey ? ({ ArrowUp: 'up', ArrowDown: 'down', Home: 'top', End: 'bottom' } as const)[e.key as 'ArrowUp'] : undefined;
+    if (placement && focused) {
+      e.preventDefault();
+      void client.move({ id: focused, placement }).then((r) => !r.ok && report(r.error.message));
+      return;
+    }
     switch (e.key) {
       case 'ArrowDown':
         move(at + 1);
