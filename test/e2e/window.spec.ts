@@ -50,6 +50,7 @@ test('add a URL through the window and watch it reach Verified', async ({ app, s
   await expect(row.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
   expect(sha256(fs.readFileSync(path.join(served.downloads, name)))).toBe(sha256(files[name]!));
   await expect(app.getByRole('status').filter({ hasText: 'completed' })).toBeVisible();
+  await screenshot(app, 'verified');
 });
 
 test('pause and resume mid-way; the file ends exact', async ({ app, served }) => {
@@ -71,6 +72,7 @@ test('pause and resume mid-way; the file ends exact', async ({ app, served }) =>
   const details = app.getByRole('complementary', { name: /Details of slow-archive/ });
   await expect(details.getByText(/Resumes \(1\)/)).toBeVisible();
   await expect(details.getByText(/overlap check ok/)).toBeVisible();
+  await screenshot(app, 'details');
 });
 
 test('a server that corrupts the file shows Mismatch with the expected and actual digests', async ({ app, served }) => {

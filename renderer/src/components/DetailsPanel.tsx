@@ -7,6 +7,13 @@ import { IntegrityBadge } from './IntegrityBadge';
 
 const time = (at: number): string => new Date(at).toLocaleString();
 
+const VERDICT: Record<TransferDetails['summary']['integrity']['status'], string> = {
+  verified: 'Verified: the bytes match the reference checksum',
+  unverified: 'Unverified: there was no checksum to compare with; the SHA-256 is recorded',
+  mismatch: 'Mismatch: the bytes differ from the reference checksum',
+  pending: 'Not finished yet',
+};
+
 const PRIORITIES: Array<[number, string]> = [
   [10, 'High'],
   [0, 'Normal'],
@@ -111,7 +118,7 @@ export function DetailsPanel({ id }: { id: string }) {
         <h3>Integrity</h3>
         <dl>
           <dt>Verdict</dt>
-          <dd>{integrity.status}</dd>
+          <dd>{VERDICT[integrity.status]}</dd>
           {integrity.algorithm ? (
             <>
               <dt>Algorithm</dt>
@@ -132,7 +139,7 @@ export function DetailsPanel({ id }: { id: string }) {
               </dd>
             </>
           ) : null}
-          {integrity.actual ? (
+          {integrity.actual && integrity.expected ? (
             <>
               <dt>Actual</dt>
               <dd className="mono" data-testid="actual-digest">
