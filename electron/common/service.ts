@@ -49,6 +49,11 @@ export interface TransferSummary {
   integrity: Integrity;
   /** True while the finished bytes are being hashed for the verdict. */
   checking: boolean;
+  /**
+   * Moving, but its last attempt failed and it is trying again: why, and since when. Gone
+   * once bytes move again. A transfer never sits silent.
+   */
+  retrying: { message: string; since: number; delayMs: number } | null;
   error: TransferError | null;
   /** Queue order: higher priority first, then `seq` (first come first served). */
   priority: number;

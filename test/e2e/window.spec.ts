@@ -238,3 +238,17 @@ test('a waiting transfer can be moved and prioritised from its details, and with
   await app.getByRole('button', { name: 'Pause all' }).click();
   await expect(app.getByRole('row', { name: /Moving/ })).toHaveCount(0, { timeout: 10_000 });
 });
+
+test('a server that is busy for a while: the row says it is retrying and why, then completes', async ({ app }) => {
+  const url = faults.serve('/busy/dataset.csv', { body: randomBytesOf(120_000, 8), etag: '"d"' }, [
+    { status: 503, headers: { 'retry-after': '2' } },
+    { status: 503, headers: { 'retry-after': '2' } },
+  ]);
+  await app.getByRole('button', { name: 'Add', exact: true }).click();
+  await app.getByLabel('Links').fill(url);
+  await app.getByRole('button', { name: 'Start' }).click();
+  const row = app.getByRole('row', { name: /dataset\.csv/ });
+  await expect(row.getByText(/Retrying: HTTP 503/)).toBeVisible({ timeout: 10_000 });
+  await expect(row.getByText('Unverified')).toBeVisible({ timeout: 20_000 });
+  await expect(row.getByText(/Retrying/)).toHaveCount(0);
+});

@@ -179,6 +179,25 @@ for (const kind of ['ipc', 'websocket'] as TransportKind[]) {
       assert.equal(row(f, ids[0]!)!.error, null);
     });
 
+    test('a server that fails for a while: the row says it is retrying and why, until bytes move again', async () => {
+      const body = randomBytesOf(300_000, 9);
+      const url = faults.serve(`/busy-${kind}.bin`, { body, etag: '"b1"' }, [
+        { status: 503, headers: { 'retry-after': '1' } },
+        { status: 503, headers: { 'retry-after': '1' } },
+      ]);
+      const { ids } = value(await f.client.addDownloads({ urls: [url] }));
+      const id = ids[0]!;
+      await until(() => row(f, id)?.retrying !== null && row(f, id)?.retrying !== undefined, 'the row to say it is retrying');
+      const shown = row(f, id)!;
+      assert.equal(shown.state, 'active');
+      assert.match(shown.retrying!.message, /HTTP 503 .*try again later/);
+      assert.ok(shown.retrying!.delayMs >= 1000, 'the server asked for a second');
+      const [done] = await settle(f, ids);
+      assert.equal(done!.state, 'completed');
+      assert.equal(done!.retrying, null);
+      assert.equal(sha256(fs.readFileSync(done!.path!)), sha256(body));
+    });
+
     test('cancel stops for good and leaves no partial; remove keeps or deletes finished files as asked', async () => {
       const { ids: [slowId] } = value(await f.client.addDownloads({ urls: [`${slow.url('slow.bin')}`] }));
       await until(() => (row(f, slowId!)?.bytes ?? 0) > 0, 'bytes to arrive');

@@ -19,6 +19,7 @@ export function row(id: string, extra: Partial<TransferSummary> = {}): TransferS
     eta: null,
     integrity: { status: 'pending', algorithm: null, expected: null, actual: null, source: null },
     checking: false,
+    retrying: null,
     error: null,
     priority: 0,
     seq: Number(id.replace(/\D/g, '')) || 0,

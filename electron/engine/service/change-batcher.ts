@@ -2,7 +2,7 @@ import { SpeedMeter } from '../../common/format';
 import type { ServiceEvent, TransferChange, TransferSummary } from '../../common/service';
 import type { TransferRecord } from '../../common/transfer';
 import type { Clock } from '../context';
-import { changedFields, summarize } from './summary';
+import { type LiveProgress, changedFields, summarize } from './summary';
 
 /** What the batcher needs from the engine. */
 export interface BatchSource {
@@ -28,6 +28,8 @@ export class ChangeBatcher {
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
   private readonly meters = new Map<string, SpeedMeter>();
+  /** Why a running transfer is trying again, and the bytes it held then (-1 until sampled). */
+  private readonly retries = new Map<string, { message: string; since: number; delayMs: number; bytes: number }>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** When the last batch went out (performance.now()). */
   private lastPublished = -Infinity;
@@ -47,8 +49,15 @@ export class ChangeBatcher {
     this.arm();
   }
 
+  /** A running transfer's attempt failed and it will try again: rows say so until bytes move. */
+  retrying(id: string, message: string, delayMs: number): void {
+    this.retries.set(id, { message, since: this.clock.now(), delayMs, bytes: -1 });
+    this.touch(id);
+  }
+
   forget(id: string): void {
     this.dirty.delete(id);
+    this.retries.delete(id);
     this.meters.delete(id);
     this.sentActive.delete(id);
     if (this.sent.delete(id)) this.removed.add(id);
@@ -122,16 +131,21 @@ export class ChangeBatcher {
   }
 
   /** Progress and speed of every running transfer, sampled once per batch. */
-  private liveProgress(): Map<string, { bytes: number; total: number | null; speed: number }> {
+  private liveProgress(): Map<string, LiveProgress> {
     const now = this.clock.now();
-    const live = new Map<string, { bytes: number; total: number | null; speed: number }>();
+    const live = new Map<string, LiveProgress>();
     for (const { id, bytes, total } of this.source.activeProgress()) {
       let meter = this.meters.get(id);
       if (!meter) this.meters.set(id, (meter = new SpeedMeter(3000)));
       meter.add(now, bytes);
-      live.set(id, { bytes, total, speed: meter.rate() });
+      const retry = this.retries.get(id);
+      if (retry && retry.bytes < 0) retry.bytes = bytes;
+      else if (retry && bytes > retry.bytes) this.retries.delete(id);
+      const still = this.retries.get(id);
+      live.set(id, { bytes, total, speed: meter.rate(), retrying: still ? { message: still.message, since: still.since, delayMs: still.delayMs } : null });
     }
     for (const id of this.meters.keys()) if (!live.has(id)) this.meters.delete(id);
+    for (const id of this.retries.keys()) if (!live.has(id)) this.retries.delete(id);
     if (live.size > 0) this.arm();
     return live;
   }

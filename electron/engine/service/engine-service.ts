@@ -110,6 +110,7 @@ export class EngineService implements ServiceImplementation {
   /** Feed every engine event here (Engine.open's onEvent). */
   engineEvent(event: EngineEvent): void {
     if (event.type === 'removed') this.batcher.forget(event.id);
+    else if (event.type === 'retrying') this.batcher.retrying(event.id, event.error.message, event.delayMs);
     else this.batcher.touch(event.id);
     if (event.type === 'ended') this.notices.ended(event.record);
   }

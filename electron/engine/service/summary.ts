@@ -6,6 +6,7 @@ export interface LiveProgress {
   bytes: number;
   total: number | null;
   speed: number;
+  retrying?: TransferSummary['retrying'];
 }
 
 /** The name a person recognises: the final name, else the one asked for, else the URL's last part. */
@@ -44,6 +45,7 @@ export function summarize(record: TransferRecord, live: LiveProgress | null): Tr
     integrity: record.integrity,
     // Every byte is in and the verdict is not: the file is being hashed and checked.
     checking: live !== null && total !== null && bytes >= total && record.integrity.status === 'pending',
+    retrying: live?.retrying ?? null,
     error: record.error,
     priority: record.priority,
     seq: record.seq,
@@ -54,7 +56,7 @@ export function summarize(record: TransferRecord, live: LiveProgress | null): Tr
   };
 }
 
-const OBJECT_FIELDS: ReadonlySet<string> = new Set(['integrity', 'error']);
+const OBJECT_FIELDS: ReadonlySet<string> = new Set(['integrity', 'error', 'retrying']);
 
 /** The fields of `next` that differ from `previous` (all of them when there is none). */
 export function changedFields(previous: TransferSummary | undefined, next: TransferSummary): Partial<TransferSummary> | null {

@@ -42,6 +42,7 @@ export const TransferRow = memo(function TransferRow({ id, index, top, onRemove 
           {t.name}
         </span>
         {t.error && t.state === 'failed' ? <span className="row-error">{t.error.message}</span> : null}
+        {t.retrying && t.state === 'active' ? <span className="row-retry">Retrying: {t.retrying.message}</span> : null}
       </div>
       <div role="gridcell" className="cell-progress">
         <div
