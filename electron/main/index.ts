@@ -36,6 +36,7 @@ let tray: TrayManager | null = null;
 let keepRunningInTray = true;
 let quitting = false;
 let activeCount = 0;
+let toldAboutTray = false;
 
 function showWindow(): void {
   if (!win || win.isDestroyed()) {
@@ -45,6 +46,11 @@ function showWindow(): void {
       if (!quitting && keepRunningInTray && tray) {
         event.preventDefault();
         win?.hide();
+        // Once per run: a closed window that keeps working should not be a surprise.
+        if (!toldAboutTray && Notification.isSupported()) {
+          toldAboutTray = true;
+          new Notification({ title: 'Ferry is still running', body: 'Transfers go on in the background. Quit from the tray icon, or turn this off in Settings.', silent: true }).show();
+        }
       }
     });
   }

@@ -291,7 +291,9 @@ export class EngineService implements ServiceImplementation {
       bandwidth: DEFAULT_LIMITS.bandwidth,
       stallTimeoutSeconds: 30,
       autoResume: true,
-      keepRunningInTray: true,
+      // Many Linux desktops show no tray icons (GNOME without an extension): a window closed
+      // into an invisible tray would look like a quit that never happened.
+      keepRunningInTray: process.platform !== 'linux',
       uploadDestinations: [],
     };
   }
