@@ -1,7 +1,6 @@
 import { SpeedMeter } from '../../common/format';
 import type { ServiceEvent, TransferChange, TransferSummary } from '../../common/service';
 import type { TransferRecord } from '../../common/transfer';
-import type { Clock } from '../context';
 import { type LiveProgress, changedFields, summarize } from './summary';
 
 /** What the batcher needs from the engine. */
@@ -38,7 +37,8 @@ export class ChangeBatcher {
 
   constructor(
     private readonly source: BatchSource,
-    private readonly clock: Clock,
+    /** Milliseconds, for speeds and for when a retry began. */
+    private readonly now: () => number,
     private readonly publish: (event: ServiceEvent) => void,
     private readonly intervalMs = 100,
   ) {}
@@ -51,7 +51,7 @@ export class ChangeBatcher {
 
   /** A running transfer's attempt failed and it will try again: rows say so until bytes move. */
   retrying(id: string, message: string, delayMs: number): void {
-    this.retries.set(id, { message, since: this.clock.now(), delayMs, bytes: -1 });
+    this.retries.set(id, { message, since: this.now(), delayMs, bytes: -1 });
     this.touch(id);
   }
 
@@ -132,7 +132,7 @@ export class ChangeBatcher {
 
   /** Progress and speed of every running transfer, sampled once per batch. */
   private liveProgress(): Map<string, LiveProgress> {
-    const now = this.clock.now();
+    const now = this.now();
     const live = new Map<string, LiveProgress>();
     for (const { id, bytes, total } of this.source.activeProgress()) {
       let meter = this.meters.get(id);

@@ -73,7 +73,7 @@ export class EngineService implements ServiceImplementation {
   ) {
     this.batcher = new ChangeBatcher(
       { get: (id) => engine.store.get(id), list: () => engine.store.list(), activeProgress: () => engine.activeProgress() },
-      { now: () => Date.now(), sleep: async () => undefined },
+      () => Date.now(),
       (event) => this.emit(event),
       options.batchIntervalMs,
     );
