@@ -53,8 +53,6 @@ export interface ServeOptions {
   /** The built window (index.html and assets); null serves a page that says how to build it. */
   rendererDir: string | null;
   log: (message: string) => void;
-  /** Fixed for tests; random otherwise. */
-  token?: string;
 }
 
 export interface RunningServer {
@@ -67,11 +65,11 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const token = options.token ?? crypto.randomBytes(24).toString('base64url');
+  const token = crypto.randomBytes(24).toString('base64url');
   const expected = Buffer.from(token);
-  let port = options.port;
-  let names = hostNames(options.host);
-  const allowedHosts = (): Set<string> => new Set(names.map((name) => `${hostForUrl(name)}:${port}`));
+  // Host headers this server answers to; known once it listens (the port may be chosen then).
+  let allowed = new Set<string>();
+  const allowedHosts = (): Set<string> => allowed;
 
   const server = http.createServer((req, res) => {
     if (!allowedHosts().has((req.headers.host ?? '').toLowerCase())) {
@@ -108,8 +106,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       resolve();
     });
   });
-  port = (server.address() as AddressInfo).port;
-  names = hostNames(options.host);
+  const port = (server.address() as AddressInfo).port;
+  allowed = new Set(hostNames(options.host).map((name) => `${hostForUrl(name)}:${port}`));
   const url = `http://${hostForUrl(isWildcard(options.host) ? '127.0.0.1' : options.host)}:${port}/#token=${token}`;
   return {
     url,
