@@ -287,6 +287,10 @@ for (const kind of ['ipc', 'websocket'] as TransportKind[]) {
       assert.equal(done[0]!.direction, 'upload');
       assert.deepEqual(put.authorizations.slice(before), [secret, secret]);
       assert.equal(sha256(put.stored.get('/store/photos/a.jpg')!), sha256(fs.readFileSync(path.join(folder, 'photos', 'a.jpg'))));
+      // Removing a finished upload with deleteFiles never touches the person's own file.
+      value(await f.client.remove({ ids: added.ids, deleteFiles: true }));
+      await until(() => added.ids.every((id) => !f.rows().has(id)), 'the uploads to leave the list');
+      assert.ok(fs.existsSync(path.join(folder, 'photos', 'a.jpg')) && fs.existsSync(path.join(folder, 'photos', 'b.jpg')));
       value(await f.client.setSettings({ maxPerHost: 6, bandwidth: 0, stallTimeoutSeconds: 30, autoResume: true, uploadDestinations: [] }));
       assert.equal(value(await f.client.getSettings()).bandwidth, null);
     });

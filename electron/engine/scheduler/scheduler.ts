@@ -114,8 +114,9 @@ export class Scheduler {
   }
 
   /**
-   * Forgets transfers. Partial files always go (nothing could resume them); a finished
-   * file goes only when `deleteFiles` says so.
+   * Forgets transfers. Partial files always go (nothing could resume them); a downloaded
+   * file goes only when `deleteFiles` says so. An upload's file is the person's own and is
+   * never deleted.
    */
   async remove(ids: string[], options: { deleteFiles: boolean }): Promise<void> {
     await this.stop(ids, 'canceled');
@@ -123,7 +124,7 @@ export class Scheduler {
       const record = this.ctx.store.get(id);
       if (!record) continue;
       this.discardPartial(record);
-      if (options.deleteFiles && record.state === 'completed' && record.path) fs.rmSync(record.path, { force: true });
+      if (options.deleteFiles && record.direction === 'download' && record.state === 'completed' && record.path) fs.rmSync(record.path, { force: true });
       this.ctx.store.remove(id);
       this.ctx.emit({ type: 'removed', id });
     }

@@ -220,12 +220,13 @@ export class EngineService implements ServiceImplementation {
     const ids: string[] = [];
     const existing: string[] = [];
     this.engine.store.transaction(() => {
-    for (const file of files) {
-      const added = this.engine.addUpload({ source: file.path, url: uploadTarget(destination.url, destination.protocol, file.relativePath), relativePath: file.relativePath, protocol: destination.protocol, headers });
-      ids.push(added.record.id);
-      if (added.existing) existing.push(added.record.id);
-      this.batcher.touch(added.record.id);
-    }
+      for (const file of files) {
+        const url = uploadTarget(destination.url, destination.protocol, file.relativePath);
+        const added = this.engine.addUpload({ source: file.path, url, relativePath: file.relativePath, protocol: destination.protocol, headers });
+        ids.push(added.record.id);
+        if (added.existing) existing.push(added.record.id);
+        this.batcher.touch(added.record.id);
+      }
     });
     this.engine.start(ids);
     return ok({ ids, existing, skipped });
