@@ -49,8 +49,12 @@ const client = createClient(deferredPortChannel());
 const bridge: DesktopBridge = {
   client,
   pathForFile(file) {
-    if (!(file instanceof File)) throw new TypeError('pathForFile takes a File from a drop or a file input');
-    return webUtils.getPathForFile(file);
+    // The File crosses the context bridge from the page's world; webUtils checks what it is.
+    try {
+      return webUtils.getPathForFile(file as File);
+    } catch {
+      throw new TypeError('pathForFile takes a File from a drop or a file input');
+    }
   },
 };
 
