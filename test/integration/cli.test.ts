@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
 import { killRepeatedly, resultOf, runCli, startCli } from '../support/cli';
 import { selfSignedCertificate } from '../support/counting-server';
-import { tempDir } from '../support/harness';
+import { tempDir, unwritableDir } from '../support/harness';
 import { NGINX_BINARY, type Nginx, startNginx } from '../support/nginx';
 
 let server: FaultServer;
@@ -37,9 +37,9 @@ describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
       [['get', 'http://a/x', '--max-active', '0'], /--max-active must be a whole number/],
       [['get', 'http://a/x', '--header', 'Range: bytes=1-'], /managed by Ferry/],
       [['get', 'http://a/x', '--bogus'], /Unknown option '--bogus'/],
-      [['get', 'http://a/x', '--dir', '/proc/ferry-cannot-write-here'], /cannot write to the folder/],
+      [['get', 'http://a/x', '--dir', unwritableDir()], /cannot write to the folder/],
       [['frobnicate'], /unknown command "frobnicate"/],
-      [['list', '--data-dir', '/proc/ferry-no-data-dir'], /cannot use the data directory/],
+      [['list', '--data-dir', unwritableDir('ferry-no-data-dir')], /cannot use the data directory/],
     ];
     for (const [args, message] of cases) {
       const extra = args[0] === 'get' ? ['--data-dir', data, ...(args.includes('--dir') ? [] : ['--dir', dir])] : [];

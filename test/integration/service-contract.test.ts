@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { TransferSummary } from '../../electron/common/service';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
-import { tempDir } from '../support/harness';
+import { tempDir, unwritableDir } from '../support/harness';
 import { NEEDS_NGINX, type Nginx, startNginx } from '../support/nginx';
 import { type ServiceFixture, type TransportKind, fixture, until, value } from '../support/service';
 import { type PutServer, type TusTestServer, startPutServer, startTusServer } from '../support/tus-servers';
@@ -117,7 +117,7 @@ for (const kind of ['ipc', 'websocket'] as TransportKind[]) {
         [f.client.addDownloads({ urls: [`${nginx.url('a')}`], checksum: 'sha256:abc' }), 'invalid-argument', 'checksum'],
         [f.client.addDownloads({ urls: [`${nginx.url('a')}`], dir: 'relative/folder' }), 'invalid-argument', 'dir'],
         [f.client.addDownloads({ urls: [`${nginx.url('a')}`], headers: [['Range', 'bytes=0-']] }), 'invalid-argument', 'headers[0]'],
-        [f.client.addDownloads({ urls: [`${nginx.url('a')}`], dir: '/proc/ferry-cannot-write-here' }), 'rejected', ''],
+        [f.client.addDownloads({ urls: [`${nginx.url('a')}`], dir: unwritableDir() }), 'rejected', ''],
         [f.client.addUploads({ paths: ['/tmp'], destination: 'no-such-destination' }), 'not-found', 'destination'],
         [f.client.pause({ ids: ['no-such-id'] }), 'not-found', 'ids'],
         [f.client.details({ id: 'no-such-id' }), 'not-found', 'id'],

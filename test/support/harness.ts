@@ -14,6 +14,16 @@ export function tempDir(prefix = 'ferry-test-'): string {
   return dir;
 }
 
+/**
+ * A folder that cannot be created on any OS: its parent is a regular file (ENOTDIR on
+ * Linux, macOS and Windows alike, unlike /proc, which only Linux has).
+ */
+export function unwritableDir(name = 'ferry-cannot-write-here'): string {
+  const file = path.join(tempDir('ferry-file-'), 'a-file');
+  fs.writeFileSync(file, 'not a folder');
+  return path.join(file, name);
+}
+
 process.on('exit', () => {
   if (process.env.FERRY_KEEP_TEST_DIRS) return;
   for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
