@@ -74,6 +74,19 @@ function tracker(client: TransferClient, events: ServiceEvent[]): { rows: Map<st
   return { rows, ready };
 }
 
+/** A fixture over a connected client, once it holds the queue's snapshot. */
+async function following(
+  kind: TransportKind,
+  client: TransferClient,
+  places: Pick<ServiceFixture, 'dataDir' | 'downloadDir' | 'shown'>,
+  close: () => Promise<void>,
+): Promise<ServiceFixture> {
+  const events: ServiceEvent[] = [];
+  const { rows, ready } = tracker(client, events);
+  await ready;
+  return { kind, client, events, ...places, rows: () => rows, close };
+}
+
 /** The engine in this process behind a MessagePort pair: the stand-in for Electron IPC. */
 export async function ipcFixture(dataDir = tempDir('ferry-data-')): Promise<ServiceFixture> {
   const downloadDir = tempDir('ferry-dl-');
@@ -95,24 +108,12 @@ export async function ipcFixture(dataDir = tempDir('ferry-data-')): Promise<Serv
   const { port1, port2 } = new MessageChannel();
   serveService(service, portChannel(port1));
   const client = createClient(portChannel(port2));
-  const events: ServiceEvent[] = [];
-  const { rows, ready } = tracker(client, events);
-  await ready;
-  return {
-    kind: 'ipc',
-    client,
-    events,
-    dataDir,
-    downloadDir,
-    shown,
-    rows: () => rows,
-    close: async () => {
-      client.dispose();
-      port1.close();
-      service.close();
-      await engine.close();
-    },
-  };
+  return following('ipc', client, { dataDir, downloadDir, shown }, async () => {
+    client.dispose();
+    port1.close();
+    service.close();
+    await engine.close();
+  });
 }
 
 export interface ServeProcess {
@@ -179,24 +180,12 @@ export async function websocketFixture(dataDir = tempDir('ferry-data-')): Promis
   const client = createClient(clientSocketChannel(ws));
   const set = await client.setSettings({ downloadDir });
   if (!set.ok) throw new Error(set.error.message);
-  const events: ServiceEvent[] = [];
-  const { rows, ready } = tracker(client, events);
-  await ready;
-  return {
-    kind: 'websocket',
-    client,
-    events,
-    dataDir,
-    downloadDir,
-    shown: [],
-    rows: () => rows,
-    close: async () => {
-      client.dispose();
-      ws.close();
-      const code = await serve.stop();
-      if (code !== 143) throw new Error(`ferry serve ended with ${code} instead of 143 after SIGTERM: ${serve.stderr()}`);
-    },
-  };
+  return following('websocket', client, { dataDir, downloadDir, shown: [] }, async () => {
+    client.dispose();
+    ws.close();
+    const code = await serve.stop();
+    if (code !== 143) throw new Error(`ferry serve ended with ${code} instead of 143 after SIGTERM: ${serve.stderr()}`);
+  });
 }
 
 export function fixture(kind: TransportKind, dataDir?: string): Promise<ServiceFixture> {
