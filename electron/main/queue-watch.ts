@@ -1,19 +1,13 @@
 import { formatSpeed } from '../common/format';
 import { followQueue } from '../common/follow';
 import type { ChangesEvent, Notice, TransferClient } from '../common/service';
-import type { TransferState } from '../common/transfer';
-
-interface Row {
-  state: TransferState;
-  bytes: number;
-  total: number | null;
-  speed: number;
-}
+import { type CountedRow, EMPTY_TOTALS, type Totals, countRow, totals } from '../common/queue-totals';
 
 export interface QueueTotals {
   active: number;
+  /** Waiting: queued or paused. */
   queued: number;
-  /** Overall progress of what is unfinished, 0..1; null when nothing is (or the sizes are unknown). */
+  /** Overall progress of the unfinished transfers whose size is known, 0..1; null when there are none. */
   progress: number | null;
   speed: number;
 }
@@ -23,7 +17,9 @@ export interface QueueTotals {
  * dock/taskbar progress and badge, the tray's tooltip, the power blocker, notifications.
  */
 export class QueueWatch {
-  private readonly rows = new Map<string, Row>();
+  private readonly rows = new Map<string, CountedRow>();
+  /** Kept from the rows each batch changes, as the window's store keeps its own. */
+  private sums: Totals = { ...EMPTY_TOTALS };
 
   constructor(
     private readonly client: TransferClient,
@@ -34,7 +30,9 @@ export class QueueWatch {
   async start(): Promise<void> {
     await followQueue(this.client, {
       snapshot: (snap) => {
+        this.rows.clear();
         for (const t of snap.transfers) this.rows.set(t.id, { state: t.state, bytes: t.bytes, total: t.total, speed: t.speed });
+        this.sums = totals(this.rows.values());
         this.onTotals(this.totals());
       },
       changes: (event) => this.apply(event),
@@ -45,42 +43,33 @@ export class QueueWatch {
   }
 
   totals(): QueueTotals {
-    let active = 0;
-    let queued = 0;
-    let done = 0;
-    let size = 0;
-    let known = true;
-    let speed = 0;
-    for (const row of this.rows.values()) {
-      if (row.state === 'active') active++;
-      else if (row.state === 'queued') queued++;
-      else continue;
-      speed += row.speed;
-      if (row.total === null) known = false;
-      else {
-        size += row.total;
-        done += Math.min(row.bytes, row.total);
-      }
-    }
-    const progress = active + queued === 0 || !known || size === 0 ? null : done / size;
-    return { active, queued, progress, speed };
+    const { active, queued, done, size, speed } = this.sums;
+    return { active, queued, progress: size > 0 ? done / size : null, speed: Math.max(0, speed) };
   }
 
   static tooltip(totals: QueueTotals): string {
     if (totals.active === 0 && totals.queued === 0) return 'Ferry: nothing moving';
-    return `Ferry: ${totals.active} active, ${totals.queued} queued, ${formatSpeed(totals.speed)}`;
+    return `Ferry: ${totals.active} active, ${totals.queued} waiting, ${formatSpeed(totals.speed)}`;
   }
 
   private apply(event: ChangesEvent): void {
-    for (const id of event.removed) this.rows.delete(id);
+    for (const id of event.removed) {
+      const gone = this.rows.get(id);
+      if (gone) countRow(this.sums, gone, -1);
+      this.rows.delete(id);
+    }
     for (const change of event.changes) {
-      const row = this.rows.get(change.id) ?? { state: 'queued', bytes: 0, total: null, speed: 0 };
-      this.rows.set(change.id, {
+      const previous = this.rows.get(change.id);
+      if (previous) countRow(this.sums, previous, -1);
+      const row = previous ?? { state: 'queued', bytes: 0, total: null, speed: 0 };
+      const next: CountedRow = {
         state: change.state ?? row.state,
         bytes: change.bytes ?? row.bytes,
         total: change.total !== undefined ? change.total : row.total,
         speed: change.speed ?? row.speed,
-      });
+      };
+      countRow(this.sums, next, 1);
+      this.rows.set(change.id, next);
     }
     this.onTotals(this.totals());
   }

@@ -10,6 +10,7 @@
  */
 import { createStore, useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
+import { EMPTY_TOTALS, type Totals, countRow, totals } from '../../electron/common/queue-totals';
 import type { HostInfo, Notice, ServiceEvent, Settings, Snapshot, TransferSummary } from '../../electron/common/service';
 
 export type Filter = 'all' | 'active' | 'queued' | 'completed' | 'failed';
@@ -17,20 +18,6 @@ export type SortKey = 'queue' | 'name' | 'size' | 'progress' | 'added';
 
 export interface ShownNotice extends Notice {
   key: number;
-}
-
-/** What the toolbar's tabs and the summary bar show. */
-export interface Totals {
-  all: number;
-  active: number;
-  queued: number;
-  completed: number;
-  failed: number;
-  /** Bytes per second of everything moving. */
-  speed: number;
-  /** Bytes held and total size of the unfinished transfers whose size is known. */
-  done: number;
-  size: number;
 }
 
 export interface TransfersState {
@@ -75,29 +62,6 @@ let noticeKey = 0;
 
 function queueOrder(byId: Map<string, TransferSummary>): string[] {
   return [...byId.values()].sort((a, b) => b.priority - a.priority || a.seq - b.seq).map((t) => t.id);
-}
-
-const EMPTY_TOTALS: Totals = { all: 0, active: 0, queued: 0, completed: 0, failed: 0, speed: 0, done: 0, size: 0 };
-
-/** Adds (sign 1) or takes away (sign -1) one row's share of the totals. */
-function count(totals: Totals, t: TransferSummary, sign: 1 | -1): void {
-  totals.all += sign;
-  if (t.state === 'active') {
-    totals.active += sign;
-    totals.speed += sign * t.speed;
-  } else if (t.state === 'queued' || t.state === 'paused') totals.queued += sign;
-  else if (t.state === 'completed') totals.completed += sign;
-  else totals.failed += sign;
-  if ((t.state === 'active' || t.state === 'queued' || t.state === 'paused') && t.total) {
-    totals.size += sign * t.total;
-    totals.done += sign * Math.min(t.bytes, t.total);
-  }
-}
-
-export function totals(rows: Iterable<TransferSummary>): Totals {
-  const out = { ...EMPTY_TOTALS };
-  for (const t of rows) count(out, t, 1);
-  return out;
 }
 
 export function createTransfersStore() {
@@ -146,7 +110,7 @@ export function createTransfersStore() {
       let reorder = event.removed.length > 0;
       for (const id of event.removed) {
         const gone = byId.get(id);
-        if (gone) count(sums, gone, -1);
+        if (gone) countRow(sums, gone, -1);
         byId.delete(id);
       }
       for (const change of event.changes) {
@@ -154,10 +118,10 @@ export function createTransfersStore() {
         if (!previous) reorder = true;
         else {
           if (change.priority !== undefined || change.seq !== undefined) reorder = true;
-          count(sums, previous, -1);
+          countRow(sums, previous, -1);
         }
         const row = { ...previous, ...change } as TransferSummary;
-        count(sums, row, 1);
+        countRow(sums, row, 1);
         byId.set(change.id, row);
       }
       const next: Partial<TransfersState> = { version: state.version + 1, totals: sums, batch: event.batch };
@@ -234,4 +198,4 @@ export function visibleIds(state: Pick<TransfersState, 'byId' | 'order' | 'filte
   return rows.map((t) => t.id);
 }
 
-export { useShallow, useStore };
+export { type Totals, totals, useShallow, useStore };
