@@ -7,11 +7,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { websocketChannel } from '../electron/cli/serve';
 import { createClient } from '../electron/common/rpc';
 import type { ServiceEvent } from '../electron/common/service';
 import { tempDir } from '../test/support/harness';
 import { startNginx } from '../test/support/nginx';
-import { clientSocketChannel, connect, startServe } from '../test/support/service';
+import { connect, startServe } from '../test/support/service';
 import { formatBytes, median, prepareQueue } from './support';
 
 const COUNT = 10_000;
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   if (typeof ws === 'number') throw new Error(`refused: ${ws}`);
   let received = 0;
   ws.on('message', (data: Buffer) => (received += data.length));
-  const client = createClient(clientSocketChannel(ws));
+  const client = createClient(websocketChannel(ws));
   try {
     const times: number[] = [];
     let bytes = 0;

@@ -8,10 +8,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium } from '@playwright/test';
+import { websocketChannel } from '../electron/cli/serve';
 import { createClient } from '../electron/common/rpc';
 import { tempDir } from '../test/support/harness';
 import { startNginx } from '../test/support/nginx';
-import { clientSocketChannel, connect, startServe } from '../test/support/service';
+import { connect, startServe } from '../test/support/service';
 import { prepareQueue } from './support';
 
 const COUNT = 10_000;
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     // 32 downloads start moving while the 10,000 sit in the list.
     const ws = await connect(serve, { token: serve.token });
     if (typeof ws === 'number') throw new Error(`refused: ${ws}`);
-    const client = createClient(clientSocketChannel(ws));
+    const client = createClient(websocketChannel(ws));
     await client.setSettings({ maxActive: ACTIVE, maxPerHost: ACTIVE });
     const added = await client.addDownloads({ urls: Array.from({ length: ACTIVE }, (_, i) => nginx.url(`moving-${i}.iso`)), dir: tempDir('ferry-bench-dl-') });
     if (!added.ok) throw new Error(added.error.message);

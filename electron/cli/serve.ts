@@ -178,7 +178,11 @@ function originHost(origin: string): string {
   }
 }
 
-/** The service's messages as JSON text frames; anything unreadable reaches the server as undefined (a typed fault). */
+/**
+ * The service's messages as JSON text frames over a `ws` socket, either end (the server here;
+ * Node clients in tests and benches). Anything unreadable is delivered as undefined: the
+ * server answers it with a typed fault, the client ignores it.
+ */
 export function websocketChannel(ws: WebSocket): Channel {
   return {
     send(message) {

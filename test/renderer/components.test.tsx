@@ -11,13 +11,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Profiler } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { websocketChannel } from '../../electron/cli/serve';
 import { createClient } from '../../electron/common/rpc';
 import { App } from '../../renderer/src/components/App';
 import { TransferRow } from '../../renderer/src/components/TransferRow';
 import { AppContext, type AppServices } from '../../renderer/src/context';
 import { createTransfersStore } from '../../renderer/src/store';
 import { NEEDS_NGINX, startNginx, type Nginx } from '../support/nginx';
-import { clientSocketChannel, connect, startServe } from '../support/service';
+import { connect, startServe } from '../support/service';
 import { row } from './store.test';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -41,7 +42,7 @@ async function mountApp() {
   const serve = await startServe(dataDir, [], { XDG_DOWNLOAD_DIR: downloads });
   const ws = await connect(serve, { token: serve.token });
   if (typeof ws === 'number') throw new Error(`ferry serve refused the test with ${ws}`);
-  const client = createClient(clientSocketChannel(ws));
+  const client = createClient(websocketChannel(ws));
   const store = createTransfersStore();
   client.onEvent((event) => store.getState().applyEvent(event));
   const snap = await client.snapshot();

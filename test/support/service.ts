@@ -7,6 +7,7 @@ import { type Channel, createClient, serveService } from '../../electron/common/
 import type { ServiceEvent, TransferClient, TransferSummary } from '../../electron/common/service';
 import { KeyFileSecretBox } from '../../electron/engine/secrets';
 import { openEngineService } from '../../electron/engine/service/open-service';
+import { websocketChannel } from '../../electron/cli/serve';
 import { CLI } from './cli';
 import { tempDir } from './harness';
 
@@ -38,22 +39,6 @@ export function portChannel(port: MessagePort): Channel {
     onClose(listener) {
       port.once('close', listener);
       return () => port.off('close', listener);
-    },
-  };
-}
-
-/** The browser side of `ferry serve`, as a Node program: JSON text frames over ws. */
-export function clientSocketChannel(ws: WebSocket): Channel {
-  return {
-    send: (message) => ws.send(JSON.stringify(message)),
-    onMessage(listener) {
-      const handler = (data: WebSocket.RawData): void => listener(JSON.parse(String(data)));
-      ws.on('message', handler);
-      return () => ws.off('message', handler);
-    },
-    onClose(listener) {
-      ws.once('close', listener);
-      return () => ws.off('close', listener);
     },
   };
 }
@@ -177,7 +162,7 @@ export async function websocketFixture(dataDir = tempDir('ferry-data-')): Promis
   const serve = await startServe(dataDir);
   const ws = await connect(serve, { token: serve.token });
   if (typeof ws === 'number') throw new Error(`ferry serve refused the test client with ${ws}`);
-  const client = createClient(clientSocketChannel(ws));
+  const client = createClient(websocketChannel(ws));
   const set = await client.setSettings({ downloadDir });
   if (!set.ok) throw new Error(set.error.message);
   return following('websocket', client, { dataDir, downloadDir, shown: [] }, async () => {
