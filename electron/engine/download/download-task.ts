@@ -7,7 +7,7 @@ import { type TransferError, TransferFailure, transferError } from '../../common
 import { type DigestAlgorithm, type DigestReference, PENDING_INTEGRITY, judgeIntegrity } from '../../common/integrity';
 import type { TransferRecord } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
-import { TransferTask } from '../transfer-task';
+import { TransferTask } from '../transfer/transfer-task';
 import { sanitizeFilename } from '../fs/filename';
 import { claimFreeName, placeWithoutOverwrite } from '../fs/placement';
 import { parseContentLength, parseContentRange } from '../http/content-range';
@@ -18,8 +18,8 @@ import { describeNetworkError } from '../http/network-errors';
 import type { HttpResponse } from '../http/transport';
 import { readValidators, validatorsChanged } from '../http/validators';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
-import { retryDelay, statusFailure } from '../retry';
-import { DiskError, type PartialWriter } from './partial-writer';
+import { DiskError, describeDiskError, statusFailure } from '../core/failure';
+import type { PartialWriter } from './partial-writer';
 import { SegmentedPartial } from './segmented-partial';
 import { type Segment, bytesHeld, furthestHeld, isComplete, isolateBlocks, pieceCount, planSegments, splitLargest } from './segments';
 
@@ -76,53 +76,26 @@ export class DownloadTask extends TransferTask {
     return { bytes: this.live?.position ?? this.seg?.held() ?? this.rec.offset, total: this.rec.total };
   }
 
-  /**
-   * Runs until the download completes, fails, or `signal` aborts it. An abort leaves a
-   * checkpoint and the state its reason asks for (a StopRequest), else `paused`.
-   */
-  async run(signal: AbortSignal): Promise<TransferRecord> {
-    this.save({ state: 'active', error: null });
-    let attemptsWithoutProgress = 0;
-    try {
-      await this.openHeaders();
-      for (;;) {
-        const before = this.progress().bytes;
-        try {
-          if (await this.attempt(signal)) return this.rec;
-          attemptsWithoutProgress = 0;
-        } catch (error) {
-          if (signal.aborted) throw signal.reason;
-          if (error instanceof RestartRequired) {
-            await this.restart(error.reason);
-            continue;
-          }
-          const failure = this.classify(error);
-          if (this.progress().bytes > before) attemptsWithoutProgress = 0;
-          else attemptsWithoutProgress++;
-          if (!failure.retryable || attemptsWithoutProgress >= this.ctx.tuning.maxAttemptsWithoutProgress) {
-            return this.fail(failure);
-          }
-          const delayMs = retryDelay(attemptsWithoutProgress, error, this.ctx.tuning);
-          this.history('retry', { error: failure, delayMs, offset: this.progress().bytes });
-          this.ctx.emit({ type: 'retrying', id: this.rec.id, error: failure, delayMs });
-          if (delayMs > 0) await this.ctx.clock.sleep(delayMs, signal);
-        }
-      }
-    } catch (error) {
-      if (!signal.aborted) return this.fail(this.classify(error));
-      await this.settle();
-      this.save({ state: signal.reason instanceof StopRequest ? signal.reason.state : 'paused' });
-      return this.rec;
-    } finally {
-      await this.settle().catch(() => undefined);
-      await this.closePartial();
-    }
+  /** The bytes we hold cannot be continued: start again from 0. */
+  protected override async recover(error: unknown): Promise<boolean> {
+    if (!(error instanceof RestartRequired)) return false;
+    await this.restart(error.reason);
+    return true;
+  }
+
+  protected override beforeStop(): Promise<void> {
+    return this.settle();
+  }
+
+  protected override async cleanup(): Promise<void> {
+    await this.settle().catch(() => undefined);
+    await this.closePartial();
   }
 
   // ---------------------------------------------------------------- one attempt
 
   /** One request and its body. True when the download reached a verdict. */
-  private async attempt(signal: AbortSignal): Promise<boolean> {
+  protected async attempt(signal: AbortSignal): Promise<boolean> {
     if (this.restartsThisRun > this.ctx.tuning.maxRestarts) {
       throw new TransferFailure(
         transferError('server-broken', `The server's answers kept contradicting the bytes already held (${this.restartsThisRun} restarts); try again later.`, false),
@@ -901,28 +874,8 @@ export class DownloadTask extends TransferTask {
   }
 
 
-  private classify(error: unknown): TransferError {
-    if (error instanceof TransferFailure) return error.detail;
-    if (error instanceof DiskError) return this.describeDiskError(error.code, error.message);
-    const code = (error as NodeJS.ErrnoException | null)?.code;
-    if (code && ['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOENT', 'EIO'].includes(code)) {
-      return this.describeDiskError(code, (error as Error).message);
-    }
-    return transferError('internal', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, false);
-  }
-
-  private describeDiskError(code: string, message: string): TransferError {
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      return transferError('disk-full', `The disk holding ${this.rec.dir} is full. Free some space, then run "ferry resume": the bytes so far are kept.`, false);
-    }
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      return transferError('not-writable', `Ferry cannot write to ${this.rec.dir} (${code}). Choose another folder with --dir or fix its permissions.`, false);
-    }
-    return transferError('internal', `Writing to ${this.rec.dir} failed: ${message}`, false);
-  }
-
   private wrapStreamError(error: unknown): TransferFailure {
-    if (error instanceof DiskError) return new TransferFailure(this.describeDiskError(error.code, error.message));
+    if (error instanceof DiskError) return new TransferFailure(describeDiskError(error.code, error.message, this.rec));
     return new TransferFailure(describeNetworkError(error, this.rec.effectiveUrl ?? this.rec.url));
   }
 

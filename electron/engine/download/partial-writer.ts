@@ -1,17 +1,10 @@
 import * as fs from 'node:fs';
 import type { HashSession } from '../hash/hash-pool';
 import type { SnapshotReply } from '../hash/protocol';
+import { DiskError } from '../core/failure';
 
 export const WRITE_BUFFER_SIZE = 1 << 20;
 const BUFFER_COUNT = 4;
-
-/** A disk write failed; carries the errno code (ENOSPC, EACCES, EIO...). */
-export class DiskError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'DiskError';
-  }
-}
 
 /** Shared buffers for one transfer: the same memory is written to disk and hashed. */
 export function allocateBuffers(expectedBytes: number | null): SharedArrayBuffer[] {

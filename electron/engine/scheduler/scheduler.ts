@@ -4,7 +4,7 @@ import { transferError } from '../../common/errors';
 import type { TransferRecord, TransferState } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
 import { DownloadTask } from '../download/download-task';
-import type { TransferTask } from '../transfer-task';
+import type { TransferTask } from '../transfer/transfer-task';
 import { UploadTask } from '../upload/upload-task';
 import { PARTIAL_SUFFIX } from '../download/live-partial';
 import type { RequestLimiter } from './request-limiter';

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { type TransferError, TransferFailure, transferError } from '../../common/errors';
+import { TransferFailure, transferError } from '../../common/errors';
 import { PENDING_INTEGRITY, type Integrity } from '../../common/integrity';
 import type { SourceFingerprint, TransferRecord } from '../../common/transfer';
-import { type EngineContext, StopRequest } from '../context';
-import { TransferTask } from '../transfer-task';
+import type { EngineContext } from '../context';
+import { TransferTask } from '../transfer/transfer-task';
 import type { HashSession } from '../hash/hash-pool';
 import { serverDigestReference } from '../http/digest-headers';
-import { describeNetworkError } from '../http/network-errors';
 import type { HttpRequest, HttpResponse } from '../http/transport';
-import { retryDelay, statusFailure } from '../retry';
+import { StallWatch } from '../transfer/stall-watch';
+import { statusFailure } from '../core/failure';
 import { type TusCapabilities, TUS_VERSION, encodeMetadata, expired, integerHeader, readCapabilities } from './tus';
 
 /** The upload on the server is gone (404, 410, expired): a new one starts from 0. */
@@ -50,46 +50,32 @@ export class UploadTask extends TransferTask {
     return { bytes: this.rec.offset + this.inFlight, total: this.rec.total };
   }
 
-  async run(signal: AbortSignal): Promise<TransferRecord> {
-    // Not written to the store: 'active' means something only while this process runs,
-    // and after a crash the transfer is queued again anyway. One write less per file.
+  /**
+   * Not written to the store: 'active' means something only while this process runs, and
+   * after a crash the transfer is queued again anyway. One write less per file.
+   */
+  protected override begin(): void {
     this.rec = { ...this.rec, state: 'active', error: null };
-    let attemptsWithoutProgress = 0;
-    try {
-      await this.openHeaders();
-      for (;;) {
-        const before = this.rec.offset;
-        try {
-          await this.attempt(signal);
-          return this.rec;
-        } catch (error) {
-          if (signal.aborted) throw signal.reason;
-          if (error instanceof UploadGone || error instanceof SourceChanged) {
-            await this.startOver(error.message, error instanceof SourceChanged, signal);
-            continue;
-          }
-          const failure = this.classify(error);
-          attemptsWithoutProgress = this.rec.offset > before ? 0 : attemptsWithoutProgress + 1;
-          if (!failure.retryable || attemptsWithoutProgress >= this.ctx.tuning.maxAttemptsWithoutProgress) return this.fail(failure);
-          const delayMs = retryDelay(attemptsWithoutProgress, error, this.ctx.tuning);
-          this.history('retry', { error: failure, delayMs, offset: this.rec.offset });
-          this.ctx.emit({ type: 'retrying', id: this.rec.id, error: failure, delayMs });
-          if (delayMs > 0) await this.ctx.clock.sleep(delayMs, signal);
-        }
-      }
-    } catch (error) {
-      if (!signal.aborted) return this.fail(this.classify(error));
-      this.save({ state: signal.reason instanceof StopRequest ? signal.reason.state : 'paused' });
-      return this.rec;
-    } finally {
-      this.closeHashes();
-    }
+  }
+
+  /** The upload on the server is gone or the source changed: a new upload from 0. */
+  protected override async recover(error: unknown, signal: AbortSignal): Promise<boolean> {
+    if (!(error instanceof UploadGone) && !(error instanceof SourceChanged)) return false;
+    await this.startOver(error.message, error instanceof SourceChanged, signal);
+    return true;
+  }
+
+  protected override async cleanup(): Promise<void> {
+    this.closeHashes();
   }
 
   // ---------------------------------------------------------------- one attempt
 
-  private async attempt(signal: AbortSignal): Promise<void> {
-    if (this.rec.protocol === 'put') return this.put(signal);
+  protected async attempt(signal: AbortSignal): Promise<boolean> {
+    if (this.rec.protocol === 'put') {
+      await this.put(signal);
+      return true;
+    }
     const source = this.rec.source!;
     const fingerprint = await this.fingerprint(source);
     if (this.rec.fingerprint && !sameFile(this.rec.fingerprint, fingerprint)) {
@@ -101,7 +87,7 @@ export class UploadTask extends TransferTask {
       throw new TransferFailure(transferError('http-status', `The server takes files up to ${caps.maxSize} bytes; ${source} has ${fingerprint.size}.`, false, 413));
     }
     if (!this.rec.uploadUrl && fingerprint.size > 0 && fingerprint.size <= SMALL_FILE && caps.extensions.has('creation-with-upload')) {
-      if (await this.createWithUpload(source, fingerprint.size, firstSight, signal)) return;
+      if (await this.createWithUpload(source, fingerprint.size, firstSight, signal)) return true;
     } else if (firstSight.fingerprint) {
       this.save(firstSight);
     }
@@ -121,6 +107,7 @@ export class UploadTask extends TransferTask {
     await this.send(source, offset, fingerprint, signal);
     const digests = await this.hashes!.file.final();
     this.completeWith(digests.sha256 ?? null, {});
+    return true;
   }
 
   private async fingerprint(source: string): Promise<SourceFingerprint> {
@@ -386,48 +373,33 @@ export class UploadTask extends TransferTask {
     parts: AsyncIterable<Buffer> | Buffer[],
     signal: AbortSignal,
   ): Promise<HttpResponse> {
-    const limit = this.ctx.tuning.stallTimeoutMs;
-    const stall = new AbortController();
-    const watch = { last: this.ctx.clock.now(), held: false };
-    const timer = setInterval(() => {
-      if (!watch.held && this.ctx.clock.now() - watch.last >= limit) stall.abort(new Error('stalled'));
-    }, Math.max(50, Math.min(1000, limit / 4)));
-    timer.unref();
     // One small piece and no bandwidth limit (a small file): handed over whole, one write;
     // the watchdog then waits for the answer alone.
     const whole = Array.isArray(parts) && parts.length === 1 && parts[0]!.length <= UPLOAD_SLICE && this.ctx.bandwidth.limit === null;
-    const body = whole ? parts[0]! : this.slices(parts, watch, signal);
     try {
-      return await this.request({ method, url: new URL(url), headers, body }, AbortSignal.any([signal, stall.signal]));
-    } catch (error) {
-      if (stall.signal.aborted && !signal.aborted) {
-        throw new TransferFailure(transferError('stalled', `The server took no data for ${limit / 1000} s; resuming the upload.`, true));
-      }
-      throw error;
+      return await this.request({ method, url: new URL(url), headers, body: whole ? parts[0]! : (watch) => this.slices(parts, watch, signal) }, signal);
     } finally {
-      clearInterval(timer);
       this.inFlight = 0;
     }
   }
 
-  private async *slices(parts: AsyncIterable<Buffer> | Buffer[], watch: { last: number; held: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  private async *slices(parts: AsyncIterable<Buffer> | Buffer[], watch: StallWatch, signal: AbortSignal): AsyncIterable<Uint8Array> {
     let sent = 0;
     for await (const part of parts) {
       for (let at = 0; at < part.length; at += UPLOAD_SLICE) {
         const slice = part.subarray(at, at + UPLOAD_SLICE);
         const throttled = this.ctx.bandwidth.take(slice.length, signal);
         if (throttled) {
-          watch.held = true; // waiting for the bandwidth limit is slow, not stalled
+          watch.hold(); // waiting for the bandwidth limit is slow, not stalled
           await throttled;
-          watch.held = false;
         }
-        watch.last = this.ctx.clock.now();
+        watch.touch('sending');
         sent += slice.length;
         this.inFlight = sent;
         yield slice;
       }
     }
-    watch.last = this.ctx.clock.now(); // from here the answer is due within the stall timeout
+    watch.touch('waiting'); // from here the answer is due within the stall timeout
   }
 
   /**
@@ -490,24 +462,28 @@ export class UploadTask extends TransferTask {
   }
 
 
-  private classify(error: unknown): TransferError {
-    if (error instanceof TransferFailure) return error.detail;
-    return transferError('internal', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, false);
-  }
-
   // ---------------------------------------------------------------- plumbing
 
-  /** Every request carries the person's headers (and Tus-Resumable for tus); network errors are classified. */
-  private async request(req: Omit<HttpRequest, 'signal'>, signal: AbortSignal): Promise<HttpResponse> {
+  /**
+   * Every request carries the person's headers (and Tus-Resumable for tus), runs under a
+   * stall watch from before it connects until its answer is read, and has its network
+   * errors classified. Answers to upload requests are a few bytes: they are read here.
+   */
+  private async request(
+    req: Omit<HttpRequest, 'signal' | 'body'> & { body?: Uint8Array | ((watch: StallWatch) => AsyncIterable<Uint8Array>) },
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
     for (const [k, v] of this.rec.headers) headers[k.toLowerCase()] = v;
     Object.assign(headers, req.headers, { 'user-agent': headers['user-agent'] ?? 'Ferry/0.1' });
     if (this.rec.protocol !== 'put') headers['tus-resumable'] = TUS_VERSION;
+    const watch = new StallWatch(this.ctx.clock, () => this.ctx.tuning.stallTimeoutMs, signal);
+    const body = typeof req.body === 'function' ? req.body(watch) : req.body;
     try {
-      return await this.ctx.transport.request({ ...req, headers, signal });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new TransferFailure(describeNetworkError(error, req.url.href));
+      const response = await watch.request(this.ctx.transport, { ...req, headers, body }, signal);
+      return await readSmallAnswer(response, watch, req.url.href, signal);
+    } finally {
+      watch.stop();
     }
   }
 
@@ -550,3 +526,29 @@ function describeChange(was: SourceFingerprint, now: SourceFingerprint): string 
   if (was.size !== now.size) return `its size went from ${was.size} to ${now.size} bytes`;
   return 'it was modified';
 }
+
+/** Answers to upload requests carry a few bytes at most; more than this is not read. */
+const ANSWER_LIMIT = 64 << 10;
+
+/**
+ * Reads an upload request's answer under the request's watch, so a server that sends
+ * headers and then holds the body open is a stall like any other; returns the response
+ * with its body consumed (discard() is then a no-op).
+ */
+async function readSmallAnswer(response: HttpResponse, watch: StallWatch, url: string, signal: AbortSignal): Promise<HttpResponse> {
+  let read = 0;
+  try {
+    for await (const chunk of response.body) {
+      watch.touch();
+      read += chunk.length;
+      if (read > ANSWER_LIMIT) break;
+    }
+  } catch (error) {
+    throw watch.failure(error, url, signal);
+  } finally {
+    response.discard();
+  }
+  return { ...response, body: emptyBody(), discard: () => undefined };
+}
+
+async function* emptyBody(): AsyncIterable<Uint8Array> {}

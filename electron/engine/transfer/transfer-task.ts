@@ -1,0 +1,116 @@
+import type { TransferError } from '../../common/errors';
+import type { HistoryKind, TransferRecord, TransferState } from '../../common/transfer';
+import { type EngineContext, StopRequest } from '../context';
+import { classifyFailure } from '../core/failure';
+import { unsealHeaders } from '../secrets';
+import { runAttempts } from './attempt-loop';
+
+/**
+ * What a download and an upload share: the record as this task knows it, kept in step
+ * with the store, its history, the one attempt loop, and how a transfer ends: a verdict,
+ * a failure, or a stop that leaves the state its reason asks for.
+ */
+export abstract class TransferTask {
+  protected rec: TransferRecord;
+
+  constructor(
+    protected readonly ctx: EngineContext,
+    record: TransferRecord,
+  ) {
+    this.rec = record;
+  }
+
+  get record(): TransferRecord {
+    return this.rec;
+  }
+
+  abstract progress(): { bytes: number; total: number | null };
+
+  /** One try at the transfer (see AttemptHooks.attempt). */
+  protected abstract attempt(signal: AbortSignal): Promise<boolean>;
+
+  /** A change of plan thrown by an attempt (see AttemptHooks.recover); none by default. */
+  protected recover(_error: unknown, _signal: AbortSignal): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  /** Marks the transfer active as it starts. */
+  protected begin(): void {
+    this.save({ state: 'active', error: null });
+  }
+
+  /** Before a stop is recorded: the last checkpoint. */
+  protected beforeStop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Releases files, sessions and connections; runs once, however the run ended. */
+  protected cleanup(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected classify(error: unknown): TransferError {
+    return classifyFailure(error, { dir: this.rec.dir });
+  }
+
+  /**
+   * Runs until the transfer reaches its end, fails, or `signal` stops it. A stop leaves a
+   * checkpoint and the state its reason asks for (a StopRequest), else `paused`.
+   */
+  async run(signal: AbortSignal): Promise<TransferRecord> {
+    this.begin();
+    try {
+      await this.openHeaders();
+      const failure = await runAttempts(
+        {
+          attempt: () => this.attempt(signal),
+          recover: (error) => this.recover(error, signal),
+          progress: () => this.progress().bytes,
+          classify: (error) => this.classify(error),
+          retrying: (error, delayMs) => {
+            this.history('retry', { error, delayMs, offset: this.progress().bytes });
+            this.ctx.emit({ type: 'retrying', id: this.rec.id, error, delayMs });
+          },
+        },
+        signal,
+        this.ctx.clock,
+        this.ctx.tuning,
+      );
+      return failure ? this.fail(failure) : this.rec;
+    } catch (error) {
+      if (!signal.aborted) return this.fail(this.classify(error));
+      await this.beforeStop().catch(() => undefined);
+      const state: TransferState = signal.reason instanceof StopRequest ? signal.reason.state : 'paused';
+      this.save({ state });
+      return this.rec;
+    } finally {
+      await this.cleanup().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Opens sealed header values for the requests of this run. The opened values live in
+   * this task's memory only; the store keeps them sealed.
+   */
+  protected async openHeaders(): Promise<void> {
+    this.rec = { ...this.rec, headers: await unsealHeaders(this.ctx.secrets, this.rec.headers) };
+  }
+
+  /** Writes `changes` to the store and to the record this task holds. */
+  protected save(changes: Partial<TransferRecord>): void {
+    const now = this.ctx.clock.now();
+    this.ctx.store.update(this.rec.id, changes, now);
+    this.rec = { ...this.rec, ...changes, updatedAt: now };
+  }
+
+  protected history(kind: HistoryKind, detail: Record<string, unknown>): void {
+    this.ctx.store.addHistory(this.rec.id, kind, detail, this.ctx.clock.now());
+  }
+
+  protected fail(error: TransferError): TransferRecord {
+    this.history('error', { ...error });
+    this.save({ state: 'failed', error });
+    this.ctx.emit({ type: 'ended', id: this.rec.id, record: this.rec });
+    return this.rec;
+  }
+}
