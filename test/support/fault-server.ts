@@ -37,6 +37,8 @@ export interface Fault {
   chunked?: boolean;
   /** Claim this Content-Length (to test a file too big for the disk); sends no body. */
   claimLength?: number;
+  /** Send this many body bytes, wait `ms`, then send the rest (time to act mid-body). */
+  pauseAfter?: { bytes: number; ms: number };
   /** Send these bytes instead of the file's for the requested range. */
   replaceBody?: (body: Buffer) => Buffer;
 }
@@ -47,6 +49,8 @@ export interface LoggedRequest {
   ifRange: string | undefined;
   acceptEncoding: string | undefined;
   authorization: string | undefined;
+  /** Every request header as received (lower-case names). */
+  headers: http.IncomingHttpHeaders;
   status: number;
   bytesSent: number;
   /** When the request arrived (Date.now()). */
@@ -112,6 +116,7 @@ export class FaultServer {
       ifRange: req.headers['if-range'] as string | undefined,
       acceptEncoding: req.headers['accept-encoding'] as string | undefined,
       authorization: req.headers.authorization,
+      headers: { ...req.headers },
       status: 0,
       bytesSent: 0,
       at: Date.now(),
@@ -181,6 +186,16 @@ export class FaultServer {
     }
     if (!fault.chunked) headers['content-length'] = String(body.length);
     res.writeHead(status, headers);
+    if (fault.pauseAfter) {
+      const at = Math.min(fault.pauseAfter.bytes, body.length);
+      res.write(body.subarray(0, at));
+      entry.bytesSent = at;
+      setTimeout(() => {
+        res.end(body.subarray(at));
+        entry.bytesSent = body.length;
+      }, fault.pauseAfter.ms);
+      return;
+    }
     const limit = fault.cutAfter ?? fault.stallAfter;
     if (limit === undefined) {
       res.end(body);

@@ -29,13 +29,13 @@ export class LivePartial extends PartialFile {
 
   /** An empty partial (created, or truncated if a previous attempt left bytes). */
   static async fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
-    const fd = await openFd(path, 'w+');
+    const fd = await openFd(path, 'fresh');
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes);
   }
 
   /** An existing partial, to be verified by the caller; its sessions start at 0. */
   static async open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
-    const fd = await openFd(path, 'r+');
+    const fd = await openFd(path, 'existing');
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes);
   }
 

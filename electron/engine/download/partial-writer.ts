@@ -65,7 +65,11 @@ export class PartialWriter {
    */
   mark(): { offset: number; written: Promise<void>; blocks: Promise<SnapshotReply> } {
     this.dispatch();
-    const written = Promise.all([...this.inflight]).then(() => undefined);
+    // A write that failed fails the checkpoint too: a checkpoint must never record bytes
+    // that are not on disk (after a full disk they would be "missing" and thrown away).
+    const written = Promise.all([...this.inflight]).then(() => {
+      if (this.failure) throw this.failure;
+    });
     return { offset: this.position, written, blocks: this.blockHasher.snapshot() };
   }
 

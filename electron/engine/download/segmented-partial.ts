@@ -36,11 +36,11 @@ export class SegmentedPartial extends PartialFile {
   }
 
   static async fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, segments: Segment[]): Promise<SegmentedPartial> {
-    return SegmentedPartial.wrap(pool, await openFd(path, 'w+'), path, algorithms, blockSize, segments);
+    return SegmentedPartial.wrap(pool, await openFd(path, 'fresh'), path, algorithms, blockSize, segments);
   }
 
   static async open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, segments: Segment[]): Promise<SegmentedPartial> {
-    return SegmentedPartial.wrap(pool, await openFd(path, 'r+'), path, algorithms, blockSize, segments);
+    return SegmentedPartial.wrap(pool, await openFd(path, 'existing'), path, algorithms, blockSize, segments);
   }
 
   private static wrap(pool: HashPool, fd: number, path: string, algorithms: DigestAlgorithm[], blockSize: number, segments: Segment[]): SegmentedPartial {

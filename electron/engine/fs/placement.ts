@@ -22,11 +22,32 @@ function exists(file: string): Promise<boolean> {
   return new Promise((resolve) => fs.lstat(file, (error) => resolve(!error || error.code !== 'ENOENT')));
 }
 
+/** A file's identity: the device and inode the open descriptor has. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+function sameFile(st: fs.Stats | null, ours: FileIdentity): boolean {
+  return !!st && st.isFile() && st.ino === ours.ino && st.dev === ours.dev;
+}
+
+/** The partial's name no longer holds the file that was hashed: nothing is placed. */
+export class PlacementRefused extends Error {
+  constructor(readonly file: string) {
+    super(`${path.basename(file)} is no longer the file Ferry wrote and checked`);
+    this.name = 'PlacementRefused';
+  }
+}
+
 /**
  * Gives a finished partial its final name without ever replacing an existing file, and
  * leaves the partial in place for the caller to remove once it has recorded the name.
+ * What is placed is proven to be `ours` (the file the caller holds open and hashed): the
+ * partial's name is checked by lstat before (a link or a folder is never followed or
+ * moved) and the final name after; a name linked to anything else is taken back at once.
  * link() fails with EEXIST instead of overwriting, which makes "take the name if it is
- * free" atomic; a name that already is a link to the partial is ours, from a placement a
+ * free" atomic; a name that already is a link to our file is ours, from a placement a
  * crash interrupted, and is taken again rather than doubled as " (1)". Where a file system
  * has no hard links, a checked rename is the fallback, announced first through
  * `beforeRename` so the name is on record if the process dies right after it.
@@ -34,27 +55,37 @@ function exists(file: string): Promise<boolean> {
  */
 export async function placeWithoutOverwrite(
   partial: string,
+  ours: FileIdentity,
   dir: string,
   name: string,
   beforeRename: (target: string) => void,
 ): Promise<string> {
-  const ours = await fs.promises.stat(partial);
+  const lstatOrNull = (file: string): Promise<fs.Stats | null> => fs.promises.lstat(file).catch(() => null);
+  const prove = async (file: string, undo: () => Promise<void>): Promise<void> => {
+    if (sameFile(await lstatOrNull(file), ours)) return;
+    await undo();
+    throw new PlacementRefused(partial);
+  };
   for (let n = 0; ; n++) {
     const target = path.join(dir, numberedName(name, n));
+    await prove(partial, async () => undefined);
     try {
       await fs.promises.link(partial, target);
+      // Between the check and the link the partial's name could have changed hands.
+      await prove(target, () => fs.promises.unlink(target));
       return target;
     } catch (error) {
+      if (error instanceof PlacementRefused) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') {
-        const there = await fs.promises.lstat(target).catch(() => null);
-        if (there && there.ino === ours.ino && there.dev === ours.dev) return target;
+        if (sameFile(await lstatOrNull(target), ours)) return target;
         continue;
       }
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
       if (await exists(target)) continue;
       beforeRename(target);
       await fs.promises.rename(partial, target);
+      await prove(target, () => fs.promises.rename(target, partial));
       return target;
     }
   }

@@ -16,6 +16,26 @@ export function headersFromRecord(record: Record<string, string | string[] | und
 /** Headers that must not follow a redirect to another origin (credentials). */
 export const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
+/**
+ * The only headers a person gives that may travel to another origin: they say who is
+ * asking and in what language, never who the person is. Every other header given with a
+ * transfer (Authorization, Cookie, X-Api-Key, any token a site invents) belongs to the
+ * origin of the URL the person gave, on every request: the first, every resume, every
+ * segment, every block repair, whatever URL a redirect chain recorded.
+ */
+const ORIGIN_FREE_HEADERS = new Set(['user-agent', 'accept', 'accept-language']);
+
+/** The person's headers to send to `target`, given the URL they were given for. */
+export function headersForOrigin(given: ReadonlyArray<readonly [string, string]>, target: URL, givenFor: string): Record<string, string> {
+  const sameOrigin = target.origin === new URL(givenFor).origin;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of given) {
+    const name = k.toLowerCase();
+    if (sameOrigin || ORIGIN_FREE_HEADERS.has(name)) headers[name] = v;
+  }
+  return headers;
+}
+
 /** Parses `K: V` as given to --header; returns an error sentence on bad input. */
 export function parseHeaderArgument(text: string): [string, string] | string {
   const colon = text.indexOf(':');

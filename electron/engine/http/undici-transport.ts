@@ -8,6 +8,9 @@ import { Readable } from 'node:stream';
 import { headersFromRecord } from './headers';
 import type { HttpRequest, HttpResponse, Transport } from './transport';
 
+/** How long a small unread body may take to arrive before its connection is closed instead. */
+const DUMP_TIMEOUT_MS = 10_000;
+
 export interface UndiciTransportOptions {
   /** Extra trusted certificate authorities (PEM), e.g. a test's self-signed CA. */
   ca?: string | Buffer;
@@ -62,7 +65,8 @@ export class UndiciTransport implements Transport {
         const empty = response.statusCode === 204 || response.statusCode === 304 || req.method === 'HEAD';
         const length = empty ? 0 : Number(response.headers['content-length']);
         const small = (Number.isFinite(length) && length <= 64 << 10) || (!Number.isFinite(length) && req.method !== 'GET');
-        if (small) body.dump({ limit: 64 << 10 }).catch(() => undefined);
+        // A dump that the server never completes must not hold the connection forever.
+        if (small) body.dump({ limit: 64 << 10, signal: AbortSignal.timeout(DUMP_TIMEOUT_MS) }).catch(() => undefined);
         else body.destroy();
       },
     };

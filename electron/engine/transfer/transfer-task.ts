@@ -11,10 +11,11 @@ import { runAttempts } from './attempt-loop';
  * a failure, or a stop that leaves the state its reason asks for.
  */
 export abstract class TransferTask {
-  protected rec: TransferRecord;
+  /** The record as this task knows it, kept in step with the store by `save`. */
+  rec: TransferRecord;
 
   constructor(
-    protected readonly ctx: EngineContext,
+    readonly ctx: EngineContext,
     record: TransferRecord,
   ) {
     this.rec = record;
@@ -97,13 +98,18 @@ export abstract class TransferTask {
   }
 
   /** Writes `changes` to the store and to the record this task holds. */
-  protected save(changes: Partial<TransferRecord>): void {
+  save(changes: Partial<TransferRecord>): void {
     const now = this.ctx.clock.now();
     this.ctx.store.update(this.rec.id, changes, now);
     this.rec = { ...this.rec, ...changes, updatedAt: now };
   }
 
-  protected history(kind: HistoryKind, detail: Record<string, unknown>): void {
+  /** Takes changes the store already holds (written by a transaction of the caller's own). */
+  adopt(changes: Partial<TransferRecord>): void {
+    this.rec = { ...this.rec, ...changes, updatedAt: this.ctx.clock.now() };
+  }
+
+  history(kind: HistoryKind, detail: Record<string, unknown>): void {
     this.ctx.store.addHistory(this.rec.id, kind, detail, this.ctx.clock.now());
   }
 

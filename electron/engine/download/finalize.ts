@@ -1,0 +1,183 @@
+import type { Hash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { TransferFailure, transferError } from '../../common/errors';
+import { type DigestAlgorithm, type DigestReference, type Integrity, PENDING_INTEGRITY, judgeIntegrity } from '../../common/integrity';
+import { PlacementRefused, placeWithoutOverwrite } from '../fs/placement';
+import type { HashSession } from '../hash/hash-pool';
+import { type DownloadJob, RestartRequired } from './job';
+import { algorithmsFor, plainFileSize } from './partial-check';
+import { PartialFile, openFd, replacedError } from './partial-file';
+
+type Digests = Partial<Record<DigestAlgorithm, string>>;
+
+/**
+ * The end of a download (rule 9): the verdict over the bytes on disk, then placement under
+ * the final name, proven to be the file that was hashed: the partial's name must still
+ * hold the very file this run has open (device and inode, by lstat, never through a link),
+ * and so must the final name once linked. A placement a crash interrupted is finished
+ * only after its bytes are proven again.
+ */
+export class Finalizer {
+  private mismatchRestarted = false;
+
+  constructor(private readonly job: DownloadJob) {}
+
+  /** Every byte is here: the verdict, then the placement. True when the download reached its end. */
+  async finish(wireHash: Hash | null = null): Promise<boolean> {
+    const { job } = this;
+    const part = (job.live ?? job.seg)!;
+    this.takeLateChecksum();
+    let digests = await part.finalDigests();
+    const { rec } = job;
+    const user = rec.userChecksum;
+    if (user && !digests[user.algorithm]) digests = { ...digests, ...(await hashFile(job, part.path, [user.algorithm])) };
+    const integrity = this.judge(digests, wireHash);
+    const sha256 = digests.sha256 ?? null;
+    if (integrity.status === 'mismatch') return this.mismatch(part, integrity, sha256);
+    part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
+    // The verdict is on record before the file takes its name, so a crash from here on
+    // finishes the placement at the next run (after proving the bytes again).
+    const total = rec.total ?? fs.fstatSync(part.fd).size;
+    job.save({ sha256, integrity, total, offset: total, tailDigest: null });
+    return this.place(part);
+  }
+
+  /**
+   * A run that stopped while placing a verified file (the verdict on record, the transfer
+   * not completed) finishes the placement once the bytes prove to be the ones the verdict
+   * speaks of. Anything else forgets the verdict and lets the resume rules decide (the
+   * block digests are still on record, so a changed block is fetched again). False when
+   * there is nothing to finish.
+   */
+  async resumePlacement(): Promise<boolean> {
+    const { job } = this;
+    const { rec } = job;
+    const status = rec.integrity.status;
+    if (rec.sha256 === null || (status !== 'verified' && status !== 'unverified') || rec.total === null) return false;
+    this.takeLateChecksum();
+    if (plainFileSize(job.partialPath()) === rec.total) {
+      const held = new HeldFile(job.partialPath(), await openFd(job.partialPath(), 'existing'));
+      try {
+        if (await this.proves(held.path)) {
+          held.assertOurs(() => new RestartRequired('the partial file was deleted before it could be placed'));
+          return await this.place(held);
+        }
+      } finally {
+        held.close();
+      }
+      job.history('repair', { reason: 'the partial changed after its verdict was recorded; checking it block by block' });
+    } else if (rec.path && plainFileSize(rec.path) === rec.total && (await this.proves(rec.path))) {
+      // The partial's name was already removed: the recorded name holds the proven file.
+      return this.completePlaced();
+    }
+    job.save({ sha256: null, integrity: PENDING_INTEGRITY, path: null });
+    return false;
+  }
+
+  /** The bytes at `file` are the ones the recorded verdict speaks of. */
+  private async proves(file: string): Promise<boolean> {
+    const { rec } = this.job;
+    const digests = await hashFile(this.job, file, algorithmsFor(rec));
+    if (digests.sha256 !== rec.sha256) return false;
+    const integrity = this.judge(digests, null);
+    return integrity.status === rec.integrity.status || (integrity.status === 'verified' && rec.integrity.status === 'unverified');
+  }
+
+  private judge(digests: Digests, wireHash: Hash | null): Integrity {
+    const { rec } = this.job;
+    const user = rec.userChecksum;
+    const server = rec.serverChecksum;
+    if (!user && server && rec.encoded && wireHash) {
+      // The server's digest covers the encoded bytes it sent; those are what we check.
+      return judgeIntegrity(server, { [server.algorithm]: wireHash.digest('hex') });
+    }
+    return judgeIntegrity(user ?? (rec.encoded ? null : server), digests);
+  }
+
+  /** A checksum given while the download ran (the same get again, the window) is the reference from here on. */
+  private takeLateChecksum(): void {
+    const stored = this.job.ctx.store.get(this.job.rec.id)?.userChecksum ?? null;
+    if (stored && !sameReference(stored, this.job.rec.userChecksum)) this.job.adopt({ userChecksum: stored });
+  }
+
+  private async mismatch(part: PartialFile, integrity: Integrity, sha256: string | null): Promise<boolean> {
+    const { job } = this;
+    const { ctx, rec } = job;
+    const detail = { algorithm: integrity.algorithm, expected: integrity.expected, actual: integrity.actual, source: integrity.source };
+    job.history('error', { code: 'integrity-mismatch', ...detail });
+    if (!this.mismatchRestarted) {
+      this.mismatchRestarted = true;
+      throw new RestartRequired(`checksum mismatch (${integrity.source} ${integrity.algorithm} expected ${integrity.expected}, got ${integrity.actual})`);
+    }
+    // Bytes we cannot prove are not kept; only our own file goes, never what replaced it.
+    if (part.identity() === 'ours') fs.rmSync(part.path, { force: true });
+    ctx.store.reset(rec.id, {}, ctx.clock.now());
+    const error = transferError(
+      'integrity-mismatch',
+      `The downloaded bytes do not match the ${integrity.source} ${integrity.algorithm} checksum, twice: expected ${integrity.expected}, got ${integrity.actual}. Nothing was saved; check the checksum or the source.`,
+      false,
+    );
+    job.save({ state: 'failed', integrity, sha256, error, completedAt: ctx.clock.now() });
+    ctx.emit({ type: 'ended', id: rec.id, record: job.rec });
+    return true;
+  }
+
+  /**
+   * Gives the verified partial its final name (a hard link, so the bytes are under both
+   * names for a moment), records that name, removes the partial's name, then records the
+   * transfer completed. A crash at any point between leaves either the partial to place
+   * again or the recorded name holding the file: never a second copy, never litter.
+   */
+  private async place(part: PartialFile): Promise<boolean> {
+    const { job } = this;
+    const { rec } = job;
+    let finalPath: string;
+    try {
+      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }));
+    } catch (error) {
+      if (!(error instanceof PlacementRefused)) throw error;
+      part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
+      throw new TransferFailure(replacedError(part.path, 'another file'));
+    }
+    job.save({ path: finalPath });
+    await fs.promises.unlink(part.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error; // gone already after a rename
+    });
+    return this.completePlaced();
+  }
+
+  private completePlaced(): boolean {
+    const { job } = this;
+    const { ctx, rec } = job;
+    ctx.store.transaction(() => {
+      ctx.store.clearBlocks(rec.id);
+      job.save({ state: 'completed', error: null, completedAt: ctx.clock.now() });
+      job.history('complete', { path: job.rec.path, sha256: job.rec.sha256, integrity: job.rec.integrity });
+    });
+    ctx.emit({ type: 'ended', id: rec.id, record: job.rec });
+    return true;
+  }
+}
+
+/** A partial opened only to prove and place it. */
+class HeldFile extends PartialFile {
+  close(): void {
+    this.closeFd();
+  }
+}
+
+/** The whole file's digests, read from disk on a hashing thread. */
+async function hashFile(job: DownloadJob, file: string, algorithms: DigestAlgorithm[]): Promise<Digests> {
+  const [session] = job.ctx.hashPool.open([{ algorithms, blockSize: 0 }], []) as [HashSession];
+  try {
+    const size = fs.statSync(file).size;
+    await session.feedFile(file, 0, size);
+    return await session.final();
+  } finally {
+    session.close();
+  }
+}
+
+function sameReference(a: DigestReference | null, b: DigestReference | null): boolean {
+  return a?.algorithm === b?.algorithm && a?.hex === b?.hex;
+}

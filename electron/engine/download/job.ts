@@ -1,0 +1,29 @@
+import type { HistoryKind, TransferRecord } from '../../common/transfer';
+import type { EngineContext } from '../context';
+import type { LivePartial } from './live-partial';
+import type { SegmentedPartial } from './segmented-partial';
+
+/** The bytes we hold cannot be continued: start again from 0, for the reason given. */
+export class RestartRequired extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'RestartRequired';
+  }
+}
+
+/**
+ * What the parts of a download (fetcher, body pump, checkpointer, segmented run, partial
+ * check, finalizer) share: the engine, the record kept in step with the store, and the
+ * partial this run holds open, one stream (`live`) or several segments (`seg`).
+ */
+export interface DownloadJob {
+  readonly ctx: EngineContext;
+  readonly rec: TransferRecord;
+  live: LivePartial | null;
+  seg: SegmentedPartial | null;
+  save(changes: Partial<TransferRecord>): void;
+  /** Takes changes the store already holds (written by a checkpoint's own transaction). */
+  adopt(changes: Partial<TransferRecord>): void;
+  history(kind: HistoryKind, detail: Record<string, unknown>): void;
+  partialPath(): string;
+}
