@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { afterNotSatisfiable, classifyRangeAnswer, judgeRangeResponse, notResumableReason, type PolicyRecord, splittable } from '../../electron/engine/download/response-policy';
+import { PartialWriter, allocateBuffers } from '../../electron/engine/download/partial-writer';
+import { HashPool, type HashSession } from '../../electron/engine/hash/hash-pool';
+import { headersForOrigin, headersFromRecord } from '../../electron/engine/http/headers';
+import { tempDir } from '../support/harness';
+
+const REC: PolicyRecord = { encoded: false, total: 1000, ifRange: '"v1"', etag: '"v1"', lastModified: null, userChecksum: null, serverChecksum: null };
+const h = (record: Record<string, string>) => headersFromRecord(record);
+
+describe('what an answer to a range request means (DESIGN.md section 3, rules 1-5)', () => {
+  test('status alone: 206 is a range, 200 a whole file (rule 4), 416 not satisfiable (rule 5), others a status failure', () => {
+    const table: Array<[number, ReturnType<typeof classifyRangeAnswer>]> = [
+      [206, 'range'],
+      [200, 'whole-file'],
+      [416, 'not-satisfiable'],
+      [403, 'status'],
+      [503, 'status'],
+      [304, 'status'],
+    ];
+    for (const [status, expected] of table) assert.equal(classifyRangeAnswer(status), expected, `HTTP ${status}`);
+  });
+
+  test('a 416 is done only when every byte of a known total is held', () => {
+    assert.equal(afterNotSatisfiable(REC, 1000), 'complete');
+    assert.equal(afterNotSatisfiable(REC, 999), 'restart');
+    assert.equal(afterNotSatisfiable({ ...REC, total: null }, 1000), 'restart');
+  });
+
+  test('a 206 must start where asked, name the recorded total, match its length, and be the same version (rule 3)', () => {
+    const ok = { 'content-range': 'bytes 500-999/1000', 'content-length': '500', etag: '"v1"' };
+    const table: Array<[string, Record<string, string>, RegExp | null]> = [
+      ['a good 206', ok, null],
+      ['no Content-Range', { etag: '"v1"' }, /missing or malformed Content-Range/],
+      ['a malformed one', { ...ok, 'content-range': 'bytes 500-999' }, /missing or malformed/],
+      ['another start', { ...ok, 'content-range': 'bytes 400-999/1000', 'content-length': '600' }, /from 400, not the requested 500/],
+      ['another total', { ...ok, 'content-range': 'bytes 500-1099/1100', 'content-length': '600' }, /length changed on the server/],
+      ['an unknown total', { ...ok, 'content-range': 'bytes 500-999/*' }, /length changed/],
+      ['a body length that disagrees', { ...ok, 'content-length': '499' }, /does not match its Content-Range/],
+      ['an encoded range', { ...ok, 'content-encoding': 'gzip' }, /encoded a range/],
+      ['several ranges at once', { ...ok, 'content-type': 'multipart/byteranges; boundary=x' }, /several ranges/],
+      ['a new ETag', { ...ok, etag: '"v2"' }, /validator is different/],
+    ];
+    for (const [what, headers, reason] of table) {
+      const verdict = judgeRangeResponse(REC, h(headers), 500);
+      if (reason === null) assert.deepEqual(verdict, { ok: true, start: 500, end: 999 }, what);
+      else {
+        assert.equal(verdict.ok, false, what);
+        assert.match((verdict as { reason: string }).reason, reason, what);
+      }
+    }
+  });
+
+  test('a server digest that changed means a changed file', () => {
+    const known = { ...REC, serverChecksum: { algorithm: 'sha256' as const, hex: 'aa'.repeat(32), source: 'repr-digest' as const } };
+    const other = `sha-256=:${Buffer.from('bb'.repeat(32), 'hex').toString('base64')}:`;
+    const verdict = judgeRangeResponse(known, h({ 'content-range': 'bytes 0-999/1000', etag: '"v1"', 'repr-digest': other }), 0);
+    assert.equal(verdict.ok, false);
+  });
+
+  test('resuming needs a strong validator or a known digest, a known length and no encoding (rules 1 and 2)', () => {
+    assert.equal(notResumableReason(REC), '');
+    assert.match(notResumableReason({ ...REC, encoded: true }), /encoded/);
+    assert.match(notResumableReason({ ...REC, total: null }), /did not say how long/);
+    assert.match(notResumableReason({ ...REC, ifRange: null }), /no strong validator/);
+    const digest = { algorithm: 'sha256' as const, hex: 'aa'.repeat(32), source: 'user' as const };
+    assert.equal(notResumableReason({ ...REC, ifRange: null, userChecksum: digest }), '', 'a known digest proves the joined result');
+  });
+
+  test('a fresh download is split only when it could be resumed and is worth it', () => {
+    const ranges = h({ 'accept-ranges': 'bytes' });
+    assert.equal(splittable(ranges, 100 << 20, false, '"v1"', 8, 4 << 20), true);
+    assert.equal(splittable(ranges, 100 << 20, false, '"v1"', 1, 4 << 20), false, 'one connection asked');
+    assert.equal(splittable(ranges, 100 << 20, false, null, 8, 4 << 20), false, 'no strong validator');
+    assert.equal(splittable(ranges, 100 << 20, true, '"v1"', 8, 4 << 20), false, 'encoded');
+    assert.equal(splittable(h({}), 100 << 20, false, '"v1"', 8, 4 << 20), false, 'no Accept-Ranges');
+    assert.equal(splittable(ranges, 7 << 20, false, '"v1"', 8, 4 << 20), false, 'too small');
+    assert.equal(splittable(ranges, null, false, '"v1"', 8, 4 << 20), false, 'unknown length');
+  });
+});
+
+describe('headers a person gives belong to the origin of the URL they gave (root cause 1)', () => {
+  const given: Array<[string, string]> = [
+    ['Authorization', 'Bearer t'],
+    ['Cookie', 'c=1'],
+    ['X-Api-Key', 'k'],
+    ['User-Agent', 'Mine/1'],
+    ['Accept-Language', 'fr'],
+  ];
+  test('the same origin gets every header', () => {
+    assert.deepEqual(Object.keys(headersForOrigin(given, new URL('https://a.example/x?y'), 'https://a.example/start')).sort(), [
+      'accept-language',
+      'authorization',
+      'cookie',
+      'user-agent',
+      'x-api-key',
+    ]);
+  });
+  test('another origin (host, port or scheme) gets only what says who asks and in which language', () => {
+    for (const other of ['https://b.example/x', 'https://a.example:8443/x', 'http://a.example/x']) {
+      assert.deepEqual(headersForOrigin(given, new URL(other), 'https://a.example/start'), { 'user-agent': 'Mine/1', 'accept-language': 'fr' }, other);
+    }
+  });
+});
+
+describe('a checkpoint never records bytes whose write failed (read defect)', () => {
+  test('after a failed write, mark() rejects instead of promising the bytes are on disk', async () => {
+    const file = path.join(tempDir(), 'partial');
+    fs.writeFileSync(file, '');
+    const fd = fs.openSync(file, 'r'); // writes to a read-only descriptor fail (EBADF)
+    const pool = new HashPool(1);
+    const buffers = allocateBuffers(4096);
+    const [blocks] = pool.open([{ algorithms: [], blockSize: 1024 }], buffers) as [HashSession];
+    const writer = new PartialWriter(fd, 0, buffers, [blocks], blocks);
+    try {
+      await writer.write(Buffer.alloc(2048, 1));
+      const mark = writer.mark();
+      await assert.rejects(mark.written, (error: NodeJS.ErrnoException) => error.code === 'EBADF');
+      await assert.rejects(writer.drain());
+      await mark.blocks.catch(() => undefined);
+    } finally {
+      blocks.close();
+      fs.closeSync(fd);
+      await pool.close();
+    }
+  });
+});
