@@ -48,7 +48,7 @@ class HashWorker {
     }
     const req = message.req;
     if (req === null) {
-      this.failures.get(message.sid)?.(new Error(message.op === 'fail' ? message.message : 'unexpected reply'));
+      this.failures.get(message.sid)?.(message.op === 'fail' ? workerError(message) : new Error('unexpected reply'));
       return;
     }
     const pending = this.requests.get(req);
@@ -56,7 +56,7 @@ class HashWorker {
     this.requests.delete(req);
     this.end();
     if (message.op === 'reply') pending.resolve(message.value);
-    else pending.reject(new Error(message.message));
+    else pending.reject(workerError(message));
   }
 
   private failAll(error: Error): void {
@@ -200,4 +200,11 @@ export class HashPool {
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
     this.workers = [];
   }
+}
+
+/** A failure from a hashing thread, with its errno code kept (a deleted file is ENOENT, not "internal"). */
+function workerError(message: { message: string; code?: string }): Error {
+  const error = new Error(message.message) as NodeJS.ErrnoException;
+  if (message.code) error.code = message.code;
+  return error;
 }

@@ -155,6 +155,7 @@ parentPort!.on('message', (message: ToWorker) => {
         return;
     }
   } catch (error) {
-    post({ op: 'fail', sid: message.sid, req, message: error instanceof Error ? error.message : String(error) });
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    post({ op: 'fail', sid: message.sid, req, message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) });
   }
 });

@@ -34,4 +34,5 @@ export interface VerifyReply {
 export type FromWorker =
   | { op: 'ack'; sid: number; buffer: number }
   | { op: 'reply'; sid: number; req: number; value: unknown }
-  | { op: 'fail'; sid: number; req: number | null; message: string };
+  /** `code` is the errno code (ENOENT, EIO...) when there was one: it decides what a person is told. */
+  | { op: 'fail'; sid: number; req: number | null; message: string; code?: string };

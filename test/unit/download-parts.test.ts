@@ -128,3 +128,16 @@ describe('a checkpoint never records bytes whose write failed (read defect)', ()
     }
   });
 });
+
+describe('a hashing thread keeps the errno code of what failed (read defect)', () => {
+  test('hashing a partial that was deleted fails with ENOENT, which a person is told about as such', async () => {
+    const pool = new HashPool(1);
+    const [session] = pool.open([{ algorithms: ['sha256'], blockSize: 0 }], []) as [HashSession];
+    try {
+      await assert.rejects(session.feedFile(path.join(tempDir(), 'gone.ferrypart'), 0, 10), (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+    } finally {
+      session.close();
+      await pool.close();
+    }
+  });
+});
