@@ -64,6 +64,8 @@ export class EngineService implements ServiceImplementation {
   private readonly batcher: ChangeBatcher;
   private readonly notices: NoticeCollector;
   private settings: StoredSettings;
+  /** The setSettings call that runs now; the next one waits for it (see setSettings). */
+  private settingsTurn: Promise<unknown> = Promise.resolve();
   private readonly handlers: Handlers;
 
   constructor(
@@ -320,7 +322,19 @@ export class EngineService implements ServiceImplementation {
     };
   }
 
-  private async setSettings(a: CommandArgument<'setSettings'>): Promise<Result<Settings, ServiceError>> {
+  /**
+   * One change at a time: a change that seals a secret awaits the host (the desktop's
+   * keychain is a round trip to the main process), and two windows changing different
+   * fields meanwhile would each start from the same old settings and the last would undo
+   * the first. Each call starts from what the one before it left.
+   */
+  private setSettings(a: CommandArgument<'setSettings'>): Promise<Result<Settings, ServiceError>> {
+    const turn = this.settingsTurn.then(() => this.changeSettings(a));
+    this.settingsTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async changeSettings(a: CommandArgument<'setSettings'>): Promise<Result<Settings, ServiceError>> {
     const next: StoredSettings = { ...this.settings };
     if (a.downloadDir !== null) {
       const ready = writableFolder(a.downloadDir, 'downloadDir');
