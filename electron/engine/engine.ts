@@ -10,7 +10,7 @@ import { UndiciTransport } from './http/undici-transport';
 import { BandwidthLimiter } from './scheduler/bandwidth';
 import { RequestLimiter } from './scheduler/request-limiter';
 import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler } from './scheduler/scheduler';
-import { openDatabase } from './store/database';
+import { type StoreDamage, openDatabase } from './store/database';
 import { TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
 import type { SecretBox } from './secrets';
@@ -62,7 +62,12 @@ export class Engine {
 
   private constructor(
     private readonly db: Database.Database,
-    readonly movedAsideStore: string | null,
+    /**
+     * Set when the store was damaged at open: the one line to tell a person, and where the
+     * damaged file was kept. After a fresh store, unfinished downloads' .ferrypart files
+     * are known only by what is on disk: no record claims them.
+     */
+    readonly storeDamage: StoreDamage | null,
     options: EngineOptions,
   ) {
     this.store = new TransferStore(db);
@@ -86,10 +91,18 @@ export class Engine {
     this.scheduler = new Scheduler(this.context, requests, limits);
   }
 
-  /** Opens the data directory; throws DataDirLockedError when another engine holds it. */
+  /** The damaged store kept aside at open, if any (see storeDamage). */
+  get movedAsideStore(): string | null {
+    return this.storeDamage?.keptAs ?? null;
+  }
+
+  /**
+   * Opens the data directory; throws DataDirLockedError when another engine holds it, and
+   * StoreTooNewError for a store a newer Ferry wrote (left untouched).
+   */
   static open(options: EngineOptions): Engine {
-    const { db, movedAside } = openDatabase(options.dataDir, options.command ?? 'ferry', options.sqliteBinding);
-    const engine = new Engine(db, movedAside, options);
+    const { db, damage } = openDatabase(options.dataDir, options.command ?? 'ferry', options.sqliteBinding);
+    const engine = new Engine(db, damage, options);
     engine.recoverInterrupted();
     return engine;
   }

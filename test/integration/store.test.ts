@@ -75,6 +75,7 @@ describe('the store: one SQLite file per data directory', () => {
     fs.appendFileSync(path.join(dataDir, 'ferry.db-wal'), Buffer.alloc(10_000, 0x5a));
     const engine = Engine.open({ dataDir });
     assert.equal(engine.list().length, 1);
+    assert.equal(engine.storeDamage, null, 'a torn tail after a crash is no damage');
     await engine.close();
   });
 

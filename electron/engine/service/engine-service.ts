@@ -9,6 +9,7 @@ import type {
   CommandValues,
   DestinationHeader,
   HostInfo,
+  Notice,
   ResumeRecord,
   ServiceError,
   ServiceEvent,
@@ -67,6 +68,8 @@ export class EngineService implements ServiceImplementation {
   /** The setSettings call that runs now; the next one waits for it (see setSettings). */
   private settingsTurn: Promise<unknown> = Promise.resolve();
   private readonly handlers: Handlers;
+  /** What happened as the engine opened (a damaged store kept aside), told to each client that connects. */
+  private readonly startupNotices: Notice[];
 
   constructor(
     private readonly engine: Engine,
@@ -82,6 +85,8 @@ export class EngineService implements ServiceImplementation {
     this.notices = new NoticeCollector((notice) => this.emit({ type: 'notice', notice }), options.noticeQuietMs);
     this.settings = this.loadSettings();
     this.applyLimits();
+    const damage = engine.storeDamage;
+    this.startupNotices = damage ? [{ level: 'error', title: damage.freshStore ? 'Ferry started a new store' : "Ferry's store lost its last changes", body: damage.message, ids: [] }] : [];
     this.handlers = {
       snapshot: () => this.snapshot(),
       addDownloads: (a) => this.addDownloads(a),
@@ -130,6 +135,12 @@ export class EngineService implements ServiceImplementation {
 
   onEvent(listener: (event: ServiceEvent) => void): () => void {
     this.listeners.add(listener);
+    // After the subscriber has finished setting up, so it hears the notice like any other.
+    if (this.startupNotices.length > 0) {
+      setImmediate(() => {
+        if (this.listeners.has(listener)) for (const notice of this.startupNotices) listener({ type: 'notice', notice });
+      });
+    }
     return () => this.listeners.delete(listener);
   }
 
