@@ -11,7 +11,7 @@ import { BandwidthLimiter } from './scheduler/bandwidth';
 import { RequestLimiter } from './scheduler/request-limiter';
 import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler } from './scheduler/scheduler';
 import { type StoreDamage, openDatabase } from './store/database';
-import { TransferStore } from './store/transfers';
+import { type FinishedState, TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
 import type { SecretBox } from './secrets';
 
@@ -191,6 +191,22 @@ export class Engine {
 
   remove(ids: string[], options: { deleteFiles: boolean }): Promise<void> {
     return this.scheduler.remove(ids, options);
+  }
+
+  /**
+   * Forgets the transfers that ended in one of `states`, never their files; returns their
+   * ids. Failed downloads go through `remove`, which discards their partials (nothing could
+   * resume them once forgotten). Completed and canceled ones hold no partial, so thousands
+   * go in one transaction.
+   */
+  async clearFinished(states: readonly FinishedState[]): Promise<string[]> {
+    const found = this.store.finished(states);
+    const failed = found.filter((f) => f.state === 'failed').map((f) => f.id);
+    const ended = found.filter((f) => f.state !== 'failed').map((f) => f.id);
+    this.store.removeMany(ended);
+    for (const id of ended) this.context.emit({ type: 'removed', id });
+    if (failed.length > 0) await this.scheduler.remove(failed, { deleteFiles: false });
+    return found.map((f) => f.id);
   }
 
   move(id: string, placement: Placement): void {

@@ -108,6 +108,7 @@ export class EngineService implements ServiceImplementation {
       },
       getSettings: () => ok(this.publicSettings()),
       setSettings: (a) => this.setSettings(a),
+      clearFinished: async ({ states }) => ok({ removed: (await this.engine.clearFinished(states)).length }),
       details: ({ id }) => this.details(id),
       reveal: ({ id }) => this.fileAction(id, this.host.reveal, 'Showing a file in its folder'),
       openFile: ({ id }) => this.fileAction(id, this.host.open, 'Opening a file'),
