@@ -3,6 +3,7 @@ import type { DigestReference } from '../common/integrity';
 import * as path from 'node:path';
 import type { TransferRecord, UploadProtocol } from '../common/transfer';
 import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, type EngineEvent, systemClock } from './context';
+import { logEngineEvent } from './event-log';
 import { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
@@ -14,6 +15,7 @@ import { type StoreDamage, openDatabase } from './store/database';
 import { type FinishedState, TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
 import type { SecretBox } from './secrets';
+import { FileLogger, type Logger, isLogLevel } from './log';
 
 export interface EngineOptions {
   dataDir: string;
@@ -28,6 +30,8 @@ export interface EngineOptions {
   secrets?: SecretBox;
   /** better-sqlite3's native module built for this runtime, when it is not the default one. */
   sqliteBinding?: string;
+  /** Where the engine writes what it does; default ferry.log in the data directory (log.ts). */
+  logger?: Logger;
 }
 
 export interface AddUpload {
@@ -56,6 +60,8 @@ export class Engine {
   readonly store: TransferStore;
   /** What a person set in the window; the CLI leaves it alone. */
   readonly settings: SettingsStore;
+  /** The engine's log: redacts secrets itself, so any record is safe to write. */
+  readonly log: Logger;
   private readonly context: EngineContext;
   private readonly scheduler: Scheduler;
   private closing: Promise<void> | null = null;
@@ -70,6 +76,7 @@ export class Engine {
     readonly storeDamage: StoreDamage | null,
     options: EngineOptions,
   ) {
+    this.log = options.logger ?? new FileLogger(options.dataDir, { level: logLevelFromEnv() });
     this.store = new TransferStore(db);
     this.settings = new SettingsStore(db);
     const clock = options.clock ?? systemClock;
@@ -86,7 +93,16 @@ export class Engine {
       clock,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       secrets: options.secrets ?? null,
-      emit: (event) => options.onEvent?.(event),
+      log: this.log,
+      emit: (event) => {
+        logEngineEvent(this.log, event);
+        try {
+          options.onEvent?.(event);
+        } catch (error) {
+          // A host's listener that throws must not fail the transfer that told it something.
+          this.log.error('an engine event listener failed', { event: event.type, id: event.id, error });
+        }
+      },
     };
     this.scheduler = new Scheduler(this.context, requests, limits);
   }
@@ -103,6 +119,8 @@ export class Engine {
   static open(options: EngineOptions): Engine {
     const { db, damage } = openDatabase(options.dataDir, options.command ?? 'ferry', options.sqliteBinding);
     const engine = new Engine(db, damage, options);
+    engine.log.info('engine started', { command: options.command ?? 'ferry', dataDir: options.dataDir, pid: process.pid, node: process.version });
+    if (damage) engine.log.warn('store damaged', { file: damage.file, keptAs: damage.keptAs, reason: damage.reason, freshStore: damage.freshStore });
     engine.recoverInterrupted();
     return engine;
   }
@@ -276,6 +294,8 @@ export class Engine {
       await this.context.hashPool.close();
       await this.context.transport.close();
       this.db.close();
+      this.log.info('engine stopped');
+      this.log.close();
     })();
     return this.closing;
   }
@@ -286,4 +306,10 @@ export class Engine {
       if (record.state === 'active') this.store.setState(record.id, 'queued', this.context.clock.now());
     }
   }
+}
+
+/** FERRY_LOG_LEVEL=debug (or error, warn, info) for a more or less talkative ferry.log. */
+function logLevelFromEnv(): 'error' | 'warn' | 'info' | 'debug' {
+  const level = process.env.FERRY_LOG_LEVEL;
+  return isLogLevel(level) ? level : 'info';
 }
