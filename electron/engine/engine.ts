@@ -62,6 +62,7 @@ export class Engine {
   readonly settings: SettingsStore;
   /** The engine's log: redacts secrets itself, so any record is safe to write. */
   readonly log: Logger;
+  private readonly ownsLog: boolean;
   private readonly context: EngineContext;
   private readonly scheduler: Scheduler;
   private closing: Promise<void> | null = null;
@@ -76,6 +77,7 @@ export class Engine {
     readonly storeDamage: StoreDamage | null,
     options: EngineOptions,
   ) {
+    this.ownsLog = options.logger === undefined;
     this.log = options.logger ?? new FileLogger(options.dataDir, { level: logLevelFromEnv() });
     this.store = new TransferStore(db);
     this.settings = new SettingsStore(db);
@@ -295,7 +297,9 @@ export class Engine {
       await this.context.transport.close();
       this.db.close();
       this.log.info('engine stopped');
-      this.log.close();
+      // A logger handed in belongs to the host, which may log on after the engine is gone.
+      if (this.ownsLog) this.log.close();
+      else this.log.flush();
     })();
     return this.closing;
   }
