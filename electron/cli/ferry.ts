@@ -15,7 +15,7 @@ import { ensureDir } from '../engine/fs/ensure-dir';
 import { parseHeaderArgument } from '../engine/http/headers';
 import { DEFAULT_LIMITS, type Limits } from '../engine/scheduler/scheduler';
 import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../engine/upload/collect';
-import { DataDirLockedError } from '../engine/store/database';
+import { DataDirLockedError, StoreTooNewError } from '../engine/store/database';
 import { Output } from './output';
 import { startServer } from './serve';
 import { headlessHost, openEngineService } from '../engine/service/open-service';
@@ -134,7 +134,7 @@ function openEngine(dataDir: string | undefined, command: string, output: Output
       limits: settings.limits ?? {},
       onEvent: (event: EngineEvent) => output.event(event),
     });
-    if (engine.movedAsideStore) output.note(`The store in ${resolved} was unreadable; it was kept as ${engine.movedAsideStore} and a new one started.`);
+    if (engine.storeDamage) output.note(engine.storeDamage.message);
     return engine;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -326,7 +326,7 @@ async function commandServe(args: string[]): Promise<number> {
     throw error;
   }
   const { engine, service } = opened;
-  if (engine.movedAsideStore) output.note(`The store in ${dataDir} was unreadable; it was kept as ${engine.movedAsideStore} and a new one started.`);
+  if (engine.storeDamage) output.note(engine.storeDamage.message);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ host, port, engine, service, rendererDir: rendererDir(), log });
@@ -390,7 +390,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ferry: ${error.message}\n`);
       return EXIT.locked;
     }
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError || error instanceof StoreTooNewError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`ferry: ${(error as Error).message}\n`);
       return EXIT.usage;
     }

@@ -252,6 +252,11 @@ export const COMMANDS = {
     keepRunningInTray: optional(boolean),
     uploadDestinations: optional(array(destination, { max: 100 })),
   }),
+  /**
+   * Forgets finished transfers (never their files): those in the states named. Required,
+   * no default: clearing failed ones too is a choice a person makes.
+   */
+  clearFinished: object({ states: array(literal('completed', 'failed', 'canceled'), { min: 1, max: 3 }) }),
   details: object({ id: string({ max: 64 }) }),
   reveal: object({ id: string({ max: 64 }) }),
   openFile: object({ id: string({ max: 64 }) }),
@@ -280,6 +285,8 @@ export interface CommandValues {
   resumeAll: null;
   getSettings: Settings;
   setSettings: Settings;
+  /** How many transfers were forgotten; the windows hear which in the next change batch. */
+  clearFinished: { removed: number };
   details: TransferDetails;
   reveal: null;
   openFile: null;

@@ -1,6 +1,7 @@
 import type { TransferError } from '../common/errors';
 import type { Direction, TransferRecord, TransferState } from '../common/transfer';
 import type { HashPool } from './hash/hash-pool';
+import type { Logger } from './log';
 import type { Transport } from './http/transport';
 import type { BandwidthLimiter } from './scheduler/bandwidth';
 import type { RequestLimiter } from './scheduler/request-limiter';
@@ -111,5 +112,7 @@ export interface EngineContext {
   tuning: DownloadTuning;
   /** Opens sealed header values (secrets) when a transfer starts; null where none are kept. */
   secrets: SecretBox | null;
+  /** The engine's log (log.ts); it redacts secrets itself. */
+  log?: Logger;
   emit(event: EngineEvent): void;
 }

@@ -3,6 +3,7 @@ import type { DigestReference } from '../common/integrity';
 import * as path from 'node:path';
 import type { TransferRecord, UploadProtocol } from '../common/transfer';
 import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, type EngineEvent, systemClock } from './context';
+import { logEngineEvent } from './event-log';
 import { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
@@ -10,10 +11,11 @@ import { UndiciTransport } from './http/undici-transport';
 import { BandwidthLimiter } from './scheduler/bandwidth';
 import { RequestLimiter } from './scheduler/request-limiter';
 import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler } from './scheduler/scheduler';
-import { openDatabase } from './store/database';
-import { TransferStore } from './store/transfers';
+import { type StoreDamage, openDatabase } from './store/database';
+import { type FinishedState, TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
 import type { SecretBox } from './secrets';
+import { FileLogger, type Logger, isLogLevel } from './log';
 
 export interface EngineOptions {
   dataDir: string;
@@ -28,6 +30,8 @@ export interface EngineOptions {
   secrets?: SecretBox;
   /** better-sqlite3's native module built for this runtime, when it is not the default one. */
   sqliteBinding?: string;
+  /** Where the engine writes what it does; default ferry.log in the data directory (log.ts). */
+  logger?: Logger;
 }
 
 export interface AddUpload {
@@ -56,15 +60,25 @@ export class Engine {
   readonly store: TransferStore;
   /** What a person set in the window; the CLI leaves it alone. */
   readonly settings: SettingsStore;
+  /** The engine's log: redacts secrets itself, so any record is safe to write. */
+  readonly log: Logger;
+  private readonly ownsLog: boolean;
   private readonly context: EngineContext;
   private readonly scheduler: Scheduler;
   private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly db: Database.Database,
-    readonly movedAsideStore: string | null,
+    /**
+     * Set when the store was damaged at open: the one line to tell a person, and where the
+     * damaged file was kept. After a fresh store, unfinished downloads' .ferrypart files
+     * are known only by what is on disk: no record claims them.
+     */
+    readonly storeDamage: StoreDamage | null,
     options: EngineOptions,
   ) {
+    this.ownsLog = options.logger === undefined;
+    this.log = options.logger ?? new FileLogger(options.dataDir, { level: logLevelFromEnv() });
     this.store = new TransferStore(db);
     this.settings = new SettingsStore(db);
     const clock = options.clock ?? systemClock;
@@ -81,15 +95,34 @@ export class Engine {
       clock,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       secrets: options.secrets ?? null,
-      emit: (event) => options.onEvent?.(event),
+      log: this.log,
+      emit: (event) => {
+        logEngineEvent(this.log, event);
+        try {
+          options.onEvent?.(event);
+        } catch (error) {
+          // A host's listener that throws must not fail the transfer that told it something.
+          this.log.error('an engine event listener failed', { event: event.type, id: event.id, error });
+        }
+      },
     };
     this.scheduler = new Scheduler(this.context, requests, limits);
   }
 
-  /** Opens the data directory; throws DataDirLockedError when another engine holds it. */
+  /** The damaged store kept aside at open, if any (see storeDamage). */
+  get movedAsideStore(): string | null {
+    return this.storeDamage?.keptAs ?? null;
+  }
+
+  /**
+   * Opens the data directory; throws DataDirLockedError when another engine holds it, and
+   * StoreTooNewError for a store a newer Ferry wrote (left untouched).
+   */
   static open(options: EngineOptions): Engine {
-    const { db, movedAside } = openDatabase(options.dataDir, options.command ?? 'ferry', options.sqliteBinding);
-    const engine = new Engine(db, movedAside, options);
+    const { db, damage } = openDatabase(options.dataDir, options.command ?? 'ferry', options.sqliteBinding);
+    const engine = new Engine(db, damage, options);
+    engine.log.info('engine started', { command: options.command ?? 'ferry', dataDir: options.dataDir, pid: process.pid, node: process.version });
+    if (damage) engine.log.warn('store damaged', { file: damage.file, keptAs: damage.keptAs, reason: damage.reason, freshStore: damage.freshStore });
     engine.recoverInterrupted();
     return engine;
   }
@@ -180,6 +213,22 @@ export class Engine {
     return this.scheduler.remove(ids, options);
   }
 
+  /**
+   * Forgets the transfers that ended in one of `states`, never their files; returns their
+   * ids. Failed downloads go through `remove`, which discards their partials (nothing could
+   * resume them once forgotten). Completed and canceled ones hold no partial, so thousands
+   * go in one transaction.
+   */
+  async clearFinished(states: readonly FinishedState[]): Promise<string[]> {
+    const found = this.store.finished(states);
+    const failed = found.filter((f) => f.state === 'failed').map((f) => f.id);
+    const ended = found.filter((f) => f.state !== 'failed').map((f) => f.id);
+    this.store.removeMany(ended);
+    for (const id of ended) this.context.emit({ type: 'removed', id });
+    if (failed.length > 0) await this.scheduler.remove(failed, { deleteFiles: false });
+    return found.map((f) => f.id);
+  }
+
   move(id: string, placement: Placement): void {
     this.scheduler.move(id, placement);
   }
@@ -247,6 +296,10 @@ export class Engine {
       await this.context.hashPool.close();
       await this.context.transport.close();
       this.db.close();
+      this.log.info('engine stopped');
+      // A logger handed in belongs to the host, which may log on after the engine is gone.
+      if (this.ownsLog) this.log.close();
+      else this.log.flush();
     })();
     return this.closing;
   }
@@ -257,4 +310,10 @@ export class Engine {
       if (record.state === 'active') this.store.setState(record.id, 'queued', this.context.clock.now());
     }
   }
+}
+
+/** FERRY_LOG_LEVEL=debug (or error, warn, info) for a more or less talkative ferry.log. */
+function logLevelFromEnv(): 'error' | 'warn' | 'info' | 'debug' {
+  const level = process.env.FERRY_LOG_LEVEL;
+  return isLogLevel(level) ? level : 'info';
 }

@@ -75,6 +75,7 @@ describe('the store: one SQLite file per data directory', () => {
     fs.appendFileSync(path.join(dataDir, 'ferry.db-wal'), Buffer.alloc(10_000, 0x5a));
     const engine = Engine.open({ dataDir });
     assert.equal(engine.list().length, 1);
+    assert.equal(engine.storeDamage, null, 'a torn tail after a crash is no damage');
     await engine.close();
   });
 
@@ -111,5 +112,23 @@ describe('the store: one SQLite file per data directory', () => {
     assert.equal(back.offset, 4096);
     assert.equal(back.tailDigest, 'ab');
     await again.close();
+  });
+
+  test('history is bounded per transfer: the first start and the latest 200 entries are kept', async () => {
+    const dataDir = tempDir();
+    const engine = Engine.open({ dataDir });
+    const { record } = engine.addDownload({ url: 'http://127.0.0.1:9/flaky', dir: dataDir });
+    const { record: other } = engine.addDownload({ url: 'http://127.0.0.1:9/other', dir: dataDir });
+    engine.store.addHistory(record.id, 'start', { url: 'first' }, 1);
+    engine.store.addHistory(other.id, 'start', { url: 'other' }, 1);
+    for (let i = 0; i < 500; i++) engine.store.addHistory(record.id, i % 2 ? 'resume' : 'error', { n: i }, 2 + i);
+    engine.store.addHistory(record.id, 'start', { url: 'again' }, 1000);
+    const history = engine.store.history(record.id);
+    assert.equal(history.length, 201);
+    assert.deepEqual(history[0], { at: 1, kind: 'start', detail: { url: 'first' } }, 'how it began is kept');
+    assert.deepEqual(history[1]!.detail, { n: 301 }, 'then the latest 200, oldest first');
+    assert.deepEqual(history.at(-1), { at: 1000, kind: 'start', detail: { url: 'again' } });
+    assert.equal(engine.store.history(other.id).length, 1, 'another transfer keeps its own');
+    await engine.close();
   });
 });

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TransferFailure, transferError } from '../../common/errors';
 import { numberedName } from './filename';
 
 const PARTIAL_SUFFIX = '.ferrypart';
@@ -9,12 +10,30 @@ const PARTIAL_SUFFIX = '.ferrypart';
  * `name`, else `name (1)`, `name (2)`, ... `claim` takes the name for the transfer when no
  * other transfer holds it (synchronously, so two transfers never take the same one) and
  * says whether it did. The file system is asked off the event loop.
+ *
+ * Only "no such file" means a name is free. Any other answer (EACCES, ENOTDIR, ESTALE...)
+ * says nothing about the name and the same for every candidate, so it ends the search
+ * with a TransferFailure (not-writable) instead of counting up forever.
  */
 export async function claimFreeName(dir: string, name: string, claim: (candidate: string) => boolean): Promise<string> {
   for (let n = 0; ; n++) {
     const candidate = numberedName(name, n);
-    if ((await exists(path.join(dir, candidate))) || (await exists(path.join(dir, candidate + PARTIAL_SUFFIX)))) continue;
+    if ((await taken(dir, candidate)) || (await taken(dir, candidate + PARTIAL_SUFFIX))) continue;
     if (claim(candidate)) return candidate;
+  }
+}
+
+async function taken(dir: string, name: string): Promise<boolean> {
+  try {
+    await fs.promises.lstat(path.join(dir, name));
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT') return false;
+    if (code === 'EEXIST') return true;
+    throw new TransferFailure(
+      transferError('not-writable', `Ferry cannot look for a free file name in ${dir} (${code}). Choose another folder with --dir or fix its permissions.`, false),
+    );
   }
 }
 

@@ -253,6 +253,7 @@ export class Scheduler {
       (final) => this.finished(entry.id, final),
       (error: unknown) => {
         // A bug, not a transfer failure: the transfer says so and the queue goes on.
+        this.ctx.log?.error('unexpected failure in a transfer', { id: entry.id, error });
         const message = `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
         this.setState(entry.id, 'failed', { error: transferError('internal', message, false) });
         this.finished(entry.id, this.ctx.store.get(entry.id)!);

@@ -9,6 +9,7 @@ import type {
   CommandValues,
   DestinationHeader,
   HostInfo,
+  Notice,
   ResumeRecord,
   ServiceError,
   ServiceEvent,
@@ -64,7 +65,11 @@ export class EngineService implements ServiceImplementation {
   private readonly batcher: ChangeBatcher;
   private readonly notices: NoticeCollector;
   private settings: StoredSettings;
+  /** The setSettings call that runs now; the next one waits for it (see setSettings). */
+  private settingsTurn: Promise<unknown> = Promise.resolve();
   private readonly handlers: Handlers;
+  /** What happened as the engine opened (a damaged store kept aside), told to each client that connects. */
+  private readonly startupNotices: Notice[];
 
   constructor(
     private readonly engine: Engine,
@@ -80,6 +85,8 @@ export class EngineService implements ServiceImplementation {
     this.notices = new NoticeCollector((notice) => this.emit({ type: 'notice', notice }), options.noticeQuietMs);
     this.settings = this.loadSettings();
     this.applyLimits();
+    const damage = engine.storeDamage;
+    this.startupNotices = damage ? [{ level: 'error', title: damage.freshStore ? 'Ferry started a new store' : "Ferry's store lost its last changes", body: damage.message, ids: [] }] : [];
     this.handlers = {
       snapshot: () => this.snapshot(),
       addDownloads: (a) => this.addDownloads(a),
@@ -101,6 +108,7 @@ export class EngineService implements ServiceImplementation {
       },
       getSettings: () => ok(this.publicSettings()),
       setSettings: (a) => this.setSettings(a),
+      clearFinished: async ({ states }) => ok({ removed: (await this.engine.clearFinished(states)).length }),
       details: ({ id }) => this.details(id),
       reveal: ({ id }) => this.fileAction(id, this.host.reveal, 'Showing a file in its folder'),
       openFile: ({ id }) => this.fileAction(id, this.host.open, 'Opening a file'),
@@ -128,6 +136,12 @@ export class EngineService implements ServiceImplementation {
 
   onEvent(listener: (event: ServiceEvent) => void): () => void {
     this.listeners.add(listener);
+    // After the subscriber has finished setting up, so it hears the notice like any other.
+    if (this.startupNotices.length > 0) {
+      setImmediate(() => {
+        if (this.listeners.has(listener)) for (const notice of this.startupNotices) listener({ type: 'notice', notice });
+      });
+    }
     return () => this.listeners.delete(listener);
   }
 
@@ -320,7 +334,19 @@ export class EngineService implements ServiceImplementation {
     };
   }
 
-  private async setSettings(a: CommandArgument<'setSettings'>): Promise<Result<Settings, ServiceError>> {
+  /**
+   * One change at a time: a change that seals a secret awaits the host (the desktop's
+   * keychain is a round trip to the main process), and two windows changing different
+   * fields meanwhile would each start from the same old settings and the last would undo
+   * the first. Each call starts from what the one before it left.
+   */
+  private setSettings(a: CommandArgument<'setSettings'>): Promise<Result<Settings, ServiceError>> {
+    const turn = this.settingsTurn.then(() => this.changeSettings(a));
+    this.settingsTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async changeSettings(a: CommandArgument<'setSettings'>): Promise<Result<Settings, ServiceError>> {
     const next: StoredSettings = { ...this.settings };
     if (a.downloadDir !== null) {
       const ready = writableFolder(a.downloadDir, 'downloadDir');

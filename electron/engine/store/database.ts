@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureDir } from '../fs/ensure-dir';
+import { DamagedStore, type StoreDamage, asideName, diagnoseDatabase, diagnoseWal } from './damage';
 import { MIGRATIONS } from './migrations';
+
+export type { StoreDamage } from './damage';
 
 export const DATABASE_FILE = 'ferry.db';
 const HOLDER_FILE = 'ferry.lock.json';
@@ -30,10 +33,21 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/** The store was written by a newer Ferry: not damage, so it is refused and left as it is. */
+export class StoreTooNewError extends Error {
+  constructor(
+    readonly file: string,
+    readonly version: number,
+  ) {
+    super(`The store ${file} was written by a newer Ferry (schema ${version}, this one knows ${MIGRATIONS.length}). Update Ferry or use another --data-dir.`);
+    this.name = 'StoreTooNewError';
+  }
+}
+
 export interface OpenedDatabase {
   db: Database.Database;
-  /** Set when a corrupt database had to be moved aside; the path it was moved to. */
-  movedAside: string | null;
+  /** Set when the store was damaged: what was kept aside, why, and whether a fresh store began. */
+  damage: StoreDamage | null;
 }
 
 /**
@@ -43,36 +57,81 @@ export interface OpenedDatabase {
  * closes, and the operating system drops it when the process dies, even by kill -9, so a
  * crash never leaves a stale lock behind. A small JSON file names the holder for the error
  * message only; it is never what decides.
+ *
+ * A damaged store (truncated, not a database, malformed inside, a garbage write-ahead log)
+ * is never deleted and never half-trusted: the damaged files are kept aside under a
+ * timestamped name, and the engine goes on with a store that passes SQLite's check.
  */
 export function openDatabase(dataDir: string, command: string, nativeBinding?: string): OpenedDatabase {
   ensureDir(dataDir);
   const file = path.join(dataDir, DATABASE_FILE);
-  let movedAside: string | null = null;
+  const existed = fs.existsSync(file);
+  // SQLite drops a log whose header does not check out and overwrites it with its next
+  // write, so a garbage log is copied aside before SQLite sees it. A copy, not a move:
+  // no lock is held yet, and a log is never taken from under a running engine.
+  const walReason = diagnoseWal(file + WAL);
+  let walKept = walReason === null ? null : asideName(file + WAL);
+  if (walKept) fs.copyFileSync(file + WAL, walKept);
   let db: Database.Database;
+  let damage: StoreDamage | null = null;
   try {
-    db = lockAndMigrate(file, dataDir, nativeBinding);
-  } catch (error) {
-    if (!isCorruption(error)) throw error;
-    // A store we cannot read is kept for inspection, never deleted, and a fresh one starts.
-    movedAside = `${file}.corrupt-${Date.now()}`;
-    for (const suffix of ['', '-wal', '-shm']) {
-      if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, movedAside + suffix);
+    db = lockAndCheck(file, dataDir, existed, nativeBinding);
+    if (walReason && walKept) {
+      const message = `Ferry's store ${file} is damaged: ${walReason}. The log is kept as ${walKept} for inspection; the store goes on from its last checkpoint (what only that log held is lost).`;
+      damage = { file: file + WAL, keptAs: walKept, reason: walReason, freshStore: false, message };
     }
-    db = lockAndMigrate(file, dataDir, nativeBinding);
+  } catch (error) {
+    if (!(error instanceof DamagedStore)) {
+      if (walKept) fs.rmSync(walKept, { force: true }); // not ours to keep: the store was never opened
+      throw error;
+    }
+    const keptAs = asideName(file);
+    if (walKept) {
+      // The untouched copy goes beside its database; the log SQLite may have rewritten goes.
+      fs.renameSync(walKept, keptAs + WAL);
+      fs.rmSync(file + WAL, { force: true });
+      walKept = keptAs + WAL;
+    }
+    for (const suffix of ['', WAL, SHM]) {
+      if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, keptAs + suffix);
+    }
+    db = lockAndCheck(file, dataDir, false, nativeBinding);
+    const message = `Ferry's store ${file} is damaged: ${error.reason}. It is kept as ${keptAs} for inspection; a new, empty store took its place.`;
+    damage = { file, keptAs, reason: error.reason, freshStore: true, message };
   }
   const holder: LockHolder = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString() };
   fs.writeFileSync(path.join(dataDir, HOLDER_FILE), JSON.stringify(holder));
-  return { db, movedAside };
+  return { db, damage };
 }
 
+const WAL = '-wal';
+const SHM = '-shm';
+
 /**
+ * Takes the lock, checks the store, then migrates it. Nothing is written before the
+ * checks pass, so a store from a newer Ferry is left exactly as it was.
+ *
+ * `existed`: the file was there before; one without any Ferry schema is then damage.
  * `nativeBinding`: better-sqlite3 built for another runtime's ABI (Electron's, during
  * development; a packaged app has it rebuilt in place by electron-builder).
  */
-function lockAndMigrate(file: string, dataDir: string, nativeBinding?: string): Database.Database {
+function lockAndCheck(file: string, dataDir: string, existed: boolean, nativeBinding?: string): Database.Database {
   const db = new Database(file, nativeBinding ? { timeout: 0, nativeBinding } : { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw new StoreTooNewError(file, version);
+    if (version === 0 && existed) {
+      throw new DamagedStore(fs.statSync(file).size === 0 ? 'it is empty (0 bytes)' : 'it holds no Ferry store (no schema version)');
+    }
+    if (version > 0) {
+      // Damage deep inside a file whose header reads fine shows only when a query reaches
+      // it; SQLite's quick check walks every page now (tens of ms for a large store).
+      const found = (db.pragma('quick_check(10)') as Array<{ quick_check: string }>)
+        .flatMap((r) => r.quick_check.split('\n'))
+        .filter((line) => line.trim() && !line.startsWith('***'));
+      if (found[0] !== 'ok') throw new DamagedStore(`SQLite's check reports "${found[0]}"${found.length > 1 ? ` and ${found.length - 1} more problem(s)` : ''}`);
+    }
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode can lose the last commits to a power cut but never to a process
     // crash. Losing a checkpoint only moves resume back: the file stays >= the checkpoint.
@@ -82,19 +141,20 @@ function lockAndMigrate(file: string, dataDir: string, nativeBinding?: string): 
     migrate(db);
     return db;
   } catch (error) {
-    db.close();
+    // The reason is read from the file before closing, which may write to it.
+    const thrown = isCorruption(error) ? new DamagedStore(diagnoseDatabase(file, (error as Error).message)) : error;
+    try {
+      db.close();
+    } catch {
+      // a damaged store may fail to close cleanly; it is kept aside either way
+    }
     if (isBusy(error)) throw new DataDirLockedError(dataDir, readHolder(dataDir));
-    throw error;
+    throw thrown;
   }
 }
 
 function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(
-      `The store was written by a newer Ferry (schema ${current}, this one knows ${MIGRATIONS.length}). Update Ferry or use another --data-dir.`,
-    );
-  }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
       MIGRATIONS[version]!(db);
@@ -117,4 +177,4 @@ function sqliteCode(error: unknown): string {
 }
 
 const isBusy = (error: unknown): boolean => sqliteCode(error).startsWith('SQLITE_BUSY') || sqliteCode(error).startsWith('SQLITE_LOCKED');
-const isCorruption = (error: unknown): boolean => ['SQLITE_CORRUPT', 'SQLITE_NOTADB'].includes(sqliteCode(error));
+const isCorruption = (error: unknown): boolean => sqliteCode(error).startsWith('SQLITE_CORRUPT') || sqliteCode(error) === 'SQLITE_NOTADB';

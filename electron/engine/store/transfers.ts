@@ -6,6 +6,12 @@ import { type Segment, bytesHeld } from '../download/segments';
 
 type Row = Record<string, unknown>;
 
+/** History entries kept per transfer (the first start is kept besides). */
+export const HISTORY_LIMIT = 200;
+
+/** The states a transfer ends in; only these can be cleared from the list. */
+export type FinishedState = Extract<TransferState, 'completed' | 'failed' | 'canceled'>;
+
 /** Columns holding JSON, and the TypeScript field each maps to. */
 const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'urlChain', 'integrity', 'error', 'fingerprint']);
 const BOOLEAN_FIELDS = new Set(['encoded']);
@@ -98,6 +104,14 @@ export class TransferStore {
       putSegment: db.prepare('INSERT INTO segments (transfer_id, start, end, position, tail_digest) VALUES (?, ?, ?, ?, ?)'),
       clearSegments: db.prepare('DELETE FROM segments WHERE transfer_id = ?'),
       addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
+      // Rows older than the latest HISTORY_LIMIT go, except the first start (how it began).
+      // Below the limit the OFFSET finds no row, the comparison is NULL, and nothing goes.
+      trimHistory: db.prepare(
+        `DELETE FROM history WHERE transfer_id = @id
+           AND id < (SELECT id FROM history WHERE transfer_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)
+           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'start')`,
+      ),
+      finished: db.prepare(`SELECT id, state FROM transfers WHERE state IN (SELECT value FROM json_each(?))`),
       history: db.prepare('SELECT at, kind, detail FROM history WHERE transfer_id = ? ORDER BY id'),
       remove: db.prepare('DELETE FROM transfers WHERE id = ?'),
       setSeq: db.prepare('UPDATE transfers SET seq = ? WHERE id = ?'),
@@ -311,8 +325,28 @@ export class TransferStore {
     })();
   }
 
+  /**
+   * Records what happened to a transfer. A transfer that fails and resumes for days would
+   * grow its history without end, so only the latest HISTORY_LIMIT entries stay, plus
+   * the first start.
+   */
   addHistory(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
-    this.statements.addHistory.run(id, now, kind, JSON.stringify(detail));
+    this.db.transaction(() => {
+      this.statements.addHistory.run(id, now, kind, JSON.stringify(detail));
+      this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
+    })();
+  }
+
+  /** The transfers that ended in one of `states`, with the state each is in. */
+  finished(states: readonly FinishedState[]): Array<{ id: string; state: FinishedState }> {
+    return this.statements.finished.all(JSON.stringify(states)) as Array<{ id: string; state: FinishedState }>;
+  }
+
+  /** Forgets many transfers in one transaction (their blocks and history go with them). */
+  removeMany(ids: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.remove.run(id);
+    })();
   }
 
   history(id: string): HistoryEntry[] {

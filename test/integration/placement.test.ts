@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { TransferFailure } from '../../electron/common/errors';
+import { claimFreeName } from '../../electron/engine/fs/placement';
+import { FaultServer } from '../support/fault-server';
+import { download, openEngine, tempDir, unwritableDir } from '../support/harness';
+
+/** Settles within `ms`, or says the call never returned (the bug this file guards against). */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still looking for a free name after ${ms} ms: it loops`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+describe('claimFreeName: only "no such file" means free', () => {
+  test('a free name is taken at once; a file or a partial under a name moves on to " (1)"', async () => {
+    const dir = tempDir();
+    assert.equal(await claimFreeName(dir, 'a.bin', () => true), 'a.bin');
+    fs.writeFileSync(path.join(dir, 'a.bin'), 'x');
+    fs.writeFileSync(path.join(dir, 'a (1).bin.ferrypart'), 'x');
+    assert.equal(await claimFreeName(dir, 'a.bin', () => true), 'a (2).bin');
+  });
+
+  test('a folder under a regular file (ENOTDIR) fails with not-writable naming the folder, instead of looping', async () => {
+    const dir = unwritableDir();
+    const claimed: string[] = [];
+    const failure = await within(5000, claimFreeName(dir, 'a.bin', (c) => (claimed.push(c), true))).then(
+      () => assert.fail('a name was claimed in a folder that cannot exist'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof TransferFailure, `expected a TransferFailure, got ${String(failure)}`);
+    assert.equal(failure.detail.code, 'not-writable');
+    assert.equal(failure.detail.retryable, false);
+    assert.ok(failure.detail.message.includes(dir), failure.detail.message);
+    assert.match(failure.detail.message, /ENOTDIR/);
+    assert.deepEqual(claimed, []);
+  });
+
+  test('a folder the process cannot search (EACCES) fails the same way', { skip: isRoot && 'running as root, which ignores chmod 000, so EACCES cannot happen here' }, async () => {
+    const parent = tempDir();
+    const dir = path.join(parent, 'inside');
+    fs.mkdirSync(dir);
+    fs.chmodSync(parent, 0o000);
+    try {
+      const failure = await within(5000, claimFreeName(dir, 'a.bin', () => true)).catch((error: unknown) => error);
+      assert.ok(failure instanceof TransferFailure && failure.detail.code === 'not-writable', String(failure));
+      assert.match(failure.detail.message, /EACCES/);
+    } finally {
+      fs.chmodSync(parent, 0o700);
+    }
+  });
+
+  test('a download into a folder under a regular file fails with not-writable, and does not hang', async () => {
+    const server = await new FaultServer().start();
+    server.files.set('/f.bin', { body: Buffer.alloc(1000, 7), etag: '"e"' });
+    const t = openEngine(undefined, unwritableDir());
+    try {
+      const final = await within(10_000, download(t, server.url('/f.bin')));
+      assert.equal(final.state, 'failed');
+      assert.equal(final.error?.code, 'not-writable');
+    } finally {
+      await t.engine.close();
+      await server.stop();
+    }
+  });
+});
