@@ -51,7 +51,10 @@ export abstract class TransferTask {
   }
 
   protected classify(error: unknown): TransferError {
-    return classifyFailure(error, { dir: this.rec.dir });
+    const failure = classifyFailure(error, { dir: this.rec.dir });
+    // A bug, not a network or disk failure: its stack goes to the log for whoever fixes it.
+    if (failure.code === 'internal') this.ctx.log?.error('unexpected failure in a transfer', { id: this.rec.id, error });
+    return failure;
   }
 
   /**
