@@ -7,9 +7,11 @@ import { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
 import { UndiciTransport } from './http/undici-transport';
+import { DownloadTask } from './download/download-task';
+import { UploadTask } from './upload/upload-task';
 import { BandwidthLimiter } from './scheduler/bandwidth';
 import { RequestLimiter } from './scheduler/request-limiter';
-import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler } from './scheduler/scheduler';
+import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler, type ScheduledTask } from './scheduler/scheduler';
 import { openDatabase } from './store/database';
 import { TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
@@ -48,6 +50,15 @@ export interface AddDownload {
   headers?: Array<[string, string]>;
 }
 
+/** The task that runs a record: the one place that knows the task classes. */
+function createTask(record: TransferRecord, ctx: EngineContext): ScheduledTask {
+  if (record.direction === 'upload') return new UploadTask(ctx, record);
+  // A download hashes on the threads from its first byte; start them while it connects.
+  // (A small upload hashes in place and may never need them.)
+  ctx.hashPool.warm();
+  return new DownloadTask(ctx, record);
+}
+
 /**
  * The transfer engine: plain Node, handed its data directory, transport and clock, so the
  * same engine runs in the app, the CLI and tests. One per data directory at a time.
@@ -83,7 +94,7 @@ export class Engine {
       secrets: options.secrets ?? null,
       emit: (event) => options.onEvent?.(event),
     };
-    this.scheduler = new Scheduler(this.context, requests, limits);
+    this.scheduler = new Scheduler(this.context, requests, limits, createTask);
   }
 
   /** Opens the data directory; throws DataDirLockedError when another engine holds it. */

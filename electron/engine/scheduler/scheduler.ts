@@ -3,9 +3,6 @@ import * as path from 'node:path';
 import { transferError } from '../../common/errors';
 import type { TransferRecord, TransferState } from '../../common/transfer';
 import { type EngineContext, StopRequest } from '../context';
-import { DownloadTask } from '../download/download-task';
-import type { TransferTask } from '../transfer-task';
-import { UploadTask } from '../upload/upload-task';
 import { PARTIAL_SUFFIX } from '../download/live-partial';
 import type { RequestLimiter } from './request-limiter';
 import type { Limits } from './limits';
@@ -13,6 +10,22 @@ import type { Limits } from './limits';
 export { DEFAULT_LIMITS, type Limits } from './limits';
 
 export type Placement = 'top' | 'up' | 'down' | 'bottom';
+
+/**
+ * What the queue needs of a running transfer (DownloadTask and UploadTask are such tasks):
+ * the queue starts it, asks how far it got, and reads its last record when it ends badly.
+ */
+export interface ScheduledTask {
+  run(signal: AbortSignal): Promise<TransferRecord>;
+  progress(): { bytes: number; total: number | null };
+  readonly record: TransferRecord;
+}
+
+/**
+ * Makes the task that runs a record. The engine passes the one that knows the task
+ * classes, so the queue imports none of them (and tests can give it tasks of their own).
+ */
+export type TaskFactory = (record: TransferRecord, ctx: EngineContext) => ScheduledTask;
 
 interface Queued {
   id: string;
@@ -22,7 +35,7 @@ interface Queued {
 }
 
 interface Running {
-  task: TransferTask;
+  task: ScheduledTask;
   controller: AbortController;
   host: string;
   /** Settles once the task has stopped and the queue has taken note. */
@@ -55,6 +68,7 @@ export class Scheduler {
     private readonly ctx: EngineContext,
     private readonly requests: RequestLimiter,
     limits: Limits,
+    private readonly createTask: TaskFactory,
   ) {
     this.limits = limits;
     this.requests.setMaxPerHost(limits.maxPerHost);
@@ -225,10 +239,7 @@ export class Scheduler {
   private launch(entry: Queued): void {
     const record = this.ctx.store.get(entry.id);
     if (!record) return;
-    // A download hashes on the threads from its first byte; start them while it connects.
-    // (A small upload hashes in place and may never need them.)
-    if (record.direction === 'download') this.ctx.hashPool.warm();
-    const task: TransferTask = record.direction === 'upload' ? new UploadTask(this.ctx, record) : new DownloadTask(this.ctx, record);
+    const task = this.createTask(record, this.ctx);
     const controller = new AbortController();
     const done = task.run(controller.signal).then(
       (final) => this.finished(entry.id, final),
