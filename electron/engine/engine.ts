@@ -11,6 +11,7 @@ import { DownloadTask } from './download/download-task';
 import { UploadTask } from './upload/upload-task';
 import { BandwidthLimiter } from './scheduler/bandwidth';
 import { RequestLimiter } from './scheduler/request-limiter';
+import { EngineError, describeError } from './scheduler/failures';
 import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler, type ScheduledTask } from './scheduler/scheduler';
 import { openDatabase } from './store/database';
 import { TransferStore } from './store/transfers';
@@ -26,6 +27,13 @@ export interface EngineOptions {
   tuning?: Partial<DownloadTuning>;
   limits?: Partial<Limits>;
   onEvent?: (event: EngineEvent) => void;
+  /**
+   * Hears failures that belong to no one transfer (a store that cannot record what the
+   * queue did, a listener that threw, connections that could not be replaced). The engine
+   * stays up and the queue goes on; the CLI prints these and `ferry serve` logs them.
+   * Without it they go to stderr.
+   */
+  onEngineError?: (error: Error) => void;
   /** Opens sealed header values; see secrets.ts. */
   secrets?: SecretBox;
   /** better-sqlite3's native module built for this runtime, when it is not the default one. */
@@ -69,6 +77,8 @@ export class Engine {
   readonly settings: SettingsStore;
   private readonly context: EngineContext;
   private readonly scheduler: Scheduler;
+  /** onEngineError, made safe to call from anywhere: it never throws. */
+  private readonly reportError: (error: Error) => void;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -81,6 +91,14 @@ export class Engine {
     const clock = options.clock ?? systemClock;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const requests = new RequestLimiter(limits.maxPerHost);
+    const onEngineError = options.onEngineError ?? ((error: Error) => void process.stderr.write(`ferry engine: ${error.message}\n`));
+    this.reportError = (error) => {
+      try {
+        onEngineError(error);
+      } catch {
+        // A host whose error hook throws has nowhere left to hear it.
+      }
+    };
     this.context = {
       store: this.store,
       transport: new CountedTransport(options.transport ?? new UndiciTransport(), requests),
@@ -92,9 +110,16 @@ export class Engine {
       clock,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       secrets: options.secrets ?? null,
-      emit: (event) => options.onEvent?.(event),
+      emit: (event) => {
+        // A listener's bug is the host's to hear about, never a transfer's failure.
+        try {
+          options.onEvent?.(event);
+        } catch (error) {
+          this.reportError(new EngineError(`a listener failed on the engine's "${event.type}" event: ${describeError(error)}`, { cause: error }));
+        }
+      },
     };
-    this.scheduler = new Scheduler(this.context, requests, limits, createTask);
+    this.scheduler = new Scheduler(this.context, { requests, limits, createTask, onEngineError: this.reportError });
   }
 
   /** Opens the data directory; throws DataDirLockedError when another engine holds it. */
@@ -152,14 +177,18 @@ export class Engine {
     this.scheduler.start(ids);
   }
 
-  /** Queues one transfer and resolves with its record once it settles. */
-  run(id: string): Promise<TransferRecord> {
+  /**
+   * Queues one transfer and resolves with its record once it settles, or with its last
+   * checkpoint when the engine closes first; rejects (never throws, never hangs) when the
+   * engine has closed or the store cannot be read.
+   */
+  async run(id: string): Promise<TransferRecord> {
     this.scheduler.start([id]);
     return this.scheduler.settled(id);
   }
 
-  /** Queues transfers and resolves with every record, in the order given, once all settle. */
-  runAll(ids: string[]): Promise<TransferRecord[]> {
+  /** Queues transfers and resolves with every record, in the order given, once all settle (as run does). */
+  async runAll(ids: string[]): Promise<TransferRecord[]> {
     this.scheduler.start(ids);
     return Promise.all(ids.map((id) => this.scheduler.settled(id)));
   }
@@ -253,10 +282,21 @@ export class Engine {
   /** Stops everything with checkpoints, then releases the data directory. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.scheduler.close();
-      this.context.bandwidth.close();
-      await this.context.hashPool.close();
-      await this.context.transport.close();
+      const steps: Array<[string, () => unknown]> = [
+        ['stopping the queue', () => this.scheduler.close()],
+        ['stopping the bandwidth limit', () => this.context.bandwidth.close()],
+        ['stopping the hashing threads', () => this.context.hashPool.close()],
+        ['closing connections', () => this.context.transport.close()],
+      ];
+      // Each step is tried whatever the one before did, so the store is always closed and
+      // the data directory released.
+      for (const [what, step] of steps) {
+        try {
+          await step();
+        } catch (error) {
+          this.reportError(new EngineError(`${what} failed while closing: ${describeError(error)}`, { cause: error }));
+        }
+      }
       this.db.close();
     })();
     return this.closing;
