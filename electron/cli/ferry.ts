@@ -133,6 +133,7 @@ function openEngine(dataDir: string | undefined, command: string, output: Output
       tuning: settings.stallSeconds ? { stallTimeoutMs: settings.stallSeconds * 1000 } : {},
       limits: settings.limits ?? {},
       onEvent: (event: EngineEvent) => output.event(event),
+      onEngineError: (error) => output.note(`ferry: engine error: ${error.message}`),
     });
     if (engine.storeDamage) output.note(engine.storeDamage.message);
     return engine;
@@ -317,6 +318,7 @@ async function commandServe(args: string[]): Promise<number> {
     opened = openEngineService({
       dataDir,
       command: 'ferry serve',
+      onEngineError: (error) => log(`engine error: ${error.message}`),
       host: headlessHost(dataDir, defaultDownloadDir(), log),
     });
   } catch (error) {

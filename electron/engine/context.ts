@@ -6,7 +6,7 @@ import type { Transport } from './http/transport';
 import type { BandwidthLimiter } from './scheduler/bandwidth';
 import type { RequestLimiter } from './scheduler/request-limiter';
 import type { SecretBox } from './secrets';
-import type { Limits } from './scheduler/scheduler';
+import type { Limits } from './scheduler/limits';
 import type { TusCapabilities } from './upload/tus';
 import type { TransferStore } from './store/transfers';
 

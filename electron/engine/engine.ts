@@ -8,9 +8,12 @@ import { HashPool } from './hash/hash-pool';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
 import { UndiciTransport } from './http/undici-transport';
+import { DownloadTask } from './download/download-task';
+import { UploadTask } from './upload/upload-task';
 import { BandwidthLimiter } from './scheduler/bandwidth';
 import { RequestLimiter } from './scheduler/request-limiter';
-import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler } from './scheduler/scheduler';
+import { EngineError, describeError } from './scheduler/failures';
+import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler, type ScheduledTask } from './scheduler/scheduler';
 import { type StoreDamage, openDatabase } from './store/database';
 import { type FinishedState, TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
@@ -26,6 +29,13 @@ export interface EngineOptions {
   tuning?: Partial<DownloadTuning>;
   limits?: Partial<Limits>;
   onEvent?: (event: EngineEvent) => void;
+  /**
+   * Hears failures that belong to no one transfer (a store that cannot record what the
+   * queue did, a listener that threw, connections that could not be replaced). The engine
+   * stays up and the queue goes on; the CLI prints these and `ferry serve` logs them.
+   * Without it they go to stderr.
+   */
+  onEngineError?: (error: Error) => void;
   /** Opens sealed header values; see secrets.ts. */
   secrets?: SecretBox;
   /** better-sqlite3's native module built for this runtime, when it is not the default one. */
@@ -52,6 +62,15 @@ export interface AddDownload {
   headers?: Array<[string, string]>;
 }
 
+/** The task that runs a record: the one place that knows the task classes. */
+function createTask(record: TransferRecord, ctx: EngineContext): ScheduledTask {
+  if (record.direction === 'upload') return new UploadTask(ctx, record);
+  // A download hashes on the threads from its first byte; start them while it connects.
+  // (A small upload hashes in place and may never need them.)
+  ctx.hashPool.warm();
+  return new DownloadTask(ctx, record);
+}
+
 /**
  * The transfer engine: plain Node, handed its data directory, transport and clock, so the
  * same engine runs in the app, the CLI and tests. One per data directory at a time.
@@ -65,6 +84,8 @@ export class Engine {
   private readonly ownsLog: boolean;
   private readonly context: EngineContext;
   private readonly scheduler: Scheduler;
+  /** onEngineError, made safe to call from anywhere: it never throws. */
+  private readonly reportError: (error: Error) => void;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -84,6 +105,14 @@ export class Engine {
     const clock = options.clock ?? systemClock;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const requests = new RequestLimiter(limits.maxPerHost);
+    const onEngineError = options.onEngineError ?? ((error: Error) => void process.stderr.write(`ferry engine: ${error.message}\n`));
+    this.reportError = (error) => {
+      try {
+        onEngineError(error);
+      } catch {
+        // A host whose error hook throws has nowhere left to hear it.
+      }
+    };
     this.context = {
       store: this.store,
       transport: new CountedTransport(options.transport ?? new UndiciTransport(), requests),
@@ -98,15 +127,16 @@ export class Engine {
       log: this.log,
       emit: (event) => {
         logEngineEvent(this.log, event);
+        // A listener's bug is the host's to hear about (and the log's), never a transfer's failure.
         try {
           options.onEvent?.(event);
         } catch (error) {
-          // A host's listener that throws must not fail the transfer that told it something.
           this.log.error('an engine event listener failed', { event: event.type, id: event.id, error });
+          this.reportError(new EngineError(`a listener failed on the engine's "${event.type}" event: ${describeError(error)}`, { cause: error }));
         }
       },
     };
-    this.scheduler = new Scheduler(this.context, requests, limits);
+    this.scheduler = new Scheduler(this.context, { requests, limits, createTask, onEngineError: this.reportError });
   }
 
   /** The damaged store kept aside at open, if any (see storeDamage). */
@@ -174,14 +204,18 @@ export class Engine {
     this.scheduler.start(ids);
   }
 
-  /** Queues one transfer and resolves with its record once it settles. */
-  run(id: string): Promise<TransferRecord> {
+  /**
+   * Queues one transfer and resolves with its record once it settles, or with its last
+   * checkpoint when the engine closes first; rejects (never throws, never hangs) when the
+   * engine has closed or the store cannot be read.
+   */
+  async run(id: string): Promise<TransferRecord> {
     this.scheduler.start([id]);
     return this.scheduler.settled(id);
   }
 
-  /** Queues transfers and resolves with every record, in the order given, once all settle. */
-  runAll(ids: string[]): Promise<TransferRecord[]> {
+  /** Queues transfers and resolves with every record, in the order given, once all settle (as run does). */
+  async runAll(ids: string[]): Promise<TransferRecord[]> {
     this.scheduler.start(ids);
     return Promise.all(ids.map((id) => this.scheduler.settled(id)));
   }
@@ -291,10 +325,21 @@ export class Engine {
   /** Stops everything with checkpoints, then releases the data directory. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.scheduler.close();
-      this.context.bandwidth.close();
-      await this.context.hashPool.close();
-      await this.context.transport.close();
+      const steps: Array<[string, () => unknown]> = [
+        ['stopping the queue', () => this.scheduler.close()],
+        ['stopping the bandwidth limit', () => this.context.bandwidth.close()],
+        ['stopping the hashing threads', () => this.context.hashPool.close()],
+        ['closing connections', () => this.context.transport.close()],
+      ];
+      // Each step is tried whatever the one before did, so the store is always closed and
+      // the data directory released.
+      for (const [what, step] of steps) {
+        try {
+          await step();
+        } catch (error) {
+          this.reportError(new EngineError(`${what} failed while closing: ${describeError(error)}`, { cause: error }));
+        }
+      }
       this.db.close();
       this.log.info('engine stopped');
       // A logger handed in belongs to the host, which may log on after the engine is gone.

@@ -66,6 +66,7 @@ parent.on('message', (event: Electron.MessageEvent) => {
         opened = openEngineService({
           dataDir: message.dataDir,
           command: 'Ferry (desktop app)',
+          onEngineError: (error) => log(`engine error: ${error.message}`),
           // Development: `npm start` builds better-sqlite3 for Electron's ABI next to the Node one.
           sqliteBinding: process.env.FERRY_SQLITE_BINDING || undefined,
           transport: new FetchTransport((input, init) => net.fetch(input, init as RequestInit)),

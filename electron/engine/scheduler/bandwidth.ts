@@ -1,4 +1,10 @@
-import type { Clock } from '../context';
+/**
+ * All the limiter needs of the engine's clock (context.ts's Clock fits): said here rather
+ * than imported, so the context, which holds a limiter, and the limiter do not import each other.
+ */
+export interface TimeSource {
+  now(): number;
+}
 
 /**
  * One global bandwidth limit shared by every transfer: a token bucket refilled at `rate`
@@ -13,7 +19,7 @@ export class BandwidthLimiter {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly clock: Clock,
+    private readonly clock: TimeSource,
     private rate: number | null = null,
   ) {
     this.refilledAt = clock.now();

@@ -1,47 +1,36 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { transferError } from '../../common/errors';
+import type { TransferError } from '../../common/errors';
 import type { TransferRecord, TransferState } from '../../common/transfer';
-import { type EngineContext, StopRequest } from '../context';
-import { DownloadTask } from '../download/download-task';
-import type { TransferTask } from '../transfer/transfer-task';
-import { UploadTask } from '../upload/upload-task';
-import { PARTIAL_SUFFIX } from '../download/live-partial';
+import { type EngineContext, type EngineEvent, StopRequest } from '../context';
+import { EngineClosedError, EngineError, NO_RESULT, REMOVED_WHILE_RUNNING, describeError, transferFailureOf } from './failures';
+import type { Limits } from './limits';
+import { QueueRecords } from './queue-records';
 import type { RequestLimiter } from './request-limiter';
+import { type Queued, WaitingQueue } from './waiting-queue';
+import { SettleWaiters, settlesWithin } from './waiters';
+import { discardPartial } from './partials';
+import type { ScheduledTask, TaskFactory } from './scheduled-task';
 
-/** Limits a person can change while transfers run. */
-export interface Limits {
-  /** Transfers moving bytes at once. */
-  maxActive: number;
-  /** Requests in flight to one host, counted by Ferry (DESIGN.md section 5). */
-  maxPerHost: number;
-  /** Connections one download may open at once (a segmented download); 1 for none. */
-  maxConnections: number;
-  /** One global bandwidth limit in bytes per second; null for none. */
-  bandwidth: number | null;
-}
-
-/**
- * Defaults a careful user would pick: 4 transfers at once keep a home connection busy
- * without one slow server holding everything up; 6 requests per host is what browsers
- * allow over HTTP/1.1, polite to a server and never the bottleneck for a few big files;
- * one connection per download unless asked (as curl and aria2 do per server): several
- * get past a per-connection rate limit, but on a shared server they mostly take
- * bandwidth from everyone else, so that is a choice a person makes (--connections).
- */
-export const DEFAULT_LIMITS: Limits = { maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null };
+export { DEFAULT_LIMITS, type Limits } from './limits';
+export type { ScheduledTask, TaskFactory } from './scheduled-task';
 
 export type Placement = 'top' | 'up' | 'down' | 'bottom';
 
-interface Queued {
-  id: string;
-  priority: number;
-  seq: number;
-  host: string;
+export interface SchedulerOptions {
+  requests: RequestLimiter;
+  limits: Limits;
+  createTask: TaskFactory;
+  /** Hears what fails outside any one transfer; the queue goes on (EngineOptions.onEngineError). */
+  onEngineError: (error: EngineError) => void;
+  /**
+   * How long close() waits for running tasks to stop before it answers their waiters with
+   * the last checkpoint anyway: a task that ignores its abort must not hang a quit.
+   */
+  stopGraceMs?: number;
 }
 
 interface Running {
-  task: TransferTask;
+  task: ScheduledTask;
   controller: AbortController;
   host: string;
   /** Settles once the task has stopped and the queue has taken note. */
@@ -56,13 +45,21 @@ const SETTLED: ReadonlySet<TransferState> = new Set(['completed', 'failed', 'can
  * engine was asked to run are admitted (a `ferry get` runs its URLs, not the whole store).
  * The queue index holds a few fields per transfer; the heavy parts (buffers, hashing
  * sessions, sockets) exist only for the active ones, so memory follows the number active.
+ *
+ * Nothing the queue does in a callback may end the process: a task that throws, a store
+ * that refuses a write, a transfer removed meanwhile each end that transfer with a named
+ * error (or reach onEngineError when they belong to none), its waiters are answered, and
+ * the queue goes on.
  */
 export class Scheduler {
-  private readonly queue: Queued[] = [];
-  /** The ids in `queue`, for membership tests on queues of thousands. */
-  private readonly queuedIds = new Set<string>();
+  private readonly queue = new WaitingQueue();
   private readonly running = new Map<string, Running>();
-  private readonly waiters = new Map<string, Array<(record: TransferRecord) => void>>();
+  private readonly waiters = new SettleWaiters();
+  private readonly records: QueueRecords;
+  private readonly requests: RequestLimiter;
+  private readonly createTask: TaskFactory;
+  private readonly onEngineError: (error: EngineError) => void;
+  private readonly stopGraceMs: number;
   private limits: Limits;
   private suspended = false;
   private offline = false;
@@ -72,12 +69,16 @@ export class Scheduler {
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly requests: RequestLimiter,
-    limits: Limits,
+    options: SchedulerOptions,
   ) {
-    this.limits = limits;
-    this.requests.setMaxPerHost(limits.maxPerHost);
-    this.ctx.bandwidth.setRate(limits.bandwidth);
+    this.requests = options.requests;
+    this.createTask = options.createTask;
+    this.onEngineError = options.onEngineError;
+    this.stopGraceMs = options.stopGraceMs ?? 10_000;
+    this.records = new QueueRecords(ctx.store, ctx.clock, (message, error) => this.report(message, error));
+    this.limits = options.limits;
+    this.requests.setMaxPerHost(this.limits.maxPerHost);
+    this.ctx.bandwidth.setRate(this.limits.bandwidth);
   }
 
   get currentLimits(): Limits {
@@ -86,15 +87,17 @@ export class Scheduler {
 
   /**
    * Queues transfers to run: resumes paused ones, retries failed or canceled ones. A
-   * completed transfer is left alone.
+   * completed transfer is left alone. Nothing starts once the engine has closed.
    */
   start(ids: string[]): void {
+    if (this.closed) return;
     for (const id of ids) {
-      if (this.running.has(id) || this.queuedIds.has(id)) continue;
-      const record = this.ctx.store.get(id);
+      if (this.running.has(id) || this.queue.has(id)) continue;
+      const record = this.records.read(id);
       if (!record || record.state === 'completed') continue;
       if (record.state !== 'queued') this.setState(id, 'queued', { error: null });
-      this.enqueue(record);
+      this.records.forget(id);
+      this.queue.add(record);
     }
     this.pump();
   }
@@ -107,10 +110,11 @@ export class Scheduler {
   /** Stops transfers for good and deletes their partial files (ours, never the person's). */
   async cancel(ids: string[]): Promise<void> {
     await this.stop(ids, 'canceled');
-    for (const id of ids) {
+    const failed = this.eachId(ids, (id) => {
       const record = this.ctx.store.get(id);
-      if (record?.state === 'canceled') this.discardPartial(record);
-    }
+      if (record?.state === 'canceled') discardPartial(this.ctx, record);
+    });
+    throwIfAny(failed, 'cancel', ids.length);
   }
 
   /**
@@ -120,14 +124,16 @@ export class Scheduler {
    */
   async remove(ids: string[], options: { deleteFiles: boolean }): Promise<void> {
     await this.stop(ids, 'canceled');
-    for (const id of ids) {
+    const failed = this.eachId(ids, (id) => {
       const record = this.ctx.store.get(id);
-      if (!record) continue;
-      this.discardPartial(record);
+      if (!record) return;
+      discardPartial(this.ctx, record);
       if (options.deleteFiles && record.direction === 'download' && record.state === 'completed' && record.path) fs.rmSync(record.path, { force: true });
       this.ctx.store.remove(id);
-      this.ctx.emit({ type: 'removed', id });
-    }
+      this.records.forget(id);
+      this.emit({ type: 'removed', id });
+    });
+    throwIfAny(failed, 'remove', ids.length);
   }
 
   /** Moves a transfer within its priority; the order is stored and survives a restart. */
@@ -160,7 +166,7 @@ export class Scheduler {
     const excess = this.running.size - this.limits.maxActive;
     if (excess > 0) {
       const newestFirst = [...this.running.keys()].reverse().slice(0, excess);
-      for (const id of newestFirst) this.running.get(id)!.controller.abort(new StopRequest('queued'));
+      for (const id of newestFirst) this.running.get(id)?.controller.abort(new StopRequest('queued'));
     }
     this.pump();
   }
@@ -193,18 +199,25 @@ export class Scheduler {
     await this.restartOnFreshConnections();
   }
 
-  /** Resolves when the transfer settles (completed, failed, canceled, paused) or the engine closes. */
+  /**
+   * Resolves when the transfer settles (completed, failed, canceled, paused) or the engine
+   * closes; rejects, never hangs, when there is no record to answer with (an unknown id, a
+   * transfer removed meanwhile, an engine already closed).
+   */
   settled(id: string): Promise<TransferRecord> {
-    const pending = this.running.has(id) || this.queuedIds.has(id);
-    if (pending && !this.closed) return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
-    const record = this.ctx.store.get(id);
-    return record ? Promise.resolve(record) : Promise.reject(new Error(`no transfer ${id}`));
+    if (!this.closed && (this.running.has(id) || this.queue.has(id))) return this.waiters.wait(id);
+    try {
+      const record = this.records.read(id);
+      return record ? Promise.resolve(record) : Promise.reject(new Error(`no transfer ${id}`));
+    } catch (error) {
+      return Promise.reject(this.closed ? new EngineClosedError(`transfer ${id} can no longer be read`) : error);
+    }
   }
 
   progress(id: string): { bytes: number; total: number | null } | null {
     const running = this.running.get(id);
     if (running) return running.task.progress();
-    const record = this.ctx.store.get(id);
+    const record = this.records.read(id);
     return record ? { bytes: record.offset, total: record.total } : null;
   }
 
@@ -212,85 +225,127 @@ export class Scheduler {
     return [...this.running.entries()].map(([id, r]) => ({ id, ...r.task.progress() }));
   }
 
-  /** Stops everything with a checkpoint; transfers that were running stay queued. Safe to call twice. */
+  /**
+   * Stops everything with a checkpoint; transfers that were running stay queued, and every
+   * waiter is answered, also for a task that does not stop within the grace. Safe to call twice.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    await this.requeueRunning();
-    this.queue.length = 0;
-    this.queuedIds.clear();
-    for (const id of [...this.waiters.keys()]) this.settle(id);
+    const running = [...this.running.entries()];
+    for (const [, r] of running) r.controller.abort(new StopRequest('queued'));
+    if (!(await settlesWithin(Promise.all(running.map(([, r]) => r.done)), this.stopGraceMs))) {
+      const stuck = running.map(([id]) => id).filter((id) => this.running.has(id));
+      this.report(`${stuck.length} transfer(s) did not stop within ${this.stopGraceMs} ms of closing (${stuck.join(', ')}); those waiting for them get the last checkpoint`);
+    }
+    this.queue.clear();
+    for (const id of this.waiters.ids()) this.settle(id);
   }
 
   // ---------------------------------------------------------------- running the queue
 
   private pump(): void {
     if (this.closed || this.suspended || this.offline || this.replacing) return;
+    this.records.catchUp();
     const perHost = new Map<string, number>();
     for (const r of this.running.values()) perHost.set(r.host, (perHost.get(r.host) ?? 0) + 1);
-    for (let i = 0; i < this.queue.length && this.running.size < this.limits.maxActive; ) {
-      const next = this.queue[i]!;
-      // A host at its limit would only make the transfer wait for a request slot.
-      if ((perHost.get(next.host) ?? 0) >= this.limits.maxPerHost) {
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
-      this.queuedIds.delete(next.id);
-      perHost.set(next.host, (perHost.get(next.host) ?? 0) + 1);
-      this.launch(next);
+    while (this.running.size < this.limits.maxActive) {
+      const next = this.queue.takeNext(perHost, this.limits.maxPerHost);
+      if (!next) break;
+      // One that cannot start has failed by now and leaves its place to the next.
+      if (this.launch(next)) perHost.set(next.host, (perHost.get(next.host) ?? 0) + 1);
     }
   }
 
-  private launch(entry: Queued): void {
-    const record = this.ctx.store.get(entry.id);
-    if (!record) return;
-    // A download hashes on the threads from its first byte; start them while it connects.
-    // (A small upload hashes in place and may never need them.)
-    if (record.direction === 'download') this.ctx.hashPool.warm();
-    const task: TransferTask = record.direction === 'upload' ? new UploadTask(this.ctx, record) : new DownloadTask(this.ctx, record);
+  /** Starts one transfer; false when it could not. Never throws: a transfer that cannot start fails, saying why. */
+  private launch(entry: Queued): boolean {
+    let task: ScheduledTask;
+    try {
+      const record = this.ctx.store.get(entry.id);
+      if (!record) {
+        this.settle(entry.id); // removed while it waited
+        return false;
+      }
+      task = this.createTask(record, this.ctx);
+    } catch (error) {
+      this.answer(entry.id, this.failTransfer(entry.id, transferFailureOf(error)), error);
+      return false;
+    }
     const controller = new AbortController();
-    const done = task.run(controller.signal).then(
-      (final) => this.finished(entry.id, final),
-      (error: unknown) => {
-        // A bug, not a transfer failure: the transfer says so and the queue goes on.
-        this.ctx.log?.error('unexpected failure in a transfer', { id: entry.id, error });
-        const message = `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
-        this.setState(entry.id, 'failed', { error: transferError('internal', message, false) });
-        this.finished(entry.id, this.ctx.store.get(entry.id)!);
-      },
-    );
+    let run: Promise<TransferRecord>;
+    try {
+      run = task.run(controller.signal);
+    } catch (error) {
+      run = Promise.reject(error);
+    }
+    // `done` never rejects: finished() answers for everything, and anything it cannot is reported.
+    const done = run
+      .then(
+        (final) => this.finished(entry.id, task, final, null),
+        (error: unknown) => {
+          this.ctx.log?.error('unexpected failure in a transfer', { id: entry.id, error });
+          this.finished(entry.id, task, null, { error });
+        },
+      )
+      .catch((error: unknown) => this.report(`the queue failed while transfer ${entry.id} ended`, error));
     this.running.set(entry.id, { task, controller, host: entry.host, done });
-    this.ctx.emit({ type: 'state', id: entry.id, state: 'active' });
+    this.emit({ type: 'state', id: entry.id, state: 'active' });
+    return true;
   }
 
-  private finished(id: string, record: TransferRecord): void {
+  /** A task ended: with its final record, or with what it threw. */
+  private finished(id: string, task: ScheduledTask, final: TransferRecord | null, thrown: { error: unknown } | null): void {
     this.running.delete(id);
-    if (record.state === 'active') {
+    try {
+      let record: TransferRecord | undefined = final ?? undefined;
+      // A bug or a failing store, not a transfer failure: the transfer says so and the queue goes on.
+      if (thrown) record = this.failTransfer(id, transferFailureOf(thrown.error), task.record);
       // A task must leave a final state; if one did not, say so rather than wait forever.
-      this.setState(id, 'failed', { error: transferError('internal', 'Unexpected failure: the transfer stopped without a result.', false) });
-      this.settle(id);
-    } else if (record.state === 'queued' && !this.closed) this.enqueue(record);
-    else this.settle(id, record);
+      else if (!record || record.state === 'active') record = this.failTransfer(id, NO_RESULT, task.record);
+      if (record?.state === 'queued' && !this.closed) this.queue.add(record);
+      else this.answer(id, record, thrown?.error);
+    } catch (error) {
+      this.report(`could not take note that transfer ${id} ended`, error);
+      this.answer(id, undefined, error);
+    }
     this.pump();
+  }
+
+  /**
+   * Marks a transfer failed with `failure`, best effort when the store itself is failing,
+   * and answers the record as it now is (undefined when none can be had).
+   */
+  private failTransfer(id: string, failure: TransferError, lastKnown?: TransferRecord): TransferRecord | undefined {
+    let removed = false;
+    try {
+      removed = this.ctx.store.get(id) === undefined;
+    } catch {
+      // The store cannot be read; the write below says so.
+    }
+    if (removed) return lastKnown && { ...lastKnown, state: 'failed', error: REMOVED_WHILE_RUNNING };
+    const record = this.records.write(id, { state: 'failed', error: failure }, lastKnown);
+    this.emit({ type: 'state', id, state: 'failed' });
+    if (record) this.emit({ type: 'ended', id, record });
+    return record;
   }
 
   private async stop(ids: string[], state: 'paused' | 'canceled'): Promise<void> {
     const stopping: Array<Promise<unknown>> = [];
-    for (const id of ids) {
+    const failed = this.eachId(ids, (id) => {
       const running = this.running.get(id);
       if (running) {
         running.controller.abort(new StopRequest(state));
-        stopping.push(this.settled(id));
-        continue;
+        stopping.push(running.done);
+        return;
       }
-      if (this.queuedIds.delete(id)) this.queue.splice(this.queue.findIndex((q) => q.id === id), 1);
-      const record = this.ctx.store.get(id);
-      if (!record || record.state === 'completed' || record.state === 'canceled') continue;
-      if (state === 'paused' && record.state === 'failed') continue; // nothing to pause
-      this.setState(id, state);
-      this.settle(id);
-    }
+      this.queue.remove(id);
+      const record = this.records.read(id);
+      if (!record || record.state === 'completed' || record.state === 'canceled') return this.settle(id, record);
+      if (state === 'paused' && record.state === 'failed') return this.settle(id, record); // nothing to pause
+      this.answer(id, this.records.write(id, { state }, record));
+      this.emit({ type: 'state', id, state });
+    });
     await Promise.all(stopping);
+    throwIfAny(failed, state === 'paused' ? 'pause' : 'cancel', ids.length);
   }
 
   private async requeueRunning(): Promise<void> {
@@ -304,70 +359,77 @@ export class Scheduler {
     try {
       await this.requeueRunning();
       await this.ctx.transport.reset();
+    } catch (error) {
+      // Old sockets may linger until they time out; the transfers still resume on new requests.
+      this.report('could not drop the connections from before the sleep or network change', error);
     } finally {
       this.replacing = false;
     }
     this.pump();
   }
 
-  private enqueue(record: TransferRecord): void {
-    const entry: Queued = { id: record.id, priority: record.priority, seq: record.seq, host: hostOf(record) };
-    // Binary search for the place: priority high to low, then first come first served.
-    let lo = 0;
-    let hi = this.queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (before(this.queue[mid]!, entry)) lo = mid + 1;
-      else hi = mid;
-    }
-    this.queue.splice(lo, 0, entry);
-    this.queuedIds.add(entry.id);
-  }
-
   private reorder(): void {
-    for (const entry of this.queue) {
-      const record = this.ctx.store.get(entry.id);
-      if (record) Object.assign(entry, { priority: record.priority, seq: record.seq });
-    }
-    this.queue.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    this.queue.reorder((id) => this.ctx.store.get(id));
     this.pump();
   }
 
   private setState(id: string, state: TransferState, extra: Partial<TransferRecord> = {}): void {
     this.ctx.store.update(id, { ...extra, state }, this.ctx.clock.now());
-    this.ctx.emit({ type: 'state', id, state });
+    this.emit({ type: 'state', id, state });
   }
 
-  /** Resolves the waiters of a settled transfer; `known` is its record when the caller holds it. */
+  /** Answers the waiters of a transfer that settled; `known` is its record when the caller holds it. */
   private settle(id: string, known?: TransferRecord): void {
-    const waiting = this.waiters.get(id);
-    if (!waiting) return;
-    const record = known ?? this.ctx.store.get(id);
-    if (!record || (!SETTLED.has(record.state) && !this.closed)) return;
-    this.waiters.delete(id);
-    for (const resolve of waiting) resolve(record);
-  }
-
-  private discardPartial(record: TransferRecord): void {
-    if (record.direction === 'upload') {
-      // An upload's partial lives on the server; forgetting its URL lets it expire there.
-      if (record.state !== 'completed') this.ctx.store.reset(record.id, { uploadUrl: null, fingerprint: null, sentUpTo: 0 }, this.ctx.clock.now());
-      return;
+    if (!this.waiters.has(id)) return;
+    let record = known;
+    try {
+      record ??= this.records.read(id);
+    } catch (error) {
+      return this.answer(id, undefined, error);
     }
-    if (!record.name || record.state === 'completed') return;
-    fs.rmSync(path.join(record.dir, record.name + PARTIAL_SUFFIX), { force: true });
-    this.ctx.store.reset(record.id, {}, this.ctx.clock.now());
+    if (record && !SETTLED.has(record.state) && !this.closed) return;
+    this.answer(id, record);
+  }
+
+  /** Gives the waiters `record`, or, when there is none, an error saying why. */
+  private answer(id: string, record: TransferRecord | undefined, why?: unknown): void {
+    if (record) return this.waiters.resolve(id, record);
+    const reason = why === undefined ? 'it was removed' : `its record could not be read (${describeError(why)})`;
+    this.waiters.reject(id, new EngineError(`transfer ${id} ended, but ${reason}`, { cause: why }));
+  }
+
+  /** Runs `step` for every id, even when one fails (the others still get their pause or removal); answers what failed. */
+  private eachId(ids: string[], step: (id: string) => void): unknown[] {
+    const failed: unknown[] = [];
+    for (const id of ids) {
+      try {
+        step(id);
+      } catch (error) {
+        failed.push(error);
+      }
+    }
+    return failed;
+  }
+
+  private emit(event: EngineEvent): void {
+    try {
+      this.ctx.emit(event);
+    } catch (error) {
+      this.report(`a listener failed on the engine's "${event.type}" event`, error);
+    }
+  }
+
+  /** Tells the host about a failure that belongs to no one transfer; never throws. */
+  private report(message: string, cause?: unknown): void {
+    try {
+      this.onEngineError(new EngineError(cause === undefined ? message : `${message}: ${describeError(cause)}`, { cause }));
+    } catch {
+      // A host whose error hook throws has nowhere left to hear it.
+    }
   }
 }
 
-function before(a: Queued, b: Queued): boolean {
-  return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
-}
-
-function hostOf(record: TransferRecord): string {
-  try {
-    return new URL(record.effectiveUrl ?? record.url).host;
-  } catch {
-    return '';
-  }
+/** One error for the caller naming how many transfers a command could not act on, and the first reason. */
+function throwIfAny(failed: unknown[], verb: string, of: number): void {
+  if (failed.length > 0) throw new EngineError(`could not ${verb} ${failed.length} of ${of} transfer(s): ${describeError(failed[0])}`, { cause: failed[0] });
 }
