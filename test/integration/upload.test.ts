@@ -207,6 +207,49 @@ describe('what a tus server can answer on resume (@tus/server behind the injecto
     assert.equal(methods.filter((m) => m === 'POST').length, 0, 'the same upload went on');
   });
 
+  test('a server that answers 409 to every PATCH: retries spaced by the backoff, a cap, and a final error that says so', async () => {
+    const { file } = sourceFile(5 << 20, 33);
+    server.log.length = 0;
+    server.inject((method) => (method === 'PATCH' ? { status: 409 } : null));
+    // A visible backoff: 200 ms, 400 ms, 800 ms, 1.6 s before attempts 2 to 5, each with
+    // jitter between half and all of it.
+    const t = openEngine(undefined, undefined, { retryBaseDelayMs: 200, retryMaxDelayMs: 5_000, maxAttemptsWithoutProgress: 5 });
+    const { record } = t.engine.addUpload({ source: file, url: server.endpoint });
+    const outcome = await Promise.race([t.engine.run(record.id), new Promise<null>((r) => setTimeout(() => r(null), 30_000).unref())]);
+    await t.engine.close();
+    server.inject(() => null);
+    assert.ok(outcome, 'the upload ended by itself within 30 s');
+    const patches = server.log.filter((r) => r.method === 'PATCH');
+    assert.equal(patches.length, 5, `one PATCH per attempt, five attempts (${patches.length})`);
+    for (let i = 1; i < patches.length; i++) {
+      const gap = patches[i]!.at - patches[i - 1]!.at;
+      const floor = (200 * 2 ** (i - 1)) / 2;
+      assert.ok(gap >= floor - 5, `PATCH ${i + 1} came ${gap} ms after the one before; the backoff asks at least ${floor} ms`);
+    }
+    assert.equal(outcome.state, 'failed');
+    assert.equal(outcome.error?.status, 409);
+    assert.match(outcome.error!.message, /409/);
+    assert.match(outcome.error!.message, /tried 5 times/);
+    assert.doesNotMatch(outcome.error!.message, /will resume|will try again/i);
+    assert.equal(server.log.filter((r) => r.method === 'POST').length, 1, 'the same upload all along');
+  });
+
+  test('a server that loses every upload (404 to every PATCH): a few new uploads, then a failure that says so', async () => {
+    const { file } = sourceFile(3 << 20, 34);
+    server.log.length = 0;
+    server.inject((method) => (method === 'PATCH' ? { status: 404 } : null));
+    const t = openEngine(undefined, undefined, { maxRestarts: 3 });
+    const { record } = t.engine.addUpload({ source: file, url: server.endpoint });
+    const outcome = await Promise.race([t.engine.run(record.id), new Promise<null>((r) => setTimeout(() => r(null), 30_000).unref())]);
+    await t.engine.close();
+    server.inject(() => null);
+    assert.ok(outcome, 'the upload ended by itself within 30 s');
+    assert.equal(server.log.filter((r) => r.method === 'POST').length, 4, 'the first upload and three new ones');
+    assert.equal(outcome.state, 'failed');
+    assert.equal(outcome.error?.retryable, false);
+    assert.match(outcome.error!.message, /lost this upload again \(the server no longer has the upload \(404\)\) after Ferry had started it 3 times/);
+  });
+
   test('Upload-Expires in the past on HEAD: the upload is gone, a new one starts', async () => {
     const { body, dataDir, id } = await interrupted(31);
     server.log.length = 0;

@@ -47,6 +47,13 @@ export interface TusTestServer {
   storedDigests(): string[];
   /** The Upload-Metadata of every upload @tus/file-store recorded (its `<id>.json` files). */
   metadata(): Array<Record<string, string>>;
+  /** Whether the server's store still holds the upload at this URL (@tus/file-store only). */
+  holds(uploadUrl: string): boolean;
+  /**
+   * Watches every byte that reaches the server on connections opened from now on, for
+   * `marker`; the answer says whether it ever arrived (in a body, a header, anywhere).
+   */
+  watchFor(marker: Buffer): { seen: () => boolean };
   stop(): Promise<void>;
 }
 
@@ -64,6 +71,7 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
     handler = (req, res) => void handle(req, res);
   }
   const counts = new Map<string, number>();
+  const markers: Array<{ bytes: Buffer; seen: boolean }> = [];
   let fault: (method: string, nth: number) => TusFault | null = () => null;
   const sockets = new Set<import('node:net').Socket>();
   const state: TusTestServer = {
@@ -82,6 +90,16 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
         .readdirSync(dir)
         .filter((f) => f.endsWith('.json'))
         .map((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { metadata?: Record<string, string> }).metadata ?? {}),
+    holds: (uploadUrl) => {
+      if (kind !== 'tus-server') throw new Error('holds() reads @tus/file-store\'s folder');
+      const id = new URL(uploadUrl).pathname.split('/').pop()!;
+      return fs.existsSync(path.join(dir, id)) || fs.existsSync(path.join(dir, `${id}.json`));
+    },
+    watchFor: (marker) => {
+      const watched = { bytes: marker, seen: false };
+      markers.push(watched);
+      return { seen: () => watched.seen };
+    },
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -131,6 +149,17 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
+    // Only connections opened after watchFor() are watched: a 'data' listener takes the
+    // socket off the HTTP parser's fast path. It only observes; the parser still gets every
+    // byte. The tail of each chunk is kept so a marker split across two chunks is seen.
+    if (markers.length === 0) return;
+    let tail = Buffer.alloc(0);
+    s.on('data', (chunk: Buffer) => {
+      const window = Buffer.concat([tail, chunk]);
+      for (const m of markers) if (!m.seen && window.includes(m.bytes)) m.seen = true;
+      const keep = Math.max(...markers.map((m) => m.bytes.length)) - 1;
+      tail = window.subarray(Math.max(0, window.length - keep));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;

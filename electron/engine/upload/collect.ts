@@ -60,7 +60,7 @@ async function walk(dir: string, root: string, relative: string, files: FoundFil
         skipped.push({ path: full, reason: `a link that leads nowhere (${describe(error)})` });
         continue;
       }
-      if (!target.startsWith(root + path.sep)) {
+      if (!insideFolder(target, root)) {
         skipped.push({ path: full, reason: 'a link to outside the folder; Ferry does not follow it' });
         continue;
       }
@@ -71,6 +71,30 @@ async function walk(dir: string, root: string, relative: string, files: FoundFil
       skipped.push({ path: full, reason: 'not a regular file' });
     }
   }
+}
+
+/** Whether a real path (links resolved) lies inside a folder's real path. */
+export function insideFolder(realPath: string, realFolder: string): boolean {
+  return realPath.startsWith(realFolder.endsWith(path.sep) ? realFolder : realFolder + path.sep);
+}
+
+/**
+ * The folder a member of a dropped folder was collected from, so every attempt can apply
+ * the folder's link rule again (upload/source.ts): a member is recorded as its path inside
+ * the folder as found (`source`) and that path relative to the folder's parent
+ * (`relativePath`, the folder's own name first), so the folder is the source's ancestor
+ * that `relativePath` names first. Null for a file named by itself (its relativePath is
+ * its bare name) and for a record whose two paths do not fit that shape (one added
+ * through the engine's API with a relativePath of its own choosing).
+ */
+export function memberFolder(source: string, relativePath: string | null): { folder: string; inside: string[] } | null {
+  if (!relativePath?.includes('/')) return null;
+  const parts = relativePath.split('/');
+  let folder = path.normalize(source);
+  for (let i = 1; i < parts.length; i++) folder = path.dirname(folder);
+  const inside = parts.slice(1);
+  if (path.basename(folder) !== parts[0] || path.join(folder, ...inside) !== path.normalize(source)) return null;
+  return { folder, inside };
 }
 
 function describe(error: unknown): string {

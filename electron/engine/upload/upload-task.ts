@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import { TransferFailure, transferError } from '../../common/errors';
 import { PENDING_INTEGRITY, type Integrity } from '../../common/integrity';
-import type { SourceFingerprint, TransferRecord } from '../../common/transfer';
+import type { TransferRecord } from '../../common/transfer';
 import type { EngineContext } from '../context';
 import { TransferTask } from '../transfer/transfer-task';
 import type { HashSession } from '../hash/hash-pool';
@@ -10,13 +9,11 @@ import { serverDigestReference } from '../http/digest-headers';
 import type { HttpRequest, HttpResponse } from '../http/transport';
 import { StallWatch } from '../transfer/stall-watch';
 import { statusFailure } from '../core/failure';
+import { type OpenedSource, SourceGone, SourceModified, describeChange, openSource, sameFile } from './source';
 import { type TusCapabilities, TUS_VERSION, encodeMetadata, expired, integerHeader, readCapabilities } from './tus';
 
 /** The upload on the server is gone (404, 410, expired): a new one starts from 0. */
 class UploadGone extends Error {}
-
-/** The source is not the file the upload began with: never splice, start again. */
-class SourceChanged extends Error {}
 
 /** Bytes per PATCH when each chunk carries a checksum (it must be read and hashed first). */
 const CHECKSUM_CHUNK = 4 << 20;
@@ -41,6 +38,8 @@ export class UploadTask extends TransferTask {
   private hashes: { file: HashSession; blocks: HashSession; at: number } | null = null;
   /** Bytes of the current chunk handed to the connection so far (for progress). */
   private inFlight = 0;
+  /** New uploads started in this run: a server that keeps losing them, or a source that keeps changing, ends it. */
+  private restartsThisRun = 0;
 
   constructor(ctx: EngineContext, record: TransferRecord) {
     super(ctx, record);
@@ -58,10 +57,23 @@ export class UploadTask extends TransferTask {
     this.rec = { ...this.rec, state: 'active', error: null };
   }
 
-  /** The upload on the server is gone or the source changed: a new upload from 0. */
+  /**
+   * The upload on the server is gone or the source changed: a new upload from 0, at once,
+   * up to `maxRestarts` times in one run; then the run fails and says why, instead of
+   * creating uploads in a loop.
+   */
   protected override async recover(error: unknown, signal: AbortSignal): Promise<boolean> {
-    if (!(error instanceof UploadGone) && !(error instanceof SourceChanged)) return false;
-    await this.startOver(error.message, error instanceof SourceChanged, signal);
+    if (!(error instanceof UploadGone) && !(error instanceof SourceModified)) return false;
+    if (this.restartsThisRun >= this.ctx.tuning.maxRestarts) {
+      const n = this.restartsThisRun;
+      throw new TransferFailure(
+        error instanceof SourceModified
+          ? transferError('source-changed', `${capitalize(error.message)}, and it kept changing: Ferry started the upload again ${n} times in this run and stopped. Upload it once it has stopped changing.`, false)
+          : transferError('server-broken', `The server lost this upload again (${error.message}) after Ferry had started it ${n} times in this run; Ferry stopped. Check the server.`, false),
+      );
+    }
+    this.restartsThisRun++;
+    await this.startOver(error.message, error instanceof SourceModified, signal);
     return true;
   }
 
@@ -71,20 +83,36 @@ export class UploadTask extends TransferTask {
 
   // ---------------------------------------------------------------- one attempt
 
+  /**
+   * The source is opened afresh for every attempt, its links and folder checked
+   * (source.ts), and every byte of this attempt is read through that one descriptor.
+   */
   protected async attempt(signal: AbortSignal): Promise<boolean> {
-    if (this.rec.protocol === 'put') {
-      await this.put(signal);
-      return true;
+    let source: OpenedSource | null = null;
+    try {
+      source = await openSource(this.rec.source!, this.rec.relativePath, this.rec.fingerprint);
+      if (this.rec.protocol === 'put') {
+        await this.put(source, signal);
+        return true;
+      }
+      return await this.tusAttempt(source, signal);
+    } catch (error) {
+      if (error instanceof SourceGone) throw await this.sourceGone(error, signal);
+      throw error;
+    } finally {
+      await source?.close();
     }
-    const source = this.rec.source!;
-    const fingerprint = await this.fingerprint(source);
+  }
+
+  private async tusAttempt(source: OpenedSource, signal: AbortSignal): Promise<boolean> {
+    const { fingerprint } = source;
     if (this.rec.fingerprint && !sameFile(this.rec.fingerprint, fingerprint)) {
-      throw new SourceChanged(`${source} changed since the upload began (${describeChange(this.rec.fingerprint, fingerprint)})`);
+      throw new SourceModified(`${source.source} changed since the upload began (${describeChange(this.rec.fingerprint, fingerprint)})`);
     }
     const firstSight = this.rec.fingerprint ? {} : { fingerprint, total: fingerprint.size };
     const caps = await this.discover(signal);
     if (caps.maxSize !== null && fingerprint.size > caps.maxSize) {
-      throw new TransferFailure(transferError('http-status', `The server takes files up to ${caps.maxSize} bytes; ${source} has ${fingerprint.size}.`, false, 413));
+      throw new TransferFailure(transferError('http-status', `The server takes files up to ${caps.maxSize} bytes; ${source.source} has ${fingerprint.size}.`, false, 413));
     }
     if (!this.rec.uploadUrl && fingerprint.size > 0 && fingerprint.size <= SMALL_FILE && caps.extensions.has('creation-with-upload')) {
       if (await this.createWithUpload(source, fingerprint.size, firstSight, signal)) return true;
@@ -94,51 +122,34 @@ export class UploadTask extends TransferTask {
     let offset: number;
     if (this.rec.uploadUrl) {
       offset = await this.serverOffset(signal);
-      await this.checkSentPrefix(source, offset);
+      await this.checkSentPrefix(source.readPath, source.source, offset);
       if (offset > 0) {
         this.save({ resumes: this.rec.resumes + 1 });
         this.history('resume', { offset, url: this.rec.uploadUrl });
         this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator: null, overlapBytes: 0, segments: 1 });
       }
     } else {
-      await this.checkSentPrefix(source, 0);
+      await this.checkSentPrefix(source.readPath, source.source, 0);
       offset = await this.create(fingerprint.size, signal);
     }
-    await this.send(source, offset, fingerprint, signal);
+    await this.send(source, offset, signal);
     const digests = await this.hashes!.file.final();
     this.completeWith(digests.sha256 ?? null, {});
     return true;
-  }
-
-  private async fingerprint(source: string): Promise<SourceFingerprint> {
-    try {
-      const st = await fs.promises.stat(source);
-      if (!st.isFile()) throw new TransferFailure(transferError('source-changed', `${source} is not a file any more.`, false));
-      return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
-    } catch (error) {
-      if (error instanceof TransferFailure) throw error;
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      const message =
-        code === 'ENOENT'
-          ? `${source} is gone; put it back or remove this upload.`
-          : `${source} cannot be read (${code}); fix its permissions, then resume.`;
-      throw new TransferFailure(transferError('source-changed', message, false));
-    }
   }
 
   /**
    * Plain HTTP PUT: the whole file in one streamed request with its SHA-256 in
    * Content-Digest (RFC 9530). Not resumable: a retry sends the file again from 0.
    */
-  private async put(signal: AbortSignal): Promise<void> {
-    const source = this.rec.source!;
-    const fingerprint = await this.fingerprint(source);
+  private async put(opened: OpenedSource, signal: AbortSignal): Promise<void> {
+    const { source, fingerprint } = opened;
     if (this.rec.fingerprint && !sameFile(this.rec.fingerprint, fingerprint)) this.history('restart', { reason: `${source} changed; sending the new version` });
     this.save({ fingerprint, total: fingerprint.size, offset: 0 });
     const [file] = this.ctx.hashPool.open([{ algorithms: ['sha256'], blockSize: 0 }], []) as [HashSession];
     let sha256: string;
     try {
-      await file.feedFile(source, 0, fingerprint.size);
+      await file.feedFile(opened.readPath, 0, fingerprint.size);
       sha256 = (await file.final()).sha256!;
     } finally {
       file.close();
@@ -150,11 +161,16 @@ export class UploadTask extends TransferTask {
     };
     this.history('start', { url: this.rec.url, size: fingerprint.size, protocol: 'put' });
     this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'upload', name: this.rec.name ?? '', total: fingerprint.size, url: this.rec.url });
-    const response = await this.sendBody('PUT', this.rec.url, headers, readChunks(source, fingerprint), signal);
+    const response = await this.sendBody('PUT', this.rec.url, headers, readChunks(opened), signal);
     response.discard();
     if (response.status < 200 || response.status >= 300) throw statusFailure(response, this.rec.url);
-    const check = await this.fingerprint(source);
-    if (!sameFile(check, fingerprint)) throw new TransferFailure(transferError('source-changed', `${source} changed while it was being sent; run the upload again to send the new version.`, true));
+    try {
+      await opened.check();
+    } catch (error) {
+      // A PUT cannot be spliced or resumed: the next attempt sends the new version whole.
+      if (error instanceof SourceModified) throw new TransferFailure(transferError('source-changed', `${capitalize(error.message)}; the server got the version before.`, true));
+      throw error;
+    }
     // A server that answers with a digest of what it stored proves the bytes; else our SHA-256 is recorded.
     const reference = serverDigestReference(response.headers, true);
     const integrity: Integrity =
@@ -215,9 +231,10 @@ export class UploadTask extends TransferTask {
    * during that one request can leave an unfinished upload on the server, which expires
    * there; sending a small file again costs little. True when the server took it all.
    */
-  private async createWithUpload(source: string, size: number, firstSight: Partial<TransferRecord>, signal: AbortSignal): Promise<boolean> {
-    const chunk = await fs.promises.readFile(source);
-    if (chunk.length !== size) throw new SourceChanged(`${source} changed while it was being read`);
+  private async createWithUpload(source: OpenedSource, size: number, firstSight: Partial<TransferRecord>, signal: AbortSignal): Promise<boolean> {
+    const chunk = Buffer.allocUnsafe(size);
+    const { bytesRead } = await source.handle.read(chunk, 0, size, 0);
+    if (bytesRead !== size) throw new SourceModified(`${source.source} changed while it was being read`);
     const sha256 = createHash('sha256').update(chunk).digest('hex');
     // Nothing is written before the request: until its answer names the upload, a crash
     // can only lead to a new one, so there is nothing a record would help resume.
@@ -296,7 +313,7 @@ export class UploadTask extends TransferTask {
    * digest to compare with, whether or not its PATCH was ever confirmed. Leaves the hashing
    * sessions positioned at the last whole block checked.
    */
-  private async checkSentPrefix(source: string, offset: number): Promise<void> {
+  private async checkSentPrefix(readPath: string, source: string, offset: number): Promise<void> {
     this.closeHashes();
     const [file, blocks] = this.ctx.hashPool.open(
       [
@@ -311,53 +328,56 @@ export class UploadTask extends TransferTask {
     if (covered === 0) return;
     const recorded = this.ctx.store.blocks(this.rec.id);
     const expected = Array.from({ length: covered / size }, (_, i) => recorded.get(i) ?? null);
-    const [check] = await Promise.all([blocks.verify(source, 0, covered, expected, null), file.feedFile(source, 0, covered)]);
-    if (check.short) throw new SourceChanged(`${source} is shorter than the part already uploaded`);
-    if (check.bad.length > 0) throw new SourceChanged(`block ${check.bad[0]} of ${source} differs from what was already uploaded`);
+    const [check] = await Promise.all([blocks.verify(readPath, 0, covered, expected, null), file.feedFile(readPath, 0, covered)]);
+    if (check.short) throw new SourceModified(`${source} is shorter than the part already uploaded`);
+    if (check.bad.length > 0) throw new SourceModified(`block ${check.bad[0]} of ${source} differs from what was already uploaded`);
     this.hashes.at = covered;
   }
 
   /** PATCH from `offset` to the end, chunk by chunk; every confirmed chunk is a checkpoint. */
-  private async send(source: string, offset: number, fingerprint: SourceFingerprint, signal: AbortSignal): Promise<void> {
+  private async send(source: OpenedSource, offset: number, signal: AbortSignal): Promise<void> {
     const chunkSize = this.chunkSize();
-    const fd = await fs.promises.open(source, 'r');
-    try {
-      let resends = 0;
-      while (offset < fingerprint.size) {
-        const length = Math.min(chunkSize, fingerprint.size - offset);
-        const chunk = Buffer.allocUnsafe(length);
-        const { bytesRead } = await fd.read(chunk, 0, length, offset);
-        const now = await fd.stat();
-        if (bytesRead !== length || !sameFile(fingerprint, { size: now.size, mtimeMs: now.mtimeMs, ino: now.ino })) {
-          throw new SourceChanged(`${source} changed while it was being uploaded`);
-        }
-        const headers = { 'upload-offset': String(offset), ...this.chunkHeaders(chunk) };
-        await this.digestBeforeSending(source, offset + length);
-        const response = await this.sendBody('PATCH', this.rec.uploadUrl!, headers, [chunk], signal);
-        response.discard();
-        if (response.status === 460 && resends < MAX_CHUNK_RESENDS) {
-          // The server's checksum of the chunk differs: it was damaged on the way. Send it again.
-          resends++;
-          this.history('retry', { reason: 'the server rejected a chunk its checksum check found damaged (460)', offset, length });
-          continue;
-        }
-        if (response.status === 409) {
-          offset = await this.serverOffset(signal); // someone's idea of the offset was wrong: ask
-          this.confirm(offset);
-          continue;
-        }
-        if ([403, 404, 410].includes(response.status)) throw new UploadGone(`the server no longer has the upload (${response.status})`);
-        if (response.status !== 204 && response.status !== 200) throw statusFailure(response, this.rec.uploadUrl!);
-        const confirmed = integerHeader(response.headers, 'upload-offset');
-        if (confirmed === null || confirmed < offset || confirmed > offset + length) {
-          throw new TransferFailure(transferError('server-broken', `The server confirmed offset ${confirmed ?? 'none'} after a chunk from ${offset} to ${offset + length}.`, true));
-        }
-        resends = 0;
-        offset = confirmed;
-        this.confirm(offset);
+    const { size } = source.fingerprint;
+    let resends = 0;
+    while (offset < size) {
+      const length = Math.min(chunkSize, size - offset);
+      const chunk = Buffer.allocUnsafe(length);
+      const { bytesRead } = await source.handle.read(chunk, 0, length, offset);
+      // Still the same version, and still there: a source deleted now ends the upload.
+      await source.check();
+      if (bytesRead !== length) throw new SourceModified(`${source.source} changed while it was being uploaded`);
+      const headers = { 'upload-offset': String(offset), ...this.chunkHeaders(chunk) };
+      await this.digestBeforeSending(source.readPath, offset + length);
+      const response = await this.sendBody('PATCH', this.rec.uploadUrl!, headers, [chunk], signal);
+      response.discard();
+      if (response.status === 460 && resends < MAX_CHUNK_RESENDS) {
+        // The server's checksum of the chunk differs: it was damaged on the way. Send it again.
+        resends++;
+        this.history('retry', { reason: 'the server rejected a chunk its checksum check found damaged (460)', offset, length });
+        continue;
       }
-    } finally {
-      await fd.close();
+      if (response.status === 409) {
+        // The server's offset is not the one this chunk was sent for. A retryable failure:
+        // the attempt loop waits (backoff) and the next attempt asks with HEAD; a server
+        // that answers 409 to everything meets the loop's cap, not a tight loop.
+        throw new TransferFailure(
+          transferError(
+            'http-status',
+            `HTTP 409 from ${new URL(this.rec.uploadUrl!).host}: the server refused the chunk at offset ${offset} because its offset for this upload differs (another client writing to it, or an answer lost on the way).`,
+            true,
+            409,
+          ),
+        );
+      }
+      if ([403, 404, 410].includes(response.status)) throw new UploadGone(`the server no longer has the upload (${response.status})`);
+      if (response.status !== 204 && response.status !== 200) throw statusFailure(response, this.rec.uploadUrl!);
+      const confirmed = integerHeader(response.headers, 'upload-offset');
+      if (confirmed === null || confirmed < offset || confirmed > offset + length) {
+        throw new TransferFailure(transferError('server-broken', `The server confirmed offset ${confirmed ?? 'none'} after a chunk from ${offset} to ${offset + length}.`, true));
+      }
+      resends = 0;
+      offset = confirmed;
+      this.confirm(offset);
     }
   }
 
@@ -406,10 +426,10 @@ export class UploadTask extends TransferTask {
    * Digests the source up to `to` (the end of the chunk about to go) and records those
    * block digests with `sentUpTo` in one transaction, before a byte of the chunk is sent.
    */
-  private async digestBeforeSending(source: string, to: number): Promise<void> {
+  private async digestBeforeSending(readPath: string, to: number): Promise<void> {
     const hashes = this.hashes!;
     if (to <= hashes.at) return; // a chunk sent again: its blocks are on record
-    const [, snapshot] = await Promise.all([hashes.file.feedFile(source, hashes.at, to), hashes.blocks.feedFile(source, hashes.at, to)]);
+    const [, snapshot] = await Promise.all([hashes.file.feedFile(readPath, hashes.at, to), hashes.blocks.feedFile(readPath, hashes.at, to)]);
     hashes.at = to;
     this.ctx.store.transaction(() => {
       this.ctx.store.checkpoint(this.rec.id, { offset: this.rec.offset, blocks: snapshot.blocks, tailDigest: null }, {}, this.ctx.clock.now());
@@ -444,21 +464,47 @@ export class UploadTask extends TransferTask {
   /** A new upload from 0; the old one is terminated when the server allows it (never spliced). */
   private async startOver(reason: string, terminate: boolean, signal: AbortSignal): Promise<void> {
     const old = this.rec.uploadUrl;
-    const caps = terminate && old ? (this.caps ?? (await this.discover(signal).catch(() => null))) : null;
-    if (terminate && old && caps?.extensions.has('termination')) {
-      try {
-        const response = await this.request({ method: 'DELETE', url: new URL(old), headers: {} }, signal);
-        response.discard();
-      } catch {
-        // The server will expire it; the new upload does not depend on this.
-      }
-    }
-    this.closeHashes();
-    const cleared = { uploadUrl: null, fingerprint: null, sentUpTo: 0, restarts: this.rec.restarts + 1, sha256: null, integrity: PENDING_INTEGRITY };
-    this.ctx.store.reset(this.rec.id, cleared, this.ctx.clock.now());
-    this.rec = { ...this.rec, ...cleared, offset: 0, tailDigest: null };
+    if (terminate && old) await this.terminate(old, signal);
+    this.forget({ restarts: this.rec.restarts + 1 });
     this.history('restart', { reason, terminated: terminate ? old : null });
     this.ctx.emit({ type: 'restarted', id: this.rec.id, reason });
+  }
+
+  /**
+   * The source was deleted: nothing will ever continue this upload, so its part on the
+   * server is terminated (where the server allows it) and the record forgets it; the
+   * failure says so. Putting the file back and running the upload again sends it anew.
+   */
+  private async sourceGone(error: SourceGone, signal: AbortSignal): Promise<TransferFailure> {
+    const old = this.rec.uploadUrl;
+    const removed = old ? await this.terminate(old, signal) : false;
+    this.forget({});
+    const message = old
+      ? `${error.source} was deleted while it was being uploaded; ${removed ? 'the part already sent was removed from the server' : 'the part already sent stays on the server until it expires there'}. Put the file back and upload it again.`
+      : error.midway
+        ? `${error.source} was deleted while it was being uploaded. Put the file back and upload it again.`
+        : `${error.source} is gone (deleted or moved). Put it back and upload it again, or remove this upload.`;
+    return new TransferFailure(transferError('source-changed', message, false));
+  }
+
+  /** DELETE (tus termination) of an upload nothing will continue; true when the server removed it. */
+  private async terminate(uploadUrl: string, signal: AbortSignal): Promise<boolean> {
+    const caps = this.caps ?? (await this.discover(signal).catch(() => null));
+    if (!caps?.extensions.has('termination')) return false;
+    try {
+      const response = await this.request({ method: 'DELETE', url: new URL(uploadUrl), headers: {} }, signal);
+      return response.status === 204 || response.status === 200 || response.status === 404 || response.status === 410;
+    } catch {
+      return false; // the server will expire it; nothing here depends on it
+    }
+  }
+
+  /** The record lets go of the server's upload and what was sent to it. */
+  private forget(extra: Partial<TransferRecord>): void {
+    this.closeHashes();
+    const cleared = { ...extra, uploadUrl: null, fingerprint: null, sentUpTo: 0, sha256: null, integrity: PENDING_INTEGRITY };
+    this.ctx.store.reset(this.rec.id, cleared, this.ctx.clock.now());
+    this.rec = { ...this.rec, ...cleared, offset: 0, tailDigest: null };
   }
 
 
@@ -496,35 +542,20 @@ export class UploadTask extends TransferTask {
 
 }
 
-/**
- * Modification times agree within a millisecond: file systems and tools keep them at
- * different precisions (a copy that preserves times may round them). A change inside that
- * millisecond is still caught by the block digests of what was sent.
- */
-/** The file in 1 MiB reads, for a streamed request body. */
-async function* readChunks(source: string, fingerprint: SourceFingerprint): AsyncIterable<Buffer> {
-  const fd = await fs.promises.open(source, 'r');
-  try {
-    for (let at = 0; at < fingerprint.size; ) {
-      const buffer = Buffer.allocUnsafe(Math.min(1 << 20, fingerprint.size - at));
-      const { bytesRead } = await fd.read(buffer, 0, buffer.length, at);
-      if (bytesRead === 0) throw new TransferFailure(transferError('source-changed', `${source} became shorter while it was being sent.`, true));
-      at += bytesRead;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await fd.close();
+/** The opened source in 1 MiB reads, for a streamed request body. */
+async function* readChunks(source: OpenedSource): AsyncIterable<Buffer> {
+  const { size } = source.fingerprint;
+  for (let at = 0; at < size; ) {
+    const buffer = Buffer.allocUnsafe(Math.min(1 << 20, size - at));
+    const { bytesRead } = await source.handle.read(buffer, 0, buffer.length, at);
+    if (bytesRead === 0) throw new TransferFailure(transferError('source-changed', `${source.source} became shorter while it was being sent.`, true));
+    at += bytesRead;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 
-function sameFile(a: SourceFingerprint, b: SourceFingerprint): boolean {
-  return a.size === b.size && Math.abs(a.mtimeMs - b.mtimeMs) < 1 && a.ino === b.ino;
-}
-
-function describeChange(was: SourceFingerprint, now: SourceFingerprint): string {
-  if (was.ino !== now.ino) return 'it was replaced by another file';
-  if (was.size !== now.size) return `its size went from ${was.size} to ${now.size} bytes`;
-  return 'it was modified';
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Answers to upload requests carry a few bytes at most; more than this is not read. */
