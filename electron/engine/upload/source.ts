@@ -62,6 +62,14 @@ export class SourceModified extends Error {}
 
 const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
+/**
+ * Where an open descriptor has a path of its own that opens the same file again (Linux
+ * /proc, macOS and the BSDs /dev/fd), so the hashing threads read the file this attempt
+ * checked, never whatever the name leads to by then. Windows has none (nor O_NOFOLLOW):
+ * there the checked path is read, and the lstat checks alone stand.
+ */
+const DESCRIPTOR_DIR = ['/proc/self/fd', '/dev/fd'].find((dir) => process.platform !== 'win32' && fs.existsSync(dir)) ?? null;
+
 export async function openSource(source: string, relativePath: string | null, recorded: SourceFingerprint | null): Promise<OpenedSource> {
   const last = await lstatOrGone(source);
   const member = memberFolder(source, relativePath);
@@ -109,7 +117,7 @@ export async function openSource(source: string, relativePath: string | null, re
 }
 
 function opened(handle: fs.promises.FileHandle, source: string, fingerprint: SourceFingerprint): OpenedSource {
-  const readPath = process.platform === 'linux' ? `/proc/self/fd/${handle.fd}` : process.platform === 'win32' ? source : `/dev/fd/${handle.fd}`;
+  const readPath = DESCRIPTOR_DIR ? `${DESCRIPTOR_DIR}/${handle.fd}` : source;
   return {
     handle,
     readPath,
