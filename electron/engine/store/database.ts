@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureDir } from '../fs/ensure-dir';
+import { prepareDataDir, writePrivateFile } from '../data-dir';
 import { MIGRATIONS } from './migrations';
 
 export const DATABASE_FILE = 'ferry.db';
@@ -45,8 +45,8 @@ export interface OpenedDatabase {
  * message only; it is never what decides.
  */
 export function openDatabase(dataDir: string, command: string, nativeBinding?: string): OpenedDatabase {
-  ensureDir(dataDir);
   const file = path.join(dataDir, DATABASE_FILE);
+  prepareDataDir(dataDir, file);
   let movedAside: string | null = null;
   let db: Database.Database;
   try {
@@ -61,7 +61,7 @@ export function openDatabase(dataDir: string, command: string, nativeBinding?: s
     db = lockAndMigrate(file, dataDir, nativeBinding);
   }
   const holder: LockHolder = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString() };
-  fs.writeFileSync(path.join(dataDir, HOLDER_FILE), JSON.stringify(holder));
+  writePrivateFile(path.join(dataDir, HOLDER_FILE), JSON.stringify(holder));
   return { db, movedAside };
 }
 
