@@ -47,6 +47,8 @@ export interface LoggedRequest {
   ifRange: string | undefined;
   acceptEncoding: string | undefined;
   authorization: string | undefined;
+  /** Every request header, for tests that check what was (or was not) sent. */
+  headers: http.IncomingHttpHeaders;
   status: number;
   bytesSent: number;
   /** When the request arrived (Date.now()). */
@@ -112,6 +114,7 @@ export class FaultServer {
       ifRange: req.headers['if-range'] as string | undefined,
       acceptEncoding: req.headers['accept-encoding'] as string | undefined,
       authorization: req.headers.authorization,
+      headers: req.headers,
       status: 0,
       bytesSent: 0,
       at: Date.now(),
