@@ -13,6 +13,8 @@ import { defaultDataDir, defaultDownloadDir } from '../engine/data-dir';
 import { Engine } from '../engine/engine';
 import { ensureDir } from '../engine/fs/ensure-dir';
 import { parseHeaderArgument } from '../engine/http/headers';
+import { redactCredentials } from '../engine/http/url-credentials';
+import { KeyFileSecretBox, SealError } from '../engine/secrets';
 import { DEFAULT_LIMITS, type Limits } from '../engine/scheduler/scheduler';
 import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../engine/upload/collect';
 import { DataDirLockedError, StoreTooNewError } from '../engine/store/database';
@@ -89,11 +91,12 @@ function parseUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`"${text}" is not a URL; give a full address such as https://example.com/file.iso`);
+    throw new UsageError(`"${redactCredentials(text)}" is not a URL; give a full address such as https://example.com/file.iso`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`"${text}" uses ${url.protocol.replace(':', '')}; Ferry downloads http and https URLs only`);
+    throw new UsageError(`"${redactCredentials(text)}" uses ${url.protocol.replace(':', '')}; Ferry downloads http and https URLs only`);
   }
+  // A user:pass@ stays in: the engine turns it into a sealed Basic header and drops it from the URL.
   return url.href;
 }
 
@@ -130,6 +133,8 @@ function openEngine(dataDir: string | undefined, command: string, output: Output
     const engine = Engine.open({
       dataDir: resolved,
       command,
+      // Header values are sealed with the data directory's key file, as under ferry serve.
+      secrets: new KeyFileSecretBox(resolved),
       tuning: settings.stallSeconds ? { stallTimeoutMs: settings.stallSeconds * 1000 } : {},
       limits: settings.limits ?? {},
       onEvent: (event: EngineEvent) => output.event(event),
@@ -204,9 +209,10 @@ async function commandGet(args: string[]): Promise<number> {
 
   const engine = openEngine(values['data-dir'], 'ferry get', output, { stallSeconds: stall, limits });
   try {
-    const ids = urls.map((url) => {
-      const { record, existing } = engine.addDownload({ url, dir, name: values.name ?? null, checksum, headers });
-      if (existing) output.note(`Continuing the unfinished download of ${url} (${record.offset} bytes held).`);
+    const added = await engine.addDownloads(urls.map((url) => ({ url, dir, name: values.name ?? null, checksum, headers })));
+    const ids = added.map(({ record, existing }) => {
+      // record.url: the URL as kept, without a password the person typed.
+      if (existing) output.note(`Continuing the unfinished download of ${record.url} (${record.offset} bytes held).`);
       return record.id;
     });
     return await runTransfers({ engine, output }, ids);
@@ -245,13 +251,11 @@ async function commandPut(args: string[]): Promise<number> {
 
   const engine = openEngine(values['data-dir'], 'ferry put', output, { stallSeconds: stall, limits });
   try {
-    const ids = engine.store.transaction(() =>
-      files.map((f) => {
-        const { record, existing } = engine.addUpload({ source: f.path, url: targetOf(f.relativePath), relativePath: f.relativePath, protocol, headers });
-        if (existing) output.note(`Continuing the unfinished upload of ${f.path} (${record.offset} bytes confirmed by the server).`);
-        return record.id;
-      }),
-    );
+    const added = await engine.addUploads(files.map((f) => ({ source: f.path, url: targetOf(f.relativePath), relativePath: f.relativePath, protocol, headers })));
+    const ids = added.map(({ record, existing }) => {
+      if (existing) output.note(`Continuing the unfinished upload of ${record.source} (${record.offset} bytes confirmed by the server).`);
+      return record.id;
+    });
     return await runTransfers({ engine, output }, ids);
   } finally {
     await engine.close();
@@ -391,6 +395,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`ferry: ${error.message}\n`);
       return EXIT.locked;
+    }
+    if (error instanceof SealError) {
+      process.stderr.write(`ferry: ${error.message}\n`);
+      return EXIT.failed;
     }
     if (error instanceof UsageError || error instanceof StoreTooNewError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`ferry: ${(error as Error).message}\n`);

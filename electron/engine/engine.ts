@@ -17,8 +17,9 @@ import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler, type ScheduledT
 import { type StoreDamage, openDatabase } from './store/database';
 import { type FinishedState, TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
-import type { SecretBox } from './secrets';
 import { FileLogger, type Logger, isLogLevel } from './log';
+import { splitCredentials } from './http/url-credentials';
+import { HeaderSealer, KeyFileSecretBox, type SecretBox } from './secrets';
 
 export interface EngineOptions {
   dataDir: string;
@@ -36,7 +37,7 @@ export interface EngineOptions {
    * Without it they go to stderr.
    */
   onEngineError?: (error: Error) => void;
-  /** Opens sealed header values; see secrets.ts. */
+  /** Seals header values for the store and opens them for requests; see secrets.ts. By default a key file in the data directory. */
   secrets?: SecretBox;
   /** better-sqlite3's native module built for this runtime, when it is not the default one. */
   sqliteBinding?: string;
@@ -47,18 +48,21 @@ export interface EngineOptions {
 export interface AddUpload {
   /** The local file, as an absolute path. */
   source: string;
-  /** The tus endpoint (or, with put, the URL to PUT to). */
+  /** The tus endpoint (or, with put, the URL to PUT to); a user:pass@ in it is a credential. */
   url: string;
   relativePath?: string | null;
   protocol?: UploadProtocol;
+  /** As the person gave them, in clear: the engine seals every value before storing it. */
   headers?: Array<[string, string]>;
 }
 
 export interface AddDownload {
+  /** A user:pass@ in it is a credential: sent as Basic auth, never kept in the URL. */
   url: string;
   dir: string;
   name?: string | null;
   checksum?: DigestReference | null;
+  /** As the person gave them, in clear: the engine seals every value before storing it. */
   headers?: Array<[string, string]>;
 }
 
@@ -69,6 +73,18 @@ function createTask(record: TransferRecord, ctx: EngineContext): ScheduledTask {
   // (A small upload hashes in place and may never need them.)
   ctx.hashPool.warm();
   return new DownloadTask(ctx, record);
+}
+
+/** What an add returns: the record, and whether it was an unfinished one found again. */
+export interface Added {
+  record: TransferRecord;
+  existing: boolean;
+}
+
+/** A URL without user information and header values sealed: what the store may hold. */
+interface Cleaned {
+  url: string;
+  headers: Array<[string, string]>;
 }
 
 /**
@@ -86,6 +102,8 @@ export class Engine {
   private readonly scheduler: Scheduler;
   /** onEngineError, made safe to call from anywhere: it never throws. */
   private readonly reportError: (error: Error) => void;
+  /** Seals what add* stores; the same box opens it for the requests. */
+  private readonly secrets: SecretBox;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -102,6 +120,7 @@ export class Engine {
     this.log = options.logger ?? new FileLogger(options.dataDir, { level: logLevelFromEnv() });
     this.store = new TransferStore(db);
     this.settings = new SettingsStore(db);
+    this.secrets = options.secrets ?? new KeyFileSecretBox(options.dataDir);
     const clock = options.clock ?? systemClock;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const requests = new RequestLimiter(limits.maxPerHost);
@@ -123,7 +142,7 @@ export class Engine {
       tusServers: new Map(),
       clock,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
-      secrets: options.secrets ?? null,
+      secrets: this.secrets,
       log: this.log,
       emit: (event) => {
         logEngineEvent(this.log, event);
@@ -158,31 +177,82 @@ export class Engine {
   }
 
   /**
-   * Adds a download, or finds the unfinished one with the same URL, folder and name so a
-   * repeated request continues it instead of starting a duplicate. It does not start.
+   * Adds downloads, or finds the unfinished ones with the same URL, folder and name so a
+   * repeated request continues them instead of starting duplicates. They do not start.
+   *
+   * Every front door (the CLI, the service) adds through here, so secrets are handled in one
+   * place: a URL's user:pass@ becomes an `Authorization: Basic` header (a header given
+   * explicitly wins, as with curl) and leaves the URL that is stored, shown and compared;
+   * every header value is sealed before anything is written. Then one transaction for all.
    */
-  addDownload(input: AddDownload): { record: TransferRecord; existing: boolean } {
+  async addDownloads(inputs: AddDownload[]): Promise<Added[]> {
+    const sealer = new HeaderSealer(this.secrets);
+    const ready = await Promise.all(inputs.map(async (input) => ({ ...input, ...(await this.clean(input, sealer)) })));
+    return this.store.transaction(() => ready.map((input) => this.insertDownload(input)));
+  }
+
+  /** addDownloads for uploads: same source and target found again continue the unfinished upload. */
+  async addUploads(inputs: AddUpload[]): Promise<Added[]> {
+    const sealer = new HeaderSealer(this.secrets);
+    const ready = await Promise.all(inputs.map(async (input) => ({ ...input, ...(await this.clean(input, sealer)) })));
+    return this.store.transaction(() => ready.map((input) => this.insertUpload(input)));
+  }
+
+  /**
+   * A download that carries no secret (no headers, no user:pass@), added at once: what
+   * tests and benchmarks add by the thousand. Anything with a secret goes through
+   * addDownloads, which seals it; this refuses it rather than store it in clear.
+   */
+  addDownload(input: Omit<AddDownload, 'headers'>): Added {
+    return this.insertDownload({ ...this.withoutSecrets(input), headers: [] });
+  }
+
+  /** addDownload for uploads: no secrets, added at once. */
+  addUpload(input: Omit<AddUpload, 'headers'>): Added {
+    return this.insertUpload({ ...this.withoutSecrets(input), headers: [] });
+  }
+
+  private async clean(input: { url: string; headers?: Array<[string, string]> }, sealer: HeaderSealer): Promise<Cleaned> {
+    const { url, authorization } = splitCredentials(input.url);
+    const given = input.headers ?? [];
+    const explicit = given.some(([name]) => name.toLowerCase() === 'authorization');
+    const headers: Array<[string, string]> = authorization && !explicit ? [...given, ['Authorization', authorization]] : given;
+    return { url, headers: await sealer.seal(headers) };
+  }
+
+  private withoutSecrets<T extends { url: string; headers?: unknown }>(input: T): T {
+    if ('headers' in input && Array.isArray(input.headers) && input.headers.length > 0) {
+      throw new Error('headers are secrets: add this transfer with addDownloads / addUploads, which seal them');
+    }
+    if (splitCredentials(input.url).authorization !== null) {
+      throw new Error('a URL with user information carries a credential: add it with addDownloads / addUploads, which seal it');
+    }
+    return input;
+  }
+
+  private insertDownload(input: AddDownload & Cleaned): Added {
     const name = input.name ?? null;
     const found = this.store.findUnfinishedDownload(input.url, input.dir, name);
     if (found) {
-      // A checksum given now (or again) is the reference from here on.
-      if (input.checksum) this.store.update(found.id, { userChecksum: input.checksum }, this.context.clock.now());
+      // A checksum or headers given now (or again) are the ones from here on.
+      const changes = { ...(input.checksum ? { userChecksum: input.checksum } : {}), ...(input.headers.length > 0 ? { headers: input.headers } : {}) };
+      if (Object.keys(changes).length > 0) this.store.update(found.id, changes, this.context.clock.now());
       return { record: this.store.get(found.id)!, existing: true };
     }
     const record = this.store.createDownload(
-      { url: input.url, dir: input.dir, requestedName: name, headers: input.headers ?? [], userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize },
+      { url: input.url, dir: input.dir, requestedName: name, headers: input.headers, userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize },
       this.context.clock.now(),
     );
     return { record, existing: false };
   }
 
-  /**
-   * Adds an upload of `source` to `url`, or finds the unfinished one with the same source and
-   * target so a repeated request continues it. It does not start.
-   */
-  addUpload(input: AddUpload): { record: TransferRecord; existing: boolean } {
+  private insertUpload(input: AddUpload & Cleaned): Added {
     const found = this.store.findUnfinishedUpload(input.source, input.url);
-    if (found) return { record: found, existing: true };
+    if (found) {
+      if (input.headers.length === 0) return { record: found, existing: true };
+      this.store.update(found.id, { headers: input.headers }, this.context.clock.now());
+      return { record: this.store.get(found.id)!, existing: true };
+    }
     const record = this.store.createUpload(
       {
         url: input.url,
@@ -191,7 +261,7 @@ export class Engine {
         name: path.basename(input.source),
         relativePath: input.relativePath ?? null,
         protocol: input.protocol ?? 'tus',
-        headers: input.headers ?? [],
+        headers: input.headers,
         blockSize: this.context.tuning.blockSize,
       },
       this.context.clock.now(),

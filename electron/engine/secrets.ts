@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { restrictFile } from './data-dir';
 
 /**
  * Keeps secrets (upload destinations' Authorization headers, API keys) out of the store in
@@ -28,6 +29,45 @@ export async function unsealHeaders(box: SecretBox | null, headers: Array<[strin
   return Promise.all(headers.map(async ([k, v]): Promise<[string, string]> => [k, isSealed(v) ? await box.unseal(v) : v]));
 }
 
+/** A value could not be sealed (no keychain, an unwritable key file): nothing was stored. */
+export class SealError extends Error {
+  constructor(kind: SecretBox['kind'], cause: unknown) {
+    super(`cannot seal a header value with the ${kind === 'os-keychain' ? "system's keychain" : 'key file in the data directory'} (${cause instanceof Error ? cause.message : String(cause)}); nothing was added`);
+    this.name = 'SealError';
+  }
+}
+
+/**
+ * Seals header values for the store. Equal values are sealed once per sealer: ten thousand
+ * links pasted with one token ask the OS keychain once, not ten thousand times.
+ */
+export class HeaderSealer {
+  private readonly sealed = new Map<string, Promise<string>>();
+
+  constructor(private readonly box: SecretBox) {}
+
+  /** Every value sealed, whatever it looks like: a person may type anything. */
+  seal(headers: ReadonlyArray<readonly [string, string]>): Promise<Array<[string, string]>> {
+    return Promise.all(
+      headers.map(async ([name, value]): Promise<[string, string]> => {
+        let sealed = this.sealed.get(value);
+        if (!sealed) {
+          sealed = this.box.seal(value).catch((error: unknown) => {
+            throw new SealError(this.box.kind, error);
+          });
+          this.sealed.set(value, sealed);
+        }
+        return [name, await sealed];
+      }),
+    );
+  }
+}
+
+/** The names of headers whose values are not sealed (the values themselves are never named). */
+export function unsealedHeaderNames(headers: ReadonlyArray<readonly [string, string]>): string[] {
+  return headers.filter(([, value]) => !isSealed(value)).map(([name]) => name);
+}
+
 const KEY_FILE = 'secret.key';
 const KEY_TAG = `${SEALED_PREFIX}kf1:`;
 
@@ -43,6 +83,7 @@ export class KeyFileSecretBox implements SecretBox {
     const file = path.join(this.dataDir, KEY_FILE);
     try {
       this.key = fs.readFileSync(file);
+      restrictFile(file); // a key file copied in with wider bits is made the owner's again
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !create) throw new Error(`cannot read the secret key ${file}: ${(error as Error).message}`);
       const key = crypto.randomBytes(32);

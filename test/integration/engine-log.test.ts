@@ -53,7 +53,7 @@ describe('ferry.log', () => {
     const url = server.serve('/refused.bin', { body: randomBytesOf(50_000, 1), etag: '"r"' }, [{ status: 503 }, { status: 503 }, { status: 404 }]);
     const dataDir = tempDir('ferry-data-');
     const engine = Engine.open({ dataDir, command: 'test', tuning: TEST_TUNING });
-    const { record } = engine.addDownload({ url, dir: tempDir('ferry-dl-'), headers: HEADERS });
+    const { record } = (await engine.addDownloads([{ url, dir: tempDir('ferry-dl-'), headers: HEADERS }]))[0]!;
     const final = await engine.run(record.id);
     assert.equal(final.state, 'failed');
     // A careless caller logs the whole record, headers and all.

@@ -49,7 +49,7 @@ export interface LoggedRequest {
   ifRange: string | undefined;
   acceptEncoding: string | undefined;
   authorization: string | undefined;
-  /** Every request header as received (lower-case names). */
+  /** Every request header as received (lower-case names), for tests that check what was (or was not) sent. */
   headers: http.IncomingHttpHeaders;
   status: number;
   bytesSent: number;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TransferRecord } from '../../electron/common/transfer';
 import type { DownloadTuning, EngineEvent } from '../../electron/engine/context';
-import { Engine, type EngineOptions } from '../../electron/engine/engine';
+import { type AddDownload, type Added, Engine, type EngineOptions } from '../../electron/engine/engine';
 
 const created: string[] = [];
 
@@ -58,8 +58,8 @@ export function openEngine(
 }
 
 /** Adds and runs one download to its end. */
-export async function download(t: TestEngine, url: string, extra: Partial<Parameters<Engine['addDownload']>[0]> = {}): Promise<TransferRecord> {
-  const { record } = t.engine.addDownload({ url, dir: t.dir, ...extra });
+export async function download(t: TestEngine, url: string, extra: Partial<AddDownload> = {}): Promise<TransferRecord> {
+  const [{ record }] = (await t.engine.addDownloads([{ url, dir: t.dir, ...extra }])) as [Added];
   return t.engine.run(record.id);
 }
 
@@ -67,8 +67,8 @@ export async function download(t: TestEngine, url: string, extra: Partial<Parame
  * Runs a download until it holds at least `bytes`, then closes the engine the way a quit
  * does (checkpoint; the transfer stays queued). Pair it with a server fault that stalls at `bytes`.
  */
-export async function interruptAt(t: TestEngine, url: string, bytes: number, extra: Partial<Parameters<Engine['addDownload']>[0]> = {}): Promise<string> {
-  const { record } = t.engine.addDownload({ url, dir: t.dir, ...extra });
+export async function interruptAt(t: TestEngine, url: string, bytes: number, extra: Partial<AddDownload> = {}): Promise<string> {
+  const [{ record }] = (await t.engine.addDownloads([{ url, dir: t.dir, ...extra }])) as [Added];
   const running = t.engine.run(record.id);
   const deadline = Date.now() + 10_000;
   while ((t.engine.progress(record.id)?.bytes ?? 0) < bytes) {

@@ -20,12 +20,12 @@ import type {
 } from '../../common/service';
 import type { TransferError } from '../../common/errors';
 import type { TransferRecord } from '../../common/transfer';
-import type { Engine } from '../engine';
+import type { Added, Engine } from '../engine';
 import type { EngineEvent } from '../context';
 import { ensureDir } from '../fs/ensure-dir';
 import { parseHeaderArgument } from '../http/headers';
 import { DEFAULT_LIMITS } from '../scheduler/scheduler';
-import { type SecretBox, isSealed } from '../secrets';
+import { SealError, type SecretBox, isSealed, unsealHeaders } from '../secrets';
 import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../upload/collect';
 import { ChangeBatcher } from './change-batcher';
 import { NoticeCollector } from './notices';
@@ -185,7 +185,7 @@ export class EngineService implements ServiceImplementation {
     };
   }
 
-  private addDownloads(a: CommandArgument<'addDownloads'>): Result<CommandValues['addDownloads'], ServiceError> {
+  private async addDownloads(a: CommandArgument<'addDownloads'>): Promise<Result<CommandValues['addDownloads'], ServiceError>> {
     if (a.name !== null && a.urls.length > 1) return invalid('name', 'a file name goes with a single URL; leave it out to add several');
     if (a.name !== null && (a.name.includes('/') || a.name.includes('\\') || a.name === '.' || a.name === '..')) {
       return invalid('name', `"${a.name}" is not a file name: leave out folders (choose the folder with dir)`);
@@ -201,19 +201,10 @@ export class EngineService implements ServiceImplementation {
     const dir = a.dir ?? this.settings.downloadDir;
     const ready = writableFolder(dir, 'dir');
     if (!ready.ok) return ready;
-    const ids: string[] = [];
-    const existing: string[] = [];
-    // One transaction for the lot: ten thousand URLs pasted at once are one write.
-    this.engine.store.transaction(() => {
-      for (const url of a.urls) {
-        const added = this.engine.addDownload({ url, dir: ready.value, name: a.name, checksum, headers });
-        ids.push(added.record.id);
-        if (added.existing) existing.push(added.record.id);
-        this.batcher.touch(added.record.id);
-      }
-    });
-    this.engine.start(ids);
-    return ok({ ids, existing });
+    // The engine seals the header values (and a URL's user:pass@) and adds the lot in one
+    // transaction: ten thousand URLs pasted at once are one write.
+    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers }))));
+    return added.ok ? ok(this.started(added.value)) : added;
   }
 
   private async addUploads(a: CommandArgument<'addUploads'>): Promise<Result<CommandValues['addUploads'], ServiceError>> {
@@ -229,21 +220,29 @@ export class EngineService implements ServiceImplementation {
     if (destination.protocol === 'put' && files.length > 1 && !destination.url.endsWith('/')) {
       return rejected(`${PUT_NEEDS_FOLDER_URL}; change the destination "${destination.name}" in Settings`);
     }
-    // Secret values stay sealed in the transfer's record; the task opens them for its requests.
-    const headers = destination.headers.filter((h) => h.value !== null).map((h): [string, string] => [h.name, h.value!]);
-    const ids: string[] = [];
-    const existing: string[] = [];
-    this.engine.store.transaction(() => {
-      for (const file of files) {
-        const url = uploadTarget(destination.url, destination.protocol, file.relativePath);
-        const added = this.engine.addUpload({ source: file.path, url, relativePath: file.relativePath, protocol: destination.protocol, headers });
-        ids.push(added.record.id);
-        if (added.existing) existing.push(added.record.id);
-        this.batcher.touch(added.record.id);
-      }
-    });
+    // The destination's secret values are sealed in the settings; the engine takes every
+    // header in clear and seals all of them (the plain ones too) into each transfer's record.
+    const stored = destination.headers.filter((h) => h.value !== null).map((h): [string, string] => [h.name, h.value!]);
+    let headers: Array<[string, string]>;
+    try {
+      headers = await unsealHeaders(this.host.secrets, stored);
+    } catch (error) {
+      return rejected(`the secrets of the destination "${destination.name}" cannot be opened (${(error as Error).message}); enter them again in Settings`);
+    }
+    const added = await sealedAdd(() =>
+      this.engine.addUploads(
+        files.map((file) => ({ source: file.path, url: uploadTarget(destination.url, destination.protocol, file.relativePath), relativePath: file.relativePath, protocol: destination.protocol, headers })),
+      ),
+    );
+    return added.ok ? ok({ ...this.started(added.value), skipped }) : added;
+  }
+
+  /** Starts what was just added, and tells the clients about it. */
+  private started(added: Added[]): { ids: string[]; existing: string[] } {
+    const ids = added.map((a) => a.record.id);
+    for (const id of ids) this.batcher.touch(id);
     this.engine.start(ids);
-    return ok({ ids, existing, skipped });
+    return { ids, existing: added.filter((a) => a.existing).map((a) => a.record.id) };
   }
 
   /** Runs `action` when every id is known; otherwise names the unknown ones and does nothing. */
@@ -400,6 +399,16 @@ export class EngineService implements ServiceImplementation {
       );
     }
     return ok(out);
+  }
+}
+
+/** Runs an add; a header value that cannot be sealed is the client's to hear about, in words. */
+async function sealedAdd(add: () => Promise<Added[]>): Promise<Result<Added[], ServiceError>> {
+  try {
+    return ok(await add());
+  } catch (error) {
+    if (error instanceof SealError) return rejected(error.message);
+    throw error;
   }
 }
 

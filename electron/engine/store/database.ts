@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureDir } from '../fs/ensure-dir';
 import { DamagedStore, type StoreDamage, asideName, diagnoseDatabase, diagnoseWal } from './damage';
+import { prepareDataDir, writePrivateFile } from '../data-dir';
 import { MIGRATIONS } from './migrations';
 
 export type { StoreDamage } from './damage';
@@ -63,9 +63,9 @@ export interface OpenedDatabase {
  * timestamped name, and the engine goes on with a store that passes SQLite's check.
  */
 export function openDatabase(dataDir: string, command: string, nativeBinding?: string): OpenedDatabase {
-  ensureDir(dataDir);
   const file = path.join(dataDir, DATABASE_FILE);
   const existed = fs.existsSync(file);
+  prepareDataDir(dataDir, file);
   // SQLite drops a log whose header does not check out and overwrites it with its next
   // write, so a garbage log is copied aside before SQLite sees it. A copy, not a move:
   // no lock is held yet, and a log is never taken from under a running engine.
@@ -95,12 +95,13 @@ export function openDatabase(dataDir: string, command: string, nativeBinding?: s
     for (const suffix of ['', WAL, SHM]) {
       if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, keptAs + suffix);
     }
+    prepareDataDir(dataDir, file);
     db = lockAndCheck(file, dataDir, false, nativeBinding);
     const message = `Ferry's store ${file} is damaged: ${error.reason}. It is kept as ${keptAs} for inspection; a new, empty store took its place.`;
     damage = { file, keptAs, reason: error.reason, freshStore: true, message };
   }
   const holder: LockHolder = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString() };
-  fs.writeFileSync(path.join(dataDir, HOLDER_FILE), JSON.stringify(holder));
+  writePrivateFile(path.join(dataDir, HOLDER_FILE), JSON.stringify(holder));
   return { db, damage };
 }
 

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { PENDING_INTEGRITY } from '../../common/integrity';
 import type { HistoryEntry, HistoryKind, TransferRecord, TransferState, UploadProtocol } from '../../common/transfer';
 import { type Segment, bytesHeld } from '../download/segments';
+import { unsealedHeaderNames } from '../secrets';
+import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
 
 type Row = Record<string, unknown>;
 
@@ -76,14 +78,28 @@ export interface Checkpoint {
   tailDigest: string | null;
 }
 
+/** A transfer in one of these states has ended for good: its secrets are forgotten. */
+const ENDED_FOR_GOOD: ReadonlySet<TransferState> = new Set(['completed', 'canceled']);
+
+/**
+ * Header values are the secrets a person gave for a transfer. The store only ever holds
+ * them sealed (engine/secrets.ts), and only while the transfer may still need them.
+ */
+function assertSealed(headers: TransferRecord['headers']): void {
+  const open = unsealedHeaderNames(headers);
+  if (open.length > 0) throw new Error(`header ${open.join(', ')} reached the store unsealed; add transfers with Engine.addDownloads / addUploads, which seal them`);
+}
+
 /** The transfers table and its companions; every method is one statement or one transaction. */
 export class TransferStore {
   private readonly statements;
   /** Prepared UPDATEs by the set of columns they change (a handful of shapes recur). */
   private readonly updates = new Map<string, Database.Statement>();
   private insert: Database.Statement | null = null;
+  private readonly scrubber: Scrubber;
 
   constructor(private readonly db: Database.Database) {
+    this.scrubber = new Scrubber(db);
     this.statements = {
       get: db.prepare('SELECT * FROM transfers WHERE id = ?'),
       list: db.prepare('SELECT * FROM transfers ORDER BY priority DESC, seq'),
@@ -117,7 +133,12 @@ export class TransferStore {
       setSeq: db.prepare('UPDATE transfers SET seq = ? WHERE id = ?'),
       minSeq: db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM transfers'),
       nameClaimed: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
+      holdsSecrets: db.prepare(`SELECT 1 FROM transfers WHERE id = ? AND headers <> '[]'`),
     };
+    // A crash between a transfer's end and the scrub, or a store an older Ferry wrote, may
+    // still hold secrets: they go now.
+    const forgotten = forgetEndedTransfersSecrets(db);
+    if (dropStoredUserinfo(db) || forgotten) this.scrubber.soon();
   }
 
   createDownload(input: NewDownload, now: number): TransferRecord {
@@ -200,6 +221,7 @@ export class TransferStore {
       updatedAt: now,
       completedAt: null,
     };
+    assertSealed(record.headers);
     const row = toRow(record);
     const cols = Object.keys(row);
     this.insert ??= this.db.prepare(`INSERT INTO transfers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
@@ -231,8 +253,14 @@ export class TransferStore {
     return this.statements.nameClaimed.get(dir, name) !== undefined;
   }
 
+  /**
+   * Writes `changes`. A transfer that ends for good (completed, canceled) forgets its header
+   * values in the same statement; a failed one keeps them, since a person may retry it.
+   */
   update(id: string, changes: Partial<TransferRecord>, now: number): void {
-    const row = toRow({ ...changes, updatedAt: now });
+    if (changes.headers) assertSealed(changes.headers);
+    const forget = changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state) && this.holdsSecrets(id);
+    const row = toRow({ ...changes, ...(forget ? { headers: [] } : {}), updatedAt: now });
     const cols = Object.keys(row);
     const key = cols.join(',');
     let statement = this.updates.get(key);
@@ -241,6 +269,7 @@ export class TransferStore {
       this.updates.set(key, statement);
     }
     statement.run({ ...row, id__: id });
+    if (forget) this.scrubber.soon();
   }
 
   setState(id: string, state: TransferState, now: number): void {
@@ -294,7 +323,13 @@ export class TransferStore {
 
   /** Forgets a transfer, its blocks and its history. */
   remove(id: string): void {
+    const secrets = this.holdsSecrets(id);
     this.statements.remove.run(id);
+    if (secrets) this.scrubber.soon();
+  }
+
+  private holdsSecrets(id: string): boolean {
+    return this.statements.holdsSecrets.get(id) !== undefined;
   }
 
   /** Puts `id` before every other transfer of its priority. */
