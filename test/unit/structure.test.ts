@@ -18,7 +18,6 @@ const MAX_LINES = 500;
  * so when an entry is no longer needed, so the list only ever shrinks.
  */
 const KNOWN_LONG_FILES: ReadonlySet<string> = new Set<string>([
-  'electron/engine/upload/upload-task.ts', // being reshaped in issue 12
 ]);
 
 /**
