@@ -8,17 +8,24 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DigestReference, parseChecksumArgument } from '../common/integrity';
 import type { TransferRecord } from '../common/transfer';
-import type { EngineEvent } from '../engine/context';
-import { defaultDataDir, defaultDownloadDir } from '../engine/data-dir';
-import { Engine } from '../engine/engine';
-import { ensureDir } from '../engine/fs/ensure-dir';
-import { parseHeaderArgument } from '../engine/http/headers';
-import { DEFAULT_LIMITS, type Limits } from '../engine/scheduler/scheduler';
-import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../engine/upload/collect';
-import { DataDirLockedError } from '../engine/store/database';
+import {
+  DEFAULT_LIMITS,
+  DataDirLockedError,
+  Engine,
+  type EngineEvent,
+  type Limits,
+  PUT_NEEDS_FOLDER_URL,
+  collectFiles,
+  defaultDataDir,
+  defaultDownloadDir,
+  ensureDir,
+  headlessHost,
+  openEngineService,
+  parseHeaderArgument,
+  uploadTarget,
+} from '../engine';
 import { Output } from './output';
 import { startServer } from './serve';
-import { headlessHost, openEngineService } from '../engine/service/open-service';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
 

@@ -14,8 +14,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Channel, serveService } from '../common/rpc';
-import type { Engine } from '../engine/engine';
-import type { EngineService } from '../engine/service/engine-service';
+import type { Engine, EngineService } from '../engine';
 
 /** The page may load only its own scripts and styles and talk only to its own server. */
 export const SERVE_CSP = [

@@ -11,12 +11,7 @@ import { net } from 'electron';
 import { type Result, err } from '../common/result';
 import { serveService } from '../common/rpc';
 import type { ServiceError } from '../common/service';
-import { FetchTransport } from '../engine/http/fetch-transport';
-import { KeyFileSecretBox, type SecretBox } from '../engine/secrets';
-import { openEngineService } from '../engine/service/open-service';
-import type { Engine } from '../engine/engine';
-import type { EngineService } from '../engine/service/engine-service';
-import { DataDirLockedError } from '../engine/store/database';
+import { DataDirLockedError, type Engine, type EngineService, FetchTransport, KeyFileSecretBox, type SecretBox, openEngineService } from '../engine';
 import type { FromEngine, HostRequest, ToEngine } from './engine-protocol';
 import { mainPortChannel } from './port-channel';
 
