@@ -19,6 +19,12 @@ const parent = process.parentPort;
 const send = (message: FromEngine): void => parent.postMessage(message);
 const log = (message: string): void => void process.stderr.write(`ferry engine: ${message}\n`);
 
+// The engine turns its own failures into failed transfers or engine errors (scheduler.ts).
+// A rejection that still escapes leaves no state half-changed, so it is logged and the
+// engine stays up; an uncaught exception may have, so it ends the process as Node does,
+// and the app's host restarts the engine from its last checkpoints (engine-supervisor.ts).
+process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+
 let nextId = 1;
 const waiting = new Map<number, (result: Result<string | null, ServiceError>) => void>();
 
@@ -51,14 +57,14 @@ const fileAction = (kind: 'reveal' | 'open') => async (file: string): Promise<Re
   return result.ok ? { ok: true, value: null } : err(result.error);
 };
 
-let opened: { engine: Engine; service: EngineService } | null = null;
+let opened: { engine: Engine; service: EngineService; version: string } | null = null;
 
 parent.on('message', (event: Electron.MessageEvent) => {
   const message = event.data as ToEngine;
   switch (message.type) {
     case 'init': {
       try {
-        opened = openEngineService({
+        const { engine, service } = openEngineService({
           dataDir: message.dataDir,
           command: 'Ferry (desktop app)',
           onEngineError: (error) => log(`engine error: ${error.message}`),
@@ -75,6 +81,7 @@ parent.on('message', (event: Electron.MessageEvent) => {
             log,
           },
         });
+        opened = { engine, service, version: message.version };
         opened.service.autoResume();
         send({ type: 'ready' });
       } catch (error) {
@@ -85,7 +92,7 @@ parent.on('message', (event: Electron.MessageEvent) => {
     case 'connect': {
       const port = event.ports[0];
       if (!opened || !port) return;
-      serveService(opened.service, mainPortChannel(port), log);
+      serveService(opened.service, mainPortChannel(port), log, opened.version);
       return;
     }
     case 'power': {
