@@ -1,23 +1,32 @@
 // Lint enforces the layering of shared/DESIGN.md section 1: common <- engine <- (main | cli);
-// common <- preload; common <- renderer. Nothing imports upward or sideways.
+// common <- preload; common <- renderer. Nothing imports upward or sideways, and cli and
+// main see the engine only through electron/engine/index.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Bare module names ('electron', 'react', 'fs') are matched as names: as gitignore-style
 // patterns they would also match a folder of that name in a relative path (../../electron/common).
 const isBareName = (entry) => !entry.includes('/') && !entry.includes('*');
-const layer = (files, forbidden, why) => ({
+// `extra`: more patterns for the same files (one rule configuration per file is all ESLint keeps).
+const layer = (files, forbidden, why, extra = []) => ({
   files,
   rules: {
     'no-restricted-imports': [
       'error',
       {
         paths: forbidden.filter(isBareName).map((name) => ({ name, message: why })),
-        patterns: forbidden.filter((entry) => !isBareName(entry)).map((group) => ({ group: [group], message: why })),
+        patterns: [...forbidden.filter((entry) => !isBareName(entry)).map((group) => ({ group: [group], message: why })), ...extra],
       },
     ],
   },
 });
+
+// Outside electron/engine the engine is one module, electron/engine/index.ts: '../engine' or
+// '../engine/index', never a file behind it. (Tests and benches may reach deeper.)
+const ENGINE_ENTRY_ONLY = {
+  regex: '(^|/)engine/(?!index$)',
+  message: 'Import the engine through its one public entry, electron/engine/index.ts (../engine); export what you need there.',
+};
 
 const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'tls', 'stream', 'zlib', 'worker_threads', 'child_process'];
 
@@ -46,11 +55,13 @@ export default tseslint.config(
     ['electron/cli/**/*.ts'],
     ['electron', 'electron/*', 'react', '**/main/**', '**/preload/**', '**/renderer/**'],
     'electron/cli never imports Electron or the UI.',
+    [ENGINE_ENTRY_ONLY],
   ),
   layer(
     ['electron/main/**/*.ts'],
     ['react', '**/cli/**', '**/preload/**', '**/renderer/**'],
     'electron/main imports common and engine only.',
+    [ENGINE_ENTRY_ONLY],
   ),
   layer(
     ['electron/preload/**/*.ts'],

@@ -8,19 +8,28 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DigestReference, parseChecksumArgument } from '../common/integrity';
 import type { TransferRecord } from '../common/transfer';
-import type { EngineEvent } from '../engine/context';
-import { defaultDataDir, defaultDownloadDir } from '../engine/data-dir';
-import { Engine } from '../engine/engine';
-import { ensureDir } from '../engine/fs/ensure-dir';
-import { parseHeaderArgument } from '../engine/http/headers';
-import { redactCredentials } from '../engine/http/url-credentials';
-import { KeyFileSecretBox, SealError } from '../engine/secrets';
-import { DEFAULT_LIMITS, type Limits } from '../engine/scheduler/scheduler';
-import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../engine/upload/collect';
-import { DataDirLockedError, StoreTooNewError } from '../engine/store/database';
+import {
+  DEFAULT_LIMITS,
+  DataDirLockedError,
+  Engine,
+  type EngineEvent,
+  type Limits,
+  PUT_NEEDS_FOLDER_URL,
+  SealError,
+  StoreTooNewError,
+  KeyFileSecretBox,
+  collectFiles,
+  defaultDataDir,
+  defaultDownloadDir,
+  ensureDir,
+  headlessHost,
+  openEngineService,
+  parseHeaderArgument,
+  redactCredentials,
+  uploadTarget,
+} from '../engine';
 import { Output } from './output';
 import { startServer } from './serve';
-import { headlessHost, openEngineService } from '../engine/service/open-service';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
 

@@ -1,6 +1,6 @@
 import { formatBytes, formatDuration, formatPercent, formatSpeed, SpeedMeter } from '../common/format';
 import type { TransferRecord } from '../common/transfer';
-import type { EngineEvent } from '../engine/context';
+import type { EngineEvent } from '../engine';
 
 export interface ActiveProgress {
   id: string;

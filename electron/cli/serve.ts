@@ -14,8 +14,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Channel, serveService } from '../common/rpc';
-import type { Engine } from '../engine/engine';
-import type { EngineService } from '../engine/service/engine-service';
+import { type Engine, type EngineService, ferryVersion } from '../engine';
 
 /** The page may load only its own scripts and styles and talk only to its own server. */
 export const SERVE_CSP = [
@@ -95,7 +94,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // A protocol error (an oversized or malformed frame) closes that connection only;
       // unhandled, it would end the whole process and every transfer with it.
       ws.on('error', (error) => options.log(`closed a connection: ${error.message}`));
-      serveService(options.service, websocketChannel(ws), options.log);
+      serveService(options.service, websocketChannel(ws), options.log, ferryVersion());
     });
   });
 
@@ -211,6 +210,9 @@ export function websocketChannel(ws: WebSocket): Channel {
     onClose(listener) {
       ws.once('close', listener);
       return () => ws.off('close', listener);
+    },
+    close() {
+      ws.close(1000);
     },
   };
 }

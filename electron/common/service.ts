@@ -180,6 +180,10 @@ export type ServiceErrorCode =
   | 'unsupported'
   /** The request is well-formed but the world disagrees (folder not writable, file gone). */
   | 'rejected'
+  /** The window and the engine speak different major versions of the protocol (rpc.ts): reload. */
+  | 'version-mismatch'
+  /** The caller canceled the call (an AbortSignal); a command already given may still take effect. */
+  | 'canceled'
   | 'internal';
 
 export interface ServiceError {
@@ -297,8 +301,13 @@ export interface CommandValues {
  * command, each taking its argument object and answering a Result.
  */
 export type TransferService = {
-  [K in CommandName]: (argument: CommandInput<K>) => Promise<Result<CommandValues[K], ServiceError>>;
+  [K in CommandName]: (argument: CommandInput<K>, options?: CallOptions) => Promise<Result<CommandValues[K], ServiceError>>;
 };
+
+/** Per call: `signal` cancels it (the answer is then a `canceled` error at once). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
 
 /** What the window holds: the service, plus its events. */
 export type TransferClient = TransferService & {
@@ -308,6 +317,7 @@ export type TransferClient = TransferService & {
 
 /** The engine-side implementation, which also publishes events. */
 export interface ServiceImplementation {
-  call<K extends CommandName>(name: K, argument: CommandArgument<K>): Promise<Result<CommandValues[K], ServiceError>>;
+  /** `signal` aborts when the caller cancels or goes away; the answer is no longer waited for. */
+  call<K extends CommandName>(name: K, argument: CommandArgument<K>, signal?: AbortSignal): Promise<Result<CommandValues[K], ServiceError>>;
   onEvent(listener: (event: ServiceEvent) => void): () => void;
 }

@@ -3,20 +3,44 @@ import { MessageChannelMain, type MessagePortMain, type UtilityProcess, safeStor
 import { type Result, err, ok } from '../common/result';
 import type { ServiceError } from '../common/service';
 import type { FromEngine, HostRequest, PowerEvent, ToEngine } from './engine-protocol';
+import { EngineSupervisor, type SupervisorDecision } from './engine-supervisor';
 
 const SEALED = 'ferry-sealed:os1:';
 
+type StartOptions = { dataDir: string; downloadDir: string; version: string };
+type Started = Result<null, { message: string; locked: boolean }>;
+
+/** What the shell hears about an engine that ended on its own (see EngineSupervisor). */
+export interface EngineHostEvents {
+  /** It ended; `decision` says whether it is being restarted and the sentence to show. */
+  ended(decision: SupervisorDecision): void;
+  /** A new engine is up after a restart: connect to it again (old ports are dead). */
+  restarted(): void;
+}
+
 /**
  * The main process's side of the engine process: starts it, answers what only the main
- * process can do (safeStorage, shell), hands out MessagePorts to the service, and stops it
- * with every transfer checkpointed.
+ * process can do (safeStorage, shell), hands out MessagePorts to the service, stops it
+ * with every transfer checkpointed, and notices when it ends without being asked
+ * (restarting it as EngineSupervisor decides).
  */
 export class EngineHost {
   private child: UtilityProcess | null = null;
   private stopping: Promise<void> | null = null;
+  private options: StartOptions | null = null;
+
+  constructor(
+    private readonly events: EngineHostEvents,
+    private readonly supervisor = new EngineSupervisor(),
+  ) {}
 
   /** Starts the engine; resolves once it has opened the data directory. */
-  async start(options: { dataDir: string; downloadDir: string; version: string }): Promise<Result<null, { message: string; locked: boolean }>> {
+  start(options: StartOptions): Promise<Started> {
+    this.options = options;
+    return this.spawn(options);
+  }
+
+  private async spawn(options: StartOptions): Promise<Started> {
     const child = utilityProcess.fork(path.join(__dirname, 'engine-process.js'), [], { serviceName: 'Ferry engine', stdio: 'inherit' });
     this.child = child;
     child.on('message', (message: FromEngine) => {
@@ -24,7 +48,7 @@ export class EngineHost {
     });
     const secretStorage = safeStorage.isEncryptionAvailable() ? 'os-keychain' : 'key-file';
     this.post({ type: 'init', ...options, secretStorage });
-    return new Promise((resolve) => {
+    const started = await new Promise<Started>((resolve) => {
       const onMessage = (message: FromEngine): void => {
         if (message.type === 'ready') resolve(ok(null));
         else if (message.type === 'failed') resolve(err({ message: message.message, locked: message.locked }));
@@ -34,12 +58,35 @@ export class EngineHost {
       child.on('message', onMessage);
       child.once('exit', (code) => resolve(err({ message: `the engine process ended at start (exit code ${code})`, locked: false })));
     });
+    // From here an exit nobody asked for is a crash: the supervisor decides what follows.
+    if (started.ok) child.once('exit', (code) => this.ended(child, { at: Date.now(), code }));
+    return started;
   }
 
-  /** A new MessagePort connected to the TransferService. */
+  private ended(child: UtilityProcess, exit: { at: number; code: number | null; startFailure?: string; locked?: boolean }): void {
+    if (child !== this.child) return;
+    this.child = null;
+    const decision = this.supervisor.exited({ ...exit, expected: this.stopping !== null });
+    if (decision.action === 'none') return;
+    this.events.ended(decision);
+    if (decision.action === 'restart') setTimeout(() => void this.restart(), decision.delayMs);
+  }
+
+  private async restart(): Promise<void> {
+    if (this.stopping || !this.options) return;
+    const started = await this.spawn(this.options);
+    if (started.ok) return this.events.restarted();
+    // It could not open the data directory (or ended on the way): one more crash.
+    const child = this.child;
+    child?.kill();
+    if (child) this.ended(child, { at: Date.now(), code: null, startFailure: started.error.message, locked: started.error.locked });
+  }
+
+  /** A new MessagePort connected to the TransferService; closed at once while there is no engine (its client says so). */
   connect(): MessagePortMain {
     const { port1, port2 } = new MessageChannelMain();
-    this.child?.postMessage({ type: 'connect' } satisfies ToEngine, [port1]);
+    if (this.child) this.child.postMessage({ type: 'connect' } satisfies ToEngine, [port1]);
+    else port1.close();
     return port2;
   }
 

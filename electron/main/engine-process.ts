@@ -11,18 +11,19 @@ import { net } from 'electron';
 import { type Result, err } from '../common/result';
 import { serveService } from '../common/rpc';
 import type { ServiceError } from '../common/service';
-import { FetchTransport } from '../engine/http/fetch-transport';
-import { KeyFileSecretBox, type SecretBox } from '../engine/secrets';
-import { openEngineService } from '../engine/service/open-service';
-import type { Engine } from '../engine/engine';
-import type { EngineService } from '../engine/service/engine-service';
-import { DataDirLockedError } from '../engine/store/database';
+import { DataDirLockedError, type Engine, type EngineService, FetchTransport, KeyFileSecretBox, type SecretBox, openEngineService } from '../engine';
 import type { FromEngine, HostRequest, ToEngine } from './engine-protocol';
 import { mainPortChannel } from './port-channel';
 
 const parent = process.parentPort;
 const send = (message: FromEngine): void => parent.postMessage(message);
 const log = (message: string): void => void process.stderr.write(`ferry engine: ${message}\n`);
+
+// The engine turns its own failures into failed transfers or engine errors (scheduler.ts).
+// A rejection that still escapes leaves no state half-changed, so it is logged and the
+// engine stays up; an uncaught exception may have, so it ends the process as Node does,
+// and the app's host restarts the engine from its last checkpoints (engine-supervisor.ts).
+process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
 
 let nextId = 1;
 const waiting = new Map<number, (result: Result<string | null, ServiceError>) => void>();
@@ -56,14 +57,14 @@ const fileAction = (kind: 'reveal' | 'open') => async (file: string): Promise<Re
   return result.ok ? { ok: true, value: null } : err(result.error);
 };
 
-let opened: { engine: Engine; service: EngineService } | null = null;
+let opened: { engine: Engine; service: EngineService; version: string } | null = null;
 
 parent.on('message', (event: Electron.MessageEvent) => {
   const message = event.data as ToEngine;
   switch (message.type) {
     case 'init': {
       try {
-        opened = openEngineService({
+        const { engine, service } = openEngineService({
           dataDir: message.dataDir,
           command: 'Ferry (desktop app)',
           onEngineError: (error) => log(`engine error: ${error.message}`),
@@ -80,6 +81,7 @@ parent.on('message', (event: Electron.MessageEvent) => {
             log,
           },
         });
+        opened = { engine, service, version: message.version };
         opened.service.autoResume();
         send({ type: 'ready' });
       } catch (error) {
@@ -90,7 +92,7 @@ parent.on('message', (event: Electron.MessageEvent) => {
     case 'connect': {
       const port = event.ports[0];
       if (!opened || !port) return;
-      serveService(opened.service, mainPortChannel(port), log);
+      serveService(opened.service, mainPortChannel(port), log, opened.version);
       return;
     }
     case 'power': {

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { BrowserWindow, Notification, app, dialog, net, powerMonitor } from 'electron';
 import { createClient } from '../common/rpc';
 import type { TransferClient } from '../common/service';
-import { defaultDownloadDir } from '../engine/data-dir';
-import { ferryVersion } from '../engine/service/open-service';
+import { defaultDownloadDir, ferryVersion } from '../engine';
 import { EngineHost } from './engine-host';
+import type { SupervisorDecision } from './engine-supervisor';
 import { serveWindowConnections } from './ipc';
 import { type LaunchRequest, parseLaunchArgs } from './launch-args';
 import { mainPortChannel } from './port-channel';
@@ -28,10 +28,10 @@ app.setName('Ferry');
 if (process.env.FERRY_DATA_DIR) app.setPath('userData', path.resolve(process.env.FERRY_DATA_DIR));
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
-const host = new EngineHost();
+const host = new EngineHost({ ended: engineEnded, restarted: () => void reconnect() });
 const power = new PowerBlocker();
 let win: BrowserWindow | null = null;
-let client: TransferClient | null = null;
+let client: (TransferClient & { dispose(): void }) | null = null;
 let tray: TrayManager | null = null;
 let keepRunningInTray = true;
 let quitting = false;
@@ -107,6 +107,62 @@ function wireOs(): void {
   }, 3000).unref();
 }
 
+/**
+ * The shell's own client (tray, dock and taskbar, notifications, the power blocker),
+ * connected at start and again to each engine that replaces one that ended.
+ */
+async function connectShell(): Promise<void> {
+  client?.dispose();
+  const current = createClient(mainPortChannel(host.connect()), { app: ferryVersion() });
+  client = current;
+  const settings = await current.getSettings();
+  if (settings.ok) keepRunningInTray = settings.value.keepRunningInTray;
+  current.onEvent((event) => {
+    if (event.type === 'settings') keepRunningInTray = event.settings.keepRunningInTray;
+  });
+  const watch = new QueueWatch(
+    current,
+    (totals) => {
+      activeCount = totals.active;
+      power.set(totals.active > 0);
+      tray?.setToolTip(QueueWatch.tooltip(totals));
+      if (win && !win.isDestroyed()) win.setProgressBar(totals.progress ?? -1);
+      app.setBadgeCount(totals.active + totals.queued);
+    },
+    (notice) => {
+      if (!Notification.isSupported()) return;
+      const note = new Notification({ title: notice.title, body: notice.body, silent: notice.level === 'info' });
+      note.on('click', showWindow);
+      note.show();
+    },
+  );
+  await watch.start();
+}
+
+/** The engine ended without being asked: say so, once; the host restarts it or has given up. */
+function engineEnded(decision: Exclude<SupervisorDecision, { action: 'none' }>): void {
+  console.warn(`ferry: ${decision.message}`);
+  client?.dispose(); // its port went with the engine
+  client = null;
+  activeCount = 0;
+  power.set(false);
+  if (decision.action === 'give-up') {
+    dialog.showErrorBox("Ferry's engine stopped", decision.message);
+    return;
+  }
+  if (Notification.isSupported()) new Notification({ title: "Ferry's engine is restarting", body: decision.message, silent: true }).show();
+}
+
+/** A new engine is up: the shell and the window connect to it (the window by reloading, which asks for a new port). */
+async function reconnect(): Promise<void> {
+  try {
+    await connectShell();
+  } catch (error) {
+    console.warn(`ferry: could not reconnect to the restarted engine: ${(error as Error).message}`);
+  }
+  if (win && !win.isDestroyed()) win.webContents.reload();
+}
+
 async function main(): Promise<void> {
   if (!app.requestSingleInstanceLock()) {
     app.quit(); // the running Ferry got our argv through 'second-instance'
@@ -123,30 +179,7 @@ async function main(): Promise<void> {
     return;
   }
   serveWindowConnections(host, (url) => url === appPageUrl());
-  client = createClient(mainPortChannel(host.connect()));
-  const settings = await client.getSettings();
-  keepRunningInTray = settings.ok ? settings.value.keepRunningInTray : true;
-  client.onEvent((event) => {
-    if (event.type === 'settings') keepRunningInTray = event.settings.keepRunningInTray;
-  });
-
-  const watch = new QueueWatch(
-    client,
-    (totals) => {
-      activeCount = totals.active;
-      power.set(totals.active > 0);
-      tray?.setToolTip(QueueWatch.tooltip(totals));
-      if (win && !win.isDestroyed()) win.setProgressBar(totals.progress ?? -1);
-      app.setBadgeCount(totals.active + totals.queued);
-    },
-    (notice) => {
-      if (!Notification.isSupported()) return;
-      const note = new Notification({ title: notice.title, body: notice.body, silent: notice.level === 'info' });
-      note.on('click', showWindow);
-      note.show();
-    },
-  );
-  await watch.start();
+  await connectShell();
   wireOs();
 
   tray = new TrayManager(path.join(__dirname, '..', '..', '..', 'build', 'icons', '32x32.png'), {

@@ -16,5 +16,6 @@ export function mainPortChannel(port: MessagePortMain): Channel {
       port.once('close', listener);
       return () => port.off('close', listener);
     },
+    close: () => port.close(),
   };
 }

@@ -41,6 +41,9 @@ function deferredPortChannel(): Channel {
       closeListeners.add(listener);
       return () => closeListeners.delete(listener);
     },
+    close() {
+      port?.close();
+    },
   };
 }
 

@@ -6,7 +6,7 @@
 import { BRIDGE_KEY, type DesktopBridge } from '../../electron/common/desktop-bridge';
 import { err } from '../../electron/common/result';
 import { type Channel, createClient } from '../../electron/common/rpc';
-import { COMMAND_NAMES, type ServiceEvent, type TransferClient } from '../../electron/common/service';
+import { type CallOptions, COMMAND_NAMES, type ServiceEvent, type TransferClient } from '../../electron/common/service';
 
 export type ConnectionState = 'connecting' | 'open' | 'lost' | 'refused';
 
@@ -53,6 +53,7 @@ function socketChannel(ws: WebSocket): Channel {
       ws.addEventListener('close', listener, { once: true });
       return () => ws.removeEventListener('close', listener);
     },
+    close: () => ws.close(),
   };
 }
 
@@ -64,6 +65,8 @@ function websocketConnection(token: string): Connection {
   let state: ConnectionState = 'connecting';
   let detail: string | undefined;
   let attempt = 0;
+  /** The engine will not talk to this page (another version): said once, and no reconnecting. */
+  let refusedWith: string | null = null;
   const setState = (next: ConnectionState, why?: string): void => {
     state = next;
     detail = why;
@@ -76,7 +79,12 @@ function websocketConnection(token: string): Connection {
     ws.addEventListener('open', () => {
       opened = true;
       attempt = 0;
-      current = createClient(socketChannel(ws));
+      current = createClient(socketChannel(ws), {
+        onRefused: (message) => {
+          refusedWith = message;
+          setState('refused', message);
+        },
+      });
       current.onEvent((event) => {
         for (const listener of [...eventListeners]) listener(event);
       });
@@ -85,6 +93,7 @@ function websocketConnection(token: string): Connection {
     ws.addEventListener('close', (event) => {
       current?.dispose();
       current = null;
+      if (refusedWith !== null) return; // reconnecting would meet the same engine: the page must reload
       if (!opened && attempt >= 2 && !token) return setState('refused', 'This page needs the address ferry serve printed, with its token.');
       // A refused upgrade looks like an abnormal close (1006) before open; after a few, say so.
       if (!opened && attempt >= 4) setState('refused', 'ferry serve refused this page: open the exact URL it printed (with its token).');
@@ -102,8 +111,10 @@ function websocketConnection(token: string): Connection {
     },
   };
   for (const name of COMMAND_NAMES) {
-    client[name] = (arg: unknown) =>
-      current ? (current as unknown as Record<string, (a: unknown) => unknown>)[name]!(arg) : Promise.resolve(err({ code: 'internal', message: 'Not connected to Ferry right now; try again in a moment.' }));
+    client[name] = (arg: unknown, options?: CallOptions) =>
+      current
+        ? (current as unknown as Record<string, (a: unknown, o?: CallOptions) => unknown>)[name]!(arg, options)
+        : Promise.resolve(err(refusedWith !== null ? { code: 'version-mismatch', message: refusedWith } : { code: 'internal', message: 'Not connected to Ferry right now; try again in a moment.' }));
   }
   return {
     client: client as unknown as TransferClient,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { PROTOCOL_VERSION } from '../../electron/common/rpc';
 import type { TransferSummary } from '../../electron/common/service';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
 import { tempDir, unwritableDir } from '../support/harness';
@@ -293,6 +294,52 @@ for (const kind of ['ipc', 'websocket'] as TransportKind[]) {
       assert.ok(fs.existsSync(path.join(folder, 'photos', 'a.jpg')) && fs.existsSync(path.join(folder, 'photos', 'b.jpg')));
       value(await f.client.setSettings({ maxPerHost: 6, bandwidth: 0, stallTimeoutSeconds: 30, autoResume: true, uploadDestinations: [] }));
       assert.equal(value(await f.client.getSettings()).bandwidth, null);
+    });
+
+    test('hello: the engine opens with its protocol version; a window of another major version gets one clear error and its channel closes', async () => {
+      const peer = await f.raw();
+      peer.send({ t: 'hello', protocol: '99.0', app: '99.0.0' });
+      peer.send({ t: 'call', id: 1, method: 'snapshot', arg: null });
+      let closed = false;
+      void peer.closed.then(() => (closed = true));
+      await until(() => closed, 'the engine to close the refused channel');
+      assert.equal(peer.received[0]!.t, 'hello');
+      assert.equal(peer.received[0]!.protocol, PROTOCOL_VERSION);
+      const faults = peer.received.filter((m) => m.t === 'fault');
+      assert.equal(faults.length, 1);
+      const error = faults[0]!.error as { code: string; message: string };
+      assert.equal(error.code, 'version-mismatch');
+      assert.match(error.message, /^This window is from Ferry 99\.0\.0 \(protocol 99\.0\), the engine is Ferry \S+ \(protocol 1\.0\): reload the window\.$/);
+      assert.ok(!peer.received.some((m) => m.t === 'reply' || m.t === 'event'), 'a refused window is told nothing else');
+      value(await f.client.snapshot()); // everyone else is still served
+    });
+
+    test('a long call canceled in flight: the engine answers canceled and adds nothing; the client answers at once', async () => {
+      const dest = value(await f.client.setSettings({ uploadDestinations: [{ name: 'tus', url: tus.endpoint, protocol: 'tus', headers: [] }] })).uploadDestinations[0]!;
+      // A folder that takes the engine a while to walk (hundreds of directory reads).
+      const folder = tempDir('ferry-many-');
+      for (let d = 0; d < 300; d++) {
+        fs.mkdirSync(path.join(folder, `d${d}`));
+        for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(folder, `d${d}`, `f${i}.txt`), 'x');
+      }
+      const peer = await f.raw();
+      peer.send({ t: 'hello', protocol: PROTOCOL_VERSION, app: null });
+      peer.send({ t: 'call', id: 1, method: 'addUploads', arg: { paths: [folder], destination: dest.id } });
+      peer.send({ t: 'cancel', id: 1 });
+      await until(() => peer.received.some((m) => m.t === 'reply' && m.id === 1), 'the reply to the canceled call');
+      const reply = peer.received.find((m) => m.t === 'reply' && m.id === 1)!;
+      assert.deepEqual(reply.result, { ok: false, error: { code: 'canceled', message: 'addUploads was canceled' } });
+
+      const controller = new AbortController();
+      const adding = f.client.addUploads({ paths: [folder], destination: dest.id }, { signal: controller.signal });
+      controller.abort();
+      const answer = await adding;
+      assert.ok(!answer.ok && answer.error.code === 'canceled', JSON.stringify(answer));
+      // Both walks end without adding a thing (they would have added 900 uploads).
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(value(await f.client.snapshot()).transfers.length, 0);
+      value(await f.client.setSettings({ uploadDestinations: [] }));
+      peer.close();
     });
 
     test('addUploads: a folder reaches a tus server intact, relative paths kept', async () => {

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type WebSocket from 'ws';
+import { PROTOCOL_VERSION } from '../../electron/common/rpc';
 import { COMMAND_NAMES, type ServiceError } from '../../electron/common/service';
 import { randomBytesOf, sha256 } from '../support/fault-server';
 import { tempDir } from '../support/harness';
@@ -78,6 +79,7 @@ before(async () => {
   assert.ok(typeof socket !== 'number');
   ws = socket;
   ws.on('message', (data) => inbox.push(JSON.parse(String(data)) as Record<string, unknown>));
+  ws.send(JSON.stringify({ t: 'hello', protocol: PROTOCOL_VERSION, app: null }));
 });
 
 after(async () => {

@@ -24,7 +24,29 @@ export interface ServiceFixture {
   shown: Array<{ action: 'reveal' | 'open'; path: string }>;
   /** The queue as the client knows it: the snapshot with every batch applied. */
   rows(): Map<string, TransferSummary>;
+  /** Another connection to the same service, spoken to by hand (no client, no hello of its own). */
+  raw(): Promise<RawPeer>;
   close(): Promise<void>;
+}
+
+/** One end of a connection as a test drives it: what it received, and when the service closed it. */
+export interface RawPeer {
+  received: Array<Record<string, unknown>>;
+  send(message: unknown): void;
+  closed: Promise<void>;
+  close(): void;
+}
+
+function rawPort(port: MessagePort): RawPeer {
+  const received: Array<Record<string, unknown>> = [];
+  port.on('message', (message: Record<string, unknown>) => received.push(message));
+  return { received, send: (message) => port.postMessage(message), closed: new Promise((resolve) => port.once('close', () => resolve())), close: () => port.close() };
+}
+
+function rawSocket(ws: WebSocket): RawPeer {
+  const received: Array<Record<string, unknown>> = [];
+  ws.on('message', (data) => received.push(JSON.parse(String(data)) as Record<string, unknown>));
+  return { received, send: (message) => ws.send(JSON.stringify(message)), closed: new Promise((resolve) => ws.once('close', () => resolve())), close: () => ws.close() };
 }
 
 /** A Channel over a worker_threads MessagePort: structured clone, as Electron's IPC does. */
@@ -40,6 +62,7 @@ export function portChannel(port: MessagePort): Channel {
       port.once('close', listener);
       return () => port.off('close', listener);
     },
+    close: () => port.close(),
   };
 }
 
@@ -63,7 +86,7 @@ function tracker(client: TransferClient, events: ServiceEvent[]): { rows: Map<st
 async function following(
   kind: TransportKind,
   client: TransferClient,
-  places: Pick<ServiceFixture, 'dataDir' | 'downloadDir' | 'shown'>,
+  places: Pick<ServiceFixture, 'dataDir' | 'downloadDir' | 'shown' | 'raw'>,
   close: () => Promise<void>,
 ): Promise<ServiceFixture> {
   const events: ServiceEvent[] = [];
@@ -91,9 +114,17 @@ export async function ipcFixture(dataDir = tempDir('ferry-data-')): Promise<Serv
   });
   service.autoResume();
   const { port1, port2 } = new MessageChannel();
-  serveService(service, portChannel(port1));
-  const client = createClient(portChannel(port2));
-  return following('ipc', client, { dataDir, downloadDir, shown }, async () => {
+  serveService(service, portChannel(port1), () => undefined, 'test');
+  const client = createClient(portChannel(port2), { app: 'test' });
+  const peers: RawPeer[] = [];
+  const raw = async (): Promise<RawPeer> => {
+    const pair = new MessageChannel();
+    serveService(service, portChannel(pair.port1), () => undefined, 'test');
+    peers.push(rawPort(pair.port2));
+    return peers.at(-1)!;
+  };
+  return following('ipc', client, { dataDir, downloadDir, shown, raw }, async () => {
+    for (const peer of peers) peer.close(); // an open port would keep the test process alive
     client.dispose();
     port1.close();
     service.close();
@@ -165,7 +196,12 @@ export async function websocketFixture(dataDir = tempDir('ferry-data-')): Promis
   const client = createClient(websocketChannel(ws));
   const set = await client.setSettings({ downloadDir });
   if (!set.ok) throw new Error(set.error.message);
-  return following('websocket', client, { dataDir, downloadDir, shown: [] }, async () => {
+  const raw = async (): Promise<RawPeer> => {
+    const socket = await connect(serve, { token: serve.token });
+    if (typeof socket === 'number') throw new Error(`ferry serve refused a second connection with ${socket}`);
+    return rawSocket(socket);
+  };
+  return following('websocket', client, { dataDir, downloadDir, shown: [], raw }, async () => {
     client.dispose();
     ws.close();
     const code = await serve.stop();

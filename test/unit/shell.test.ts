@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { findElectron, hasDisplay } from '../../electron/cli/start';
+import { EngineSupervisor } from '../../electron/main/engine-supervisor';
 import { parseLaunchArgs } from '../../electron/main/launch-args';
 import { tempDir } from '../support/harness';
 
@@ -24,4 +25,33 @@ test('npm start knows when it cannot open a window: no display on Linux, or no E
   // This machine installs Electron without its binary; elsewhere the override points nowhere.
   assert.ok('missing' in found, JSON.stringify(found));
   assert.match(found.missing, /Electron/);
+});
+
+test('the engine supervisor: a quit is no crash; a first crash restarts at once, a second backs off, a third within a minute gives up and says what to do', () => {
+  const supervisor = new EngineSupervisor();
+  assert.deepEqual(supervisor.exited({ at: 0, code: 0, expected: true }), { action: 'none' });
+  const first = supervisor.exited({ at: 1_000, code: 9 });
+  assert.equal(first.action, 'restart');
+  assert.equal(first.action === 'restart' && first.delayMs, 0);
+  assert.match(first.action === 'restart' ? first.message : '', /^Ferry's engine stopped unexpectedly \(exit code 9\) and is being restarted\. Transfers keep their progress/);
+  const second = supervisor.exited({ at: 5_000, code: 0 });
+  assert.deepEqual(second.action === 'restart' && [second.delayMs, /it exited without being asked.*restarts in 2 seconds/.test(second.message)], [2_000, true]);
+  const third = supervisor.exited({ at: 20_000, code: 134 });
+  assert.equal(third.action, 'give-up');
+  assert.match(third.action === 'give-up' ? third.message : '', /stopped 3 times within 60 seconds \(last: exit code 134\), so it is not restarted again\..*Quit Ferry and start it again/);
+});
+
+test('the engine supervisor: crashes a minute apart restart at once again; the backoff doubles up to its cap; a data directory taken meanwhile gives up at once', () => {
+  const supervisor = new EngineSupervisor();
+  assert.equal(supervisor.exited({ at: 0, code: 1 }).action, 'restart');
+  const later = supervisor.exited({ at: 70_000, code: 1 });
+  assert.equal(later.action === 'restart' && later.delayMs, 0, 'the crash a minute ago no longer counts');
+  const patient = new EngineSupervisor({ maxCrashes: 10, windowMs: 1e9, backoffMs: 2_000, maxDelayMs: 30_000 });
+  const delays = Array.from({ length: 7 }, (_, i) => patient.exited({ at: i, code: 1 })).map((d) => (d.action === 'restart' ? d.delayMs : -1));
+  assert.deepEqual(delays, [0, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+  const taken = new EngineSupervisor().exited({ at: 0, code: null, startFailure: 'Ferry (pid 42 on box, "ferry get") is using the data directory /d', locked: true });
+  assert.equal(taken.action, 'give-up');
+  assert.match(taken.action === 'give-up' ? taken.message : '', /could not start again: Ferry \(pid 42 .*Close the other Ferry/);
+  const failedStart = new EngineSupervisor().exited({ at: 0, code: null, startFailure: 'SQLITE_IOERR: disk I/O error' });
+  assert.match(failedStart.action === 'restart' ? failedStart.message : '', /it could not start: SQLITE_IOERR: disk I\/O error/);
 });

@@ -45,7 +45,9 @@ export interface ServiceHost {
   log?: (message: string) => void;
 }
 
-type Handlers = { [K in CommandName]: (argument: CommandArgument<K>) => Promise<Result<CommandValues[K], ServiceError>> | Result<CommandValues[K], ServiceError> };
+type Handlers = {
+  [K in CommandName]: (argument: CommandArgument<K>, signal?: AbortSignal) => Promise<Result<CommandValues[K], ServiceError>> | Result<CommandValues[K], ServiceError>;
+};
 
 /** Settings as stored: secret header values sealed, never in clear. */
 type StoredSettings = Settings;
@@ -90,7 +92,7 @@ export class EngineService implements ServiceImplementation {
     this.handlers = {
       snapshot: () => this.snapshot(),
       addDownloads: (a) => this.addDownloads(a),
-      addUploads: (a) => this.addUploads(a),
+      addUploads: (a, signal) => this.addUploads(a, signal),
       pause: async ({ ids }) => this.withKnown(ids, () => this.engine.pause(ids)),
       resume: async ({ ids }) => this.withKnown(ids, () => this.engine.start(ids)),
       retry: async ({ ids }) => this.withKnown(ids, () => this.engine.start(ids)),
@@ -129,9 +131,10 @@ export class EngineService implements ServiceImplementation {
     this.engine.start(this.engine.unfinished().filter((r) => r.state !== 'paused').map((r) => r.id));
   }
 
-  async call<K extends CommandName>(name: K, argument: CommandArgument<K>): Promise<Result<CommandValues[K], ServiceError>> {
-    const handler = this.handlers[name] as (a: CommandArgument<K>) => Promise<Result<CommandValues[K], ServiceError>> | Result<CommandValues[K], ServiceError>;
-    return handler(argument);
+  /** `signal`: the caller canceled (rpc.ts); a command that has not acted yet then does nothing. */
+  async call<K extends CommandName>(name: K, argument: CommandArgument<K>, signal?: AbortSignal): Promise<Result<CommandValues[K], ServiceError>> {
+    const handler = this.handlers[name] as (a: CommandArgument<K>, s?: AbortSignal) => Promise<Result<CommandValues[K], ServiceError>> | Result<CommandValues[K], ServiceError>;
+    return handler(argument, signal);
   }
 
   onEvent(listener: (event: ServiceEvent) => void): () => void {
@@ -207,7 +210,7 @@ export class EngineService implements ServiceImplementation {
     return added.ok ? ok(this.started(added.value)) : added;
   }
 
-  private async addUploads(a: CommandArgument<'addUploads'>): Promise<Result<CommandValues['addUploads'], ServiceError>> {
+  private async addUploads(a: CommandArgument<'addUploads'>, signal?: AbortSignal): Promise<Result<CommandValues['addUploads'], ServiceError>> {
     const destination = this.settings.uploadDestinations.find((d) => d.id === a.destination);
     if (!destination) {
       const known = this.settings.uploadDestinations.map((d) => `"${d.name}" (${d.id})`).join(', ');
@@ -216,6 +219,8 @@ export class EngineService implements ServiceImplementation {
     const relative = a.paths.findIndex((p) => !path.isAbsolute(p));
     if (relative >= 0) return invalid(`paths[${relative}]`, `"${a.paths[relative]}" is not a full path; give the file's absolute path`);
     const { files, skipped } = await collectFiles(a.paths);
+    // Walking a big folder takes a while; a person who gave up meanwhile gets nothing added.
+    if (signal?.aborted) return err({ code: 'canceled', message: 'addUploads was canceled; nothing was added' });
     if (files.length === 0) return rejected(`nothing to upload: ${skipped.map((s) => `${s.path} (${s.reason})`).join('; ') || 'the folders are empty'}`);
     if (destination.protocol === 'put' && files.length > 1 && !destination.url.endsWith('/')) {
       return rejected(`${PUT_NEEDS_FOLDER_URL}; change the destination "${destination.name}" in Settings`);

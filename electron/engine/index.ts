@@ -1,0 +1,30 @@
+/**
+ * The engine's one public entry: what the CLI, `ferry serve` and the desktop shell may use.
+ * Everything else under electron/engine is the engine's own business and may change shape
+ * without them noticing; lint (eslint.config.mjs) holds electron/cli and electron/main to
+ * this file. Tests and benches may reach deeper.
+ */
+
+// The engine itself, its options and inputs.
+export { type AddDownload, type AddUpload, Engine, type EngineOptions } from './engine';
+export type { Clock, DownloadTuning, EngineEvent } from './context';
+export { DEFAULT_LIMITS, type Limits } from './scheduler/limits';
+export type { Placement } from './scheduler/scheduler';
+
+// What can go wrong, as the hosts tell a person.
+export { EngineClosedError, EngineError } from './scheduler/failures';
+export { DataDirLockedError, StoreTooNewError } from './store/database';
+
+// The engine with its service (the contract the window speaks), and what a host provides.
+export { ferryVersion, headlessHost, openEngineService } from './service/open-service';
+export type { EngineService, ServiceHost } from './service/engine-service';
+export { KeyFileSecretBox, SealError, type SecretBox } from './secrets';
+export { FetchTransport } from './http/fetch-transport';
+export type { Transport } from './http/transport';
+
+// Where things live, and the CLI's checks of its arguments.
+export { defaultDataDir, defaultDownloadDir } from './data-dir';
+export { ensureDir } from './fs/ensure-dir';
+export { parseHeaderArgument } from './http/headers';
+export { redactCredentials } from './http/url-credentials';
+export { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from './upload/collect';
