@@ -38,7 +38,7 @@ class UsageError extends Error {}
 const USAGE = `Usage:
   ferry get <url>... [--dir DIR] [--name NAME] [--checksum ALGO:HEX] [--connections N]
                      [--max-active N] [--max-per-host N] [--limit-rate BYTES_PER_S]
-                     [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json]
+                     [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json] [--force]
   ferry put <path>... --to <url> [--protocol tus|put] [--max-active N] [--max-per-host N]
                      [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json]
   ferry resume [--data-dir DIR] [--json]     run every unfinished transfer to its end
@@ -71,6 +71,7 @@ const GET_OPTIONS = {
   name: { type: 'string' },
   checksum: { type: 'string' },
   'limit-rate': { type: 'string' },
+  force: { type: 'boolean' },
 } as const;
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
@@ -218,10 +219,11 @@ async function commandGet(args: string[]): Promise<number> {
 
   const engine = openEngine(values['data-dir'], 'ferry get', output, { stallSeconds: stall, limits });
   try {
-    const added = await engine.addDownloads(urls.map((url) => ({ url, dir, name: values.name ?? null, checksum, headers })));
-    const ids = added.map(({ record, existing }) => {
+    const added = await engine.addDownloads(urls.map((url) => ({ url, dir, name: values.name ?? null, checksum, headers, ifDone: values.force ? 'download' : 'reuse' })));
+    const ids = added.map(({ record, existing, alreadyDone }) => {
       // record.url: the URL as kept, without a password the person typed.
-      if (existing) output.note(`Continuing the unfinished download of ${record.url} (${record.offset} bytes held).`);
+      if (alreadyDone) output.note(`Already downloaded: ${record.path} still has the SHA-256 it was saved with; nothing to fetch (--force downloads it again).`);
+      else if (existing) output.note(`Continuing the unfinished download of ${record.url} (${record.offset} bytes held).`);
       return record.id;
     });
     return await runTransfers({ engine, output }, ids);

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import { hashFile } from './hash/hash-file';
 import type { DigestReference } from '../common/integrity';
 import * as path from 'node:path';
 import type { TransferRecord, UploadProtocol } from '../common/transfer';
@@ -64,6 +66,12 @@ export interface AddDownload {
   checksum?: DigestReference | null;
   /** As the person gave them, in clear: the engine seals every value before storing it. */
   headers?: Array<[string, string]>;
+  /**
+   * When the same download completed before and its file still verifies: 'reuse' answers
+   * with that record instead of a second copy (the CLI's rerun); 'download' (the default,
+   * and `ferry get --force`) downloads it again.
+   */
+  ifDone?: 'reuse' | 'download';
 }
 
 /** The task that runs a record: the one place that knows the task classes. */
@@ -79,6 +87,8 @@ function createTask(record: TransferRecord, ctx: EngineContext): ScheduledTask {
 export interface Added {
   record: TransferRecord;
   existing: boolean;
+  /** The same download completed before and its file still proves to be the bytes it verified. */
+  alreadyDone?: true;
 }
 
 /** A URL without user information and header values sealed: what the store may hold. */
@@ -188,7 +198,31 @@ export class Engine {
   async addDownloads(inputs: AddDownload[]): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
     const ready = await Promise.all(inputs.map(async (input) => ({ ...input, ...(await this.clean(input, sealer)) })));
-    return this.store.transaction(() => ready.map((input) => this.insertDownload(input)));
+    const done = await Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? this.stillDone(input) : null)));
+    return this.store.transaction(() => ready.map((input, i) => (done[i] ? { record: done[i], existing: true, alreadyDone: true } : this.insertDownload(input))));
+  }
+
+  /**
+   * The same download finished before and its file is still the one it verified: the
+   * completed record, not a second copy. Proven by hashing the file again (a file changed
+   * or replaced since is downloaded anew); a checksum given now must match it too.
+   */
+  private async stillDone(input: AddDownload & Cleaned): Promise<TransferRecord | null> {
+    if (this.store.findUnfinishedDownload(input.url, input.dir, input.name ?? null)) return null;
+    const done = this.store.findCompletedDownload(input.url, input.dir, input.name ?? null);
+    if (!done?.path || !done.sha256) return null;
+    const st = fs.lstatSync(done.path, { throwIfNoEntry: false });
+    if (!st?.isFile() || (done.total !== null && st.size !== done.total)) return null;
+    const reference = input.checksum ?? null;
+    const algorithms = reference && reference.algorithm !== 'sha256' ? (['sha256', reference.algorithm] as const) : (['sha256'] as const);
+    const digests = await hashFile(this.context.hashPool, done.path, [...algorithms]).catch(() => null);
+    if (digests?.sha256 !== done.sha256) return null;
+    if (!reference) return done;
+    if (digests[reference.algorithm] !== reference.hex) return null;
+    // The file matches the checksum given now: that is a verdict, on record from now on.
+    const integrity = { status: 'verified', algorithm: reference.algorithm, expected: reference.hex, actual: reference.hex, source: 'user' } as const;
+    this.store.update(done.id, { userChecksum: reference, integrity }, this.context.clock.now());
+    return this.store.get(done.id) ?? done;
   }
 
   /** addDownloads for uploads: same source and target found again continue the unfinished upload. */

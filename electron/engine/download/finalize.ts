@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { TransferFailure, transferError } from '../../common/errors';
 import { type DigestAlgorithm, type DigestReference, type Integrity, PENDING_INTEGRITY, judgeIntegrity } from '../../common/integrity';
 import { PlacementRefused, placeWithoutOverwrite } from '../fs/placement';
-import type { HashSession } from '../hash/hash-pool';
+import { hashFile } from '../hash/hash-file';
 import { type DownloadJob, RestartRequired } from './job';
 import { algorithmsFor, plainFileSize } from './partial-check';
 import { PartialFile, openFd, replacedError } from './partial-file';
@@ -30,7 +30,7 @@ export class Finalizer {
     let digests = await part.finalDigests();
     const { rec } = job;
     const user = rec.userChecksum;
-    if (user && !digests[user.algorithm]) digests = { ...digests, ...(await hashFile(job, part.path, [user.algorithm])) };
+    if (user && !digests[user.algorithm]) digests = { ...digests, ...(await hashFile(job.ctx.hashPool, part.path, [user.algorithm])) };
     const integrity = this.judge(digests, wireHash);
     const sha256 = digests.sha256 ?? null;
     if (integrity.status === 'mismatch') return this.mismatch(part, integrity, sha256);
@@ -77,7 +77,7 @@ export class Finalizer {
   /** The bytes at `file` are the ones the recorded verdict speaks of. */
   private async proves(file: string): Promise<boolean> {
     const { rec } = this.job;
-    const digests = await hashFile(this.job, file, algorithmsFor(rec));
+    const digests = await hashFile(this.job.ctx.hashPool, file, algorithmsFor(rec));
     if (digests.sha256 !== rec.sha256) return false;
     const integrity = this.judge(digests, null);
     return integrity.status === rec.integrity.status || (integrity.status === 'verified' && rec.integrity.status === 'unverified');
@@ -163,18 +163,6 @@ export class Finalizer {
 class HeldFile extends PartialFile {
   close(): void {
     this.closeFd();
-  }
-}
-
-/** The whole file's digests, read from disk on a hashing thread. */
-async function hashFile(job: DownloadJob, file: string, algorithms: DigestAlgorithm[]): Promise<Digests> {
-  const [session] = job.ctx.hashPool.open([{ algorithms, blockSize: 0 }], []) as [HashSession];
-  try {
-    const size = fs.statSync(file).size;
-    await session.feedFile(file, 0, size);
-    return await session.final();
-  } finally {
-    session.close();
   }
 }
 

@@ -112,6 +112,10 @@ export class TransferStore {
         `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
            AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
       ),
+      completedIdentity: db.prepare(
+        `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
+           AND state = 'completed' AND path IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      ),
       nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM transfers'),
       blocks: db.prepare('SELECT idx, digest FROM blocks WHERE transfer_id = ? ORDER BY idx'),
       putBlock: db.prepare('INSERT OR REPLACE INTO blocks (transfer_id, idx, digest) VALUES (?, ?, ?)'),
@@ -245,6 +249,12 @@ export class TransferStore {
   /** The unfinished download a repeated `ferry get` (same URL, folder and name) continues. */
   findUnfinishedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
     const row = this.statements.identity.get(url, dir, requestedName) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** The latest completed download of the same URL into the same folder under the same name asked for. */
+  findCompletedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
+    const row = this.statements.completedIdentity.get(url, dir, requestedName) as Row | undefined;
     return row && fromRow(row);
   }
 
