@@ -17,6 +17,7 @@ import { type Bound, type Pump, pumpBody } from './body-pump';
 import { Checkpointer } from './checkpointer';
 import { DownloadFetcher, type Fetched, release } from './fetcher';
 import { Finalizer } from './finalize';
+import { OrphanAdopter } from './adopt-orphan';
 import { type DownloadJob, RestartRequired } from './job';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
 import { PartialCheck, algorithmsFor, plainFileSize } from './partial-check';
@@ -37,11 +38,14 @@ export class DownloadTask extends TransferTask implements DownloadJob {
   /** The partial while several connections fill it (a segmented download). */
   seg: SegmentedPartial | null = null;
   private restartsThisRun = 0;
+  /** A partial without a record is looked at once per run (see adopt-orphan.ts). */
+  private adoptionTried = false;
   private readonly fetcher = new DownloadFetcher(this);
   private readonly checkpoints = new Checkpointer(this);
   private readonly check = new PartialCheck(this, this.fetcher, this.checkpoints);
   private readonly segmented = new SegmentedRun(this, this.fetcher, this.checkpoints);
   private readonly finalizer = new Finalizer(this);
+  private readonly adopter = new OrphanAdopter(this, this.fetcher);
 
   constructor(ctx: EngineContext, record: TransferRecord) {
     super(ctx, record);
@@ -167,6 +171,17 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     const encoded = encoding !== 'identity';
     const total = encoded ? null : parseContentLength(h.get('content-length'));
     this.checkFreeSpace(total);
+    if (!this.rec.name && !this.adoptionTried) {
+      // A partial of this name that no record describes (a lost store) is continued, not doubled.
+      this.adoptionTried = true;
+      const adopted = await this.adopter.adopt(fetched, this.suggestedName(fetched), signal);
+      if (adopted === 'refused') return this.fresh(signal, null, restartReason);
+      if (adopted) {
+        this.live = adopted;
+        this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'download', name: this.rec.name!, total: this.rec.total, url: this.rec.effectiveUrl ?? this.rec.url });
+        return this.resumeStream(signal, adopted);
+      }
+    }
     const name = this.rec.name ?? (await this.reserveName(fetched));
     // One transaction for everything a start records: thousands of small files each start once.
     const segments = this.ctx.store.transaction(() => {
@@ -254,14 +269,19 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     this.save(changes);
   }
 
-  private async reserveName(fetched: Fetched): Promise<string> {
+  /** The name a response suggests: the person's, the server's, the URL's, or the host's. */
+  private suggestedName(fetched: Fetched): string {
     const suggested =
       this.rec.requestedName ??
       filenameFromContentDisposition(fetched.response.headers.get('content-disposition')) ??
       filenameFromUrl(new URL(fetched.url)) ??
       filenameFromUrl(new URL(this.rec.url)) ??
       new URL(this.rec.url).hostname;
-    return claimFreeName(this.rec.dir, sanitizeFilename(suggested), (candidate) => {
+    return sanitizeFilename(suggested);
+  }
+
+  private async reserveName(fetched: Fetched): Promise<string> {
+    return claimFreeName(this.rec.dir, this.suggestedName(fetched), (candidate) => {
       if (this.ctx.store.nameClaimed(this.rec.dir, candidate)) return false;
       this.save({ name: candidate });
       return true;

@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readValidators } from '../http/validators';
+import { collectBody } from './body-pump';
+import { type DownloadFetcher, type Fetched, release } from './fetcher';
+import { type DownloadJob, RestartRequired } from './job';
+import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
+import { algorithmsFor } from './partial-check';
+
+/** Ranges sampled across an adopted partial, besides the overlap the resume checks. */
+const SAMPLES = 4;
+const SAMPLE_BYTES = 64 << 10;
+
+/**
+ * A `<name>.ferrypart` that no record describes (its store was damaged and set aside, or
+ * lost) is adopted by a fresh download of the same name instead of being pushed aside to
+ * `<name> (1)`: only when the server now offers what a resume needs (a known length, no
+ * encoding, a strong validator, ranges) and the partial is no longer than the file, and
+ * only after samples of its bytes from across the file match the server's. The resume then
+ * checks its overlap as every resume does. Its block digests are taken from the bytes as
+ * they are: from here on they guard the partial like any other. The verdict says
+ * `verified` only against a reference, as always. Anything short of that leaves the orphan
+ * alone and the download takes another name.
+ */
+export class OrphanAdopter {
+  constructor(
+    private readonly job: DownloadJob,
+    private readonly fetcher: DownloadFetcher,
+  ) {}
+
+  /**
+   * The adopted partial, open and positioned at its end; null when nothing was tried (the
+   * response is untouched); 'refused' when the orphan was looked at and left alone (the
+   * response was let go: the caller asks again).
+   */
+  async adopt(fetched: Fetched, name: string, signal: AbortSignal): Promise<LivePartial | null | 'refused'> {
+    const { job } = this;
+    const { ctx, rec } = job;
+    const h = fetched.response.headers;
+    const total = Number(h.get('content-length'));
+    const validators = readValidators(h);
+    const encoding = (h.get('content-encoding') ?? 'identity').toLowerCase();
+    if (!Number.isSafeInteger(total) || encoding !== 'identity' || !validators.ifRange || !/\bbytes\b/i.test(h.get('accept-ranges') ?? '')) return null;
+    const partial = path.join(rec.dir, name + PARTIAL_SUFFIX);
+    const st = fs.lstatSync(partial, { throwIfNoEntry: false });
+    if (!st?.isFile() || st.size === 0 || st.size > total) return null;
+    if (fs.existsSync(path.join(rec.dir, name)) || ctx.store.nameClaimed(rec.dir, name)) return null;
+    const held = st.size;
+    // The answer to the plain request is not needed: the bytes continue by range.
+    release(fetched);
+    job.save({
+      name,
+      total,
+      encoded: false,
+      offset: 0,
+      effectiveUrl: fetched.url,
+      urlChain: fetched.chain,
+      etag: validators.etag,
+      lastModified: validators.lastModified,
+      ifRange: validators.ifRange,
+    });
+    const live = await LivePartial.open(ctx.hashPool, partial, algorithmsFor(job.rec), rec.blockSize, total);
+    const refuse = async (reason: string): Promise<'refused'> => {
+      await live.close();
+      // The orphan is not ours to resume, truncate or delete: the name goes back.
+      job.save({ name: null, total: null, effectiveUrl: null, etag: null, lastModified: null, ifRange: null });
+      if (reason) job.history('restart', { reason: `${name}${PARTIAL_SUFFIX} has no record and ${reason}; it is left as it is` });
+      return 'refused';
+    };
+    try {
+      if (!(await this.samplesMatch(live, held, signal))) return await refuse('its bytes differ from the server\'s');
+      const [blocks] = await Promise.all([live.blockHash.feedFile(partial, 0, held), live.fileHash.feedFile(partial, 0, held)]);
+      live.seek(held);
+      ctx.store.checkpoint(rec.id, { offset: held, blocks: blocks.blocks, tailDigest: blocks.tail }, {}, ctx.clock.now());
+      job.adopt({ offset: held, tailDigest: blocks.tail });
+      job.history('resume', { adopted: true, offset: held, samples: SAMPLES, reason: `${name}${PARTIAL_SUFFIX} had no record (a lost or damaged store); its bytes matched the server's at ${SAMPLES} places` });
+      return live;
+    } catch (error) {
+      if (error instanceof RestartRequired) return refuse(`the server would not serve samples of it (${error.reason})`);
+      await refuse('');
+      throw error;
+    }
+  }
+
+  /** Ranges spread over the partial, each compared with what the server sends for it. */
+  private async samplesMatch(live: LivePartial, held: number, signal: AbortSignal): Promise<boolean> {
+    const length = Math.min(SAMPLE_BYTES, held);
+    for (let k = 0; k < SAMPLES; k++) {
+      const start = Math.floor(((held - length) * k) / Math.max(1, SAMPLES - 1));
+      const fetched = await this.fetcher.range(start, start + length - 1, signal, 'a sample of an unrecorded partial');
+      if (fetched.end !== start + length - 1) {
+        release(fetched);
+        return false;
+      }
+      const theirs = await collectBody(fetched, length, signal);
+      if (!theirs.equals(await live.read(start, length))) return false;
+    }
+    return true;
+  }
+}
