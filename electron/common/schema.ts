@@ -28,15 +28,27 @@ export class SchemaViolation extends Error {
     readonly expected: string,
     readonly got: unknown,
   ) {
-    super(`${at || 'the argument'} must be ${expected}; got ${describeValue(got)}`);
+    super(`${at || 'the argument'} must be ${expected}; got ${describeValue(got, mayHoldSecret(at))}`);
     this.name = 'SchemaViolation';
   }
 }
 
-function describeValue(value: unknown): string {
+/**
+ * A field that may carry a credential (a header, a URL with user:pass@, anything named
+ * like a secret): its value is never repeated in an error, which can end up in a log.
+ */
+function mayHoldSecret(at: string): boolean {
+  return /header|secret|token|password|auth|cookie|key/i.test(at);
+}
+
+function describeValue(value: unknown, secret = false): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  if (typeof value === 'string') {
+    if (value.length > 40 || secret) return `a string of ${value.length} characters`;
+    // A URL's password is masked: "ftp://me:***@host/".
+    return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@'));
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value === 'object' ? 'an object' : typeof value;
 }

@@ -32,3 +32,14 @@ test('every command has a schema, and an argument-less command accepts nothing e
   assert.equal(validate(COMMANDS.pauseAll, {}).ok, false);
   assert.equal(validate(COMMANDS.remove, { ids: ['a'] }).ok, false, 'deleteFiles must be said explicitly');
 });
+
+test('an error never repeats a value that may be a secret: a header value, a URL password', () => {
+  const header = validate(COMMANDS.addDownloads, { urls: ['https://a.example/x'], headers: 'Cookie: s3cret' });
+  assert.equal(header.ok, false);
+  assert.doesNotMatch((header as { error: Error }).error.message, /s3cret/);
+  assert.match((header as { error: Error }).error.message, /a string of 14 characters/);
+  const url = validate(COMMANDS.addDownloads, { urls: ['ftp://me:hunter2@a.example/x'] });
+  assert.equal(url.ok, false);
+  assert.doesNotMatch((url as { error: Error }).error.message, /hunter2/);
+  assert.match((url as { error: Error }).error.message, /ftp:\/\/me:\*\*\*@a\.example/);
+});
