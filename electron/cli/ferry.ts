@@ -343,6 +343,12 @@ async function commandServe(args: string[]): Promise<number> {
     throw error;
   }
   const { engine, service } = opened;
+  // A long-running server outlives a bug in one code path: it is logged with its stack and
+  // the server goes on (the engine already turns its own failures into transfer failures).
+  process.on('unhandledRejection', (reason) => {
+    engine.log.error('unhandled rejection in ferry serve', { error: reason });
+    log(`unexpected error (kept running; see ferry.log): ${reason instanceof Error ? reason.message : String(reason)}`);
+  });
   if (engine.storeDamage) output.note(engine.storeDamage.message);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -41,6 +41,8 @@ export class ChangeBatcher {
     private readonly now: () => number,
     private readonly publish: (event: ServiceEvent) => void,
     private readonly intervalMs = 100,
+    /** A batch that could not be built (the store failed a read): told, then tried again. */
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
   /** Something about this transfer changed; it goes out with the next batch. */
@@ -82,17 +84,20 @@ export class ChangeBatcher {
     const ids = new Set([...this.dirty, ...live.keys()]);
     // A transfer that stopped since the last tick: its speed and state go back to rest.
     for (const id of this.sentActive) if (!live.has(id)) ids.add(id);
-    this.dirty.clear();
     const lookup = this.lookup(ids);
-    const changes: TransferChange[] = [];
+    // Every read first: one that fails leaves every change pending for the next batch.
+    const rows: TransferSummary[] = [];
     for (const id of ids) {
       const record = lookup(id);
-      if (!record) continue;
-      const row = summarize(record, live.get(id) ?? null);
-      const changed = changedFields(this.sent.get(id), row);
-      this.remember(row);
-      if (changed) changes.push({ ...changed, id });
+      if (record) rows.push(summarize(record, live.get(id) ?? null));
     }
+    const changes: TransferChange[] = [];
+    for (const row of rows) {
+      const changed = changedFields(this.sent.get(row.id), row);
+      this.remember(row);
+      if (changed) changes.push({ ...changed, id: row.id });
+    }
+    this.dirty.clear();
     const removed = [...this.removed];
     this.removed.clear();
     if (changes.length === 0 && removed.length === 0) return;
@@ -124,7 +129,14 @@ export class ChangeBatcher {
       this.timer = null;
       // Timers may fire a fraction of a millisecond early; the limit is kept exactly.
       if (performance.now() - this.lastPublished < this.intervalMs) return this.arm();
-      this.flush();
+      try {
+        this.flush();
+      } catch (error) {
+        // A timer's throw would end the process; the rows stay dirty and go with the next batch.
+        this.onError(error);
+        this.lastPublished = performance.now();
+        return this.arm();
+      }
       // Idle: nothing moving and nothing waiting to go out. The next touch re-arms.
       if (this.dirty.size > 0 || this.removed.size > 0 || this.meters.size > 0) this.arm();
     }, Math.ceil(wait));

@@ -83,6 +83,10 @@ export class EngineService implements ServiceImplementation {
       () => Date.now(),
       (event) => this.emit(event),
       options.batchIntervalMs,
+      (error) => {
+        engine.log.error('a change batch could not be built; it goes with the next one', { error });
+        this.host.log?.(`a change batch failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
     );
     this.notices = new NoticeCollector((notice) => this.emit({ type: 'notice', notice }), options.noticeQuietMs);
     this.settings = this.loadSettings();
