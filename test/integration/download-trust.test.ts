@@ -277,3 +277,23 @@ describe('the partial under our control (weak cases)', () => {
     if (record.state === 'completed') assert.equal(sha256(fs.readFileSync(record.path!)), sha256(body));
   });
 });
+
+describe('an answer that moves nothing is not retried in a tight loop (review finding)', () => {
+  test('a server whose 206 only ever repeats the overlap backs off and fails, naming what happened', { timeout: 30_000 }, async () => {
+    const body = randomBytesOf(SIZE, 90);
+    const onlyOverlap = {
+      contentRange: (start: number, _end: number, total: number) => `bytes ${start}-${start + (64 << 10) - 1}/${total}`,
+      replaceBody: (b: Buffer) => b.subarray(0, 64 << 10),
+    };
+    const p = unique('stingy.bin');
+    const url = home.serve(p, { body, etag: '"n1"' }, [{ cutAfter: CUT }, ...Array.from({ length: 40 }, () => onlyOverlap)]);
+    const t = openEngine();
+    const record = await download(t, url);
+    await t.engine.close();
+    assert.equal(record.state, 'failed');
+    assert.equal(record.error?.code, 'server-broken');
+    assert.match(record.error!.message, /moved no byte/);
+    const asked = home.requests(p).length;
+    assert.ok(asked <= 1 + 6, `a bounded number of requests (${asked})`);
+  });
+});

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { serverDigestReference } from '../http/digest-headers';
 import { readValidators } from '../http/validators';
 import { collectBody } from './body-pump';
 import { type DownloadFetcher, type Fetched, release } from './fetcher';
@@ -13,14 +14,15 @@ const SAMPLE_BYTES = 64 << 10;
 
 /**
  * A `<name>.ferrypart` that no record describes (its store was damaged and set aside, or
- * lost) is adopted by a fresh download of the same name instead of being pushed aside to
- * `<name> (1)`: only when the server now offers what a resume needs (a known length, no
- * encoding, a strong validator, ranges) and the partial is no longer than the file, and
- * only after samples of its bytes from across the file match the server's. The resume then
- * checks its overlap as every resume does. Its block digests are taken from the bytes as
- * they are: from here on they guard the partial like any other. The verdict says
- * `verified` only against a reference, as always. Anything short of that leaves the orphan
- * alone and the download takes another name.
+ * lost) and a fresh download of the same name. The server must offer what a resume needs (a
+ * known length, no encoding, a strong validator, ranges), the partial must be no longer than
+ * the file, and samples of its bytes from across the file must match the server's: then it
+ * is this file's partial. Its validator was never recorded, so (rule 1) its bytes may be
+ * continued only when a reference digest will prove the result: a checksum the person gave
+ * or a digest the server sent. Then it is adopted: its block digests taken from its bytes,
+ * resumed with the overlap check. Without a reference it is this file's but unprovable: the
+ * download takes its name and starts from 0 there, rather than beside it as `<name> (1)`.
+ * A partial whose samples differ is someone else's and is left alone.
  */
 export class OrphanAdopter {
   constructor(
@@ -30,10 +32,11 @@ export class OrphanAdopter {
 
   /**
    * The adopted partial, open and positioned at its end; null when nothing was tried (the
-   * response is untouched); 'refused' when the orphan was looked at and left alone (the
-   * response was let go: the caller asks again).
+   * response is untouched); 'refused' when the orphan was looked at and left alone, or
+   * 'replace' when the download took its name to start from 0 (either way the response was
+   * let go: the caller asks again).
    */
-  async adopt(fetched: Fetched, name: string, signal: AbortSignal): Promise<LivePartial | null | 'refused'> {
+  async adopt(fetched: Fetched, name: string, signal: AbortSignal): Promise<LivePartial | null | 'refused' | 'replace'> {
     const { job } = this;
     const { ctx, rec } = job;
     const h = fetched.response.headers;
@@ -46,6 +49,7 @@ export class OrphanAdopter {
     if (!st?.isFile() || st.size === 0 || st.size > total) return null;
     if (fs.existsSync(path.join(rec.dir, name)) || ctx.store.nameClaimed(rec.dir, name)) return null;
     const held = st.size;
+    const reference = rec.userChecksum ?? serverDigestReference(h, true);
     // The answer to the plain request is not needed: the bytes continue by range.
     release(fetched);
     job.save({
@@ -58,17 +62,25 @@ export class OrphanAdopter {
       etag: validators.etag,
       lastModified: validators.lastModified,
       ifRange: validators.ifRange,
+      serverChecksum: serverDigestReference(h, true),
     });
-    const live = await LivePartial.open(ctx.hashPool, partial, algorithmsFor(job.rec), rec.blockSize, total);
+    let live: LivePartial | null = null;
     const refuse = async (reason: string): Promise<'refused'> => {
-      await live.close();
+      await live?.close();
       // The orphan is not ours to resume, truncate or delete: the name goes back.
       job.save({ name: null, total: null, effectiveUrl: null, etag: null, lastModified: null, ifRange: null });
       if (reason) job.history('restart', { reason: `${name}${PARTIAL_SUFFIX} has no record and ${reason}; it is left as it is` });
       return 'refused';
     };
     try {
+      live = await LivePartial.open(ctx.hashPool, partial, algorithmsFor(job.rec), rec.blockSize, total);
       if (!(await this.samplesMatch(live, held, signal))) return await refuse('its bytes differ from the server\'s');
+      if (!reference) {
+        await live.close();
+        job.save({ total: null, effectiveUrl: null, etag: null, lastModified: null, ifRange: null, serverChecksum: null });
+        job.history('restart', { reason: `${name}${PARTIAL_SUFFIX} had no record; its bytes match this file's at ${SAMPLES} places but nothing can prove the rest (no checksum), so the download starts from 0 under its name` });
+        return 'replace';
+      }
       const [blocks] = await Promise.all([live.blockHash.feedFile(partial, 0, held), live.fileHash.feedFile(partial, 0, held)]);
       live.seek(held);
       ctx.store.checkpoint(rec.id, { offset: held, blocks: blocks.blocks, tailDigest: blocks.tail }, {}, ctx.clock.now());

@@ -1,3 +1,5 @@
+import { TransferFailure, transferError } from '../../common/errors';
+import { DiskError, errnoCode } from '../core/failure';
 import { bytesHeld, isComplete } from './segments';
 import { type DownloadJob, RestartRequired } from './job';
 import type { SegmentedPartial } from './segmented-partial';
@@ -22,7 +24,7 @@ export class Checkpointer {
     if (this.failure) {
       const failure = this.failure;
       this.failure = null;
-      throw failure;
+      throw ownFailure(failure);
     }
     const { ctx } = this.job;
     if (this.running || ctx.clock.now() - this.lastAt < ctx.tuning.checkpointIntervalMs) return;
@@ -62,14 +64,19 @@ export class Checkpointer {
     this.failure = null;
   }
 
-  /** Records a truncated partial: `offset` bytes, the block digests below it kept. */
+  /**
+   * Records a partial about to be truncated: `offset` bytes, the block digests below it
+   * kept, in one transaction, before the file is cut (rule 10: file >= checkpoint).
+   */
   at(offset: number): void {
     const { ctx, rec } = this.job;
     const now = ctx.clock.now();
     const keep = Math.floor(offset / rec.blockSize);
     const blocks = [...ctx.store.blocks(rec.id)].filter(([i]) => i < keep);
-    ctx.store.reset(rec.id, {}, now);
-    ctx.store.checkpoint(rec.id, { offset, blocks, tailDigest: null }, {}, now);
+    ctx.store.transaction(() => {
+      ctx.store.reset(rec.id, {}, now);
+      ctx.store.checkpoint(rec.id, { offset, blocks, tailDigest: null }, {}, now);
+    });
     this.job.adopt({ offset, tailDigest: null });
   }
 
@@ -119,4 +126,16 @@ export class Checkpointer {
     for (const { segment } of snapshots) if (isComplete(segment)) part.endStream(segment);
     await part.feedFileHash(part.segments);
   }
+}
+
+/**
+ * A checkpoint's failure as what it is: a disk error (fsync's EIO, ENOSPC on a network file
+ * system) is the disk's, a restart or a named failure stays one, anything else is a bug, never
+ * "the connection broke".
+ */
+function ownFailure(error: unknown): unknown {
+  if (error instanceof RestartRequired || error instanceof TransferFailure || error instanceof DiskError) return error;
+  const code = errnoCode(error);
+  if (code) return new DiskError(code, error instanceof Error ? error.message : String(error));
+  return new TransferFailure(transferError('internal', `Unexpected failure while saving progress: ${error instanceof Error ? error.message : String(error)}`, false));
 }

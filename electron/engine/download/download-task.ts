@@ -122,20 +122,19 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       throw new RestartRequired('the server says the range we hold does not exist (416)');
     }
     if (answer === 'status') throw statusFailure(response, fetched.url);
-    const verdict = judgeRangeResponse(this.rec, response.headers, overlapStart);
-    if (!verdict.ok) {
-      release(fetched);
-      throw new RestartRequired(verdict.reason);
-    }
-    this.saveResponse(fetched, false);
-    this.save({ resumes: this.rec.resumes + 1 });
     const validator = this.rec.ifRange;
-    this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator, overlapBytes: held.length, segments: 1 });
-    const pump = this.pump(fetched, live, held, verdict.end - verdict.start + 1);
+    let pump: Pump | null = null;
     try {
+      const verdict = judgeRangeResponse(this.rec, response.headers, overlapStart);
+      if (!verdict.ok) throw new RestartRequired(verdict.reason);
+      this.saveResponse(fetched, false);
+      this.save({ resumes: this.rec.resumes + 1 });
+      this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator, overlapBytes: held.length, segments: 1 });
+      pump = this.pump(fetched, live, held, verdict.end - verdict.start + 1);
       await pumpBody(pump, signal);
     } finally {
-      this.history('resume', { offset, validator, overlapBytes: held.length, url: fetched.url, overlap: pump.overlap });
+      release(fetched); // whatever happened, the connection and its host slot are let go
+      if (pump) this.history('resume', { offset, validator, overlapBytes: held.length, url: fetched.url, overlap: pump.overlap });
     }
     return this.finishIfComplete();
   }
@@ -174,8 +173,14 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     if (!this.rec.name && !this.adoptionTried) {
       // A partial of this name that no record describes (a lost store) is continued, not doubled.
       this.adoptionTried = true;
-      const adopted = await this.adopter.adopt(fetched, this.suggestedName(fetched), signal);
-      if (adopted === 'refused') return this.fresh(signal, null, restartReason);
+      let adopted: Awaited<ReturnType<OrphanAdopter['adopt']>>;
+      try {
+        adopted = await this.adopter.adopt(fetched, this.suggestedName(fetched), signal);
+      } catch (error) {
+        this.adoptionTried = false; // a network failure says nothing about the orphan: look again
+        throw error;
+      }
+      if (adopted === 'refused' || adopted === 'replace') return this.fresh(signal, null, restartReason);
       if (adopted) {
         this.live = adopted;
         this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'download', name: this.rec.name!, total: this.rec.total, url: this.rec.effectiveUrl ?? this.rec.url });
@@ -198,6 +203,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       return plan;
     });
 
+    await this.checkpoints.idle(); // a checkpoint in flight must not fsync a closed descriptor
     await this.closePartial();
     const partialPath = path.join(this.rec.dir, name + PARTIAL_SUFFIX);
     this.ctx.emit({ type: 'started', id: this.rec.id, direction: 'download', name, total, url: fetched.url });

@@ -28,6 +28,7 @@ export class PartialCheck {
     if (job.live) {
       await job.live.writer.drain(); // bytes still in memory must be on disk before we compare sizes
       job.live.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted while downloading`));
+      if (!job.live.stillOurs(job.live.position)) throw new RestartRequired(`the partial file ${rec.name}.ferrypart was cut short while downloading`);
       const reason = notResumableReason(rec);
       if (reason) throw new RestartRequired(reason);
       return job.live;
@@ -53,8 +54,8 @@ export class PartialCheck {
       job.history('repair', { blocks: bad, action: 'truncated to the first bad block', offset: goodPrefix });
       await job.live.close();
       job.live = null;
-      fs.truncateSync(partialPath, goodPrefix);
       this.checkpoints.at(goodPrefix);
+      fs.truncateSync(partialPath, goodPrefix);
       return this.ensure(signal);
     }
     await this.repair(job.live, bad, signal);

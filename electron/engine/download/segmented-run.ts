@@ -30,6 +30,7 @@ export class SegmentedRun {
     if (job.seg) {
       await job.seg.drain();
       job.seg.assertOurs(gone);
+      if (!job.seg.stillOurs(job.seg.furthest())) throw new RestartRequired(`the partial file ${rec.name}.ferrypart was cut short while downloading`);
       return;
     }
     const segments = ctx.store.segments(rec.id);

@@ -12,7 +12,9 @@ export class CountedTransport implements Transport {
   ) {}
 
   async request(req: HttpRequest): Promise<HttpResponse> {
+    req.queue?.waiting();
     const release = await this.limiter.acquire(req.url.host, req.signal);
+    req.queue?.granted();
     let response: HttpResponse;
     try {
       response = await this.inner.request(req);

@@ -12,6 +12,11 @@ export interface HttpRequest {
   /** A request body (uploads), whole or pulled as the connection takes it; its length goes in the headers. */
   body?: Uint8Array | AsyncIterable<Uint8Array>;
   signal: AbortSignal;
+  /**
+   * Told when the request waits in Ferry's own queue (its host's slots are taken) and when
+   * it leaves it: time spent waiting on Ferry's own limits is never a network stall.
+   */
+  queue?: { waiting(): void; granted(): void };
 }
 
 export interface HttpResponse {

@@ -1,4 +1,4 @@
-import type { TransferError } from '../../common/errors';
+import { type TransferError, transferError } from '../../common/errors';
 import type { Clock } from '../context';
 import { type RetryTuning, givenUp, retryDelay } from '../core/failure';
 
@@ -13,6 +13,8 @@ export interface AttemptHooks {
   /** Bytes held: an attempt that moved some resets the count of fruitless ones. */
   progress(): number;
   classify(error: unknown): TransferError;
+  /** What is being transferred, for a sentence. */
+  describe(): string;
   /** A retryable failure, and the wait before the next attempt. */
   retrying(failure: TransferError, delayMs: number): void;
 }
@@ -35,7 +37,18 @@ export async function runAttempts(hooks: AttemptHooks, signal: AbortSignal, cloc
     const before = hooks.progress();
     try {
       if (await hooks.attempt()) return null;
-      fruitless = 0;
+      if (hooks.progress() > before) {
+        fruitless = 0;
+        continue;
+      }
+      // An answer that moved nothing (a server that only ever sends the overlap, say) is no
+      // better than a failure: it backs off and counts towards the cap, never spins.
+      fruitless++;
+      const failure = transferError('server-broken', `${hooks.describe()}: the server's answers moved no byte.`, true);
+      if (fruitless >= tuning.maxAttemptsWithoutProgress) return givenUp(failure, fruitless);
+      const delayMs = retryDelay(fruitless, null, tuning);
+      hooks.retrying(failure, delayMs);
+      if (delayMs > 0) await clock.sleep(delayMs, signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (await hooks.recover(error)) continue;

@@ -104,7 +104,8 @@ export class StallWatch {
   async request(transport: Transport, req: Omit<HttpRequest, 'signal'>, parent: AbortSignal): Promise<HttpResponse> {
     this.touch(req.body === undefined ? 'waiting' : 'sending');
     try {
-      const response = await transport.request({ ...req, signal: this.signal });
+      const queue = { waiting: () => this.hold(), granted: () => this.touch() };
+      const response = await transport.request({ ...req, signal: this.signal, queue });
       this.touch('receiving');
       return response;
     } catch (error) {

@@ -70,6 +70,7 @@ export abstract class TransferTask {
           attempt: () => this.attempt(signal),
           recover: (error) => this.recover(error, signal),
           progress: () => this.progress().bytes,
+          describe: () => this.rec.name ?? this.rec.url,
           classify: (error) => this.classify(error),
           retrying: (error, delayMs) => {
             this.history('retry', { error, delayMs, offset: this.progress().bytes });
