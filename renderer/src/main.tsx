@@ -1,6 +1,7 @@
 import { StrictMode, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { type Connection, type ConnectionState, connect } from './connection';
 import { AppContext, type AppServices } from './context';
 import { createTransfersStore } from './store';
@@ -24,6 +25,8 @@ export function Root({ connection }: { connection: Connection }) {
     const stopState = connection.onState((next, detail) => {
       setState({ state: next, detail });
       if (next !== 'open') return;
+      // A new session: its batches wait for its snapshot (they can overtake it on the wire).
+      store.getState().expectSnapshot();
       void connection.client.snapshot().then((snap) => {
         if (snap.ok) store.getState().applySnapshot(snap.value);
         else services.report(snap.error.message);
@@ -38,7 +41,9 @@ export function Root({ connection }: { connection: Connection }) {
   }, [connection, store, services]);
   return (
     <AppContext.Provider value={services}>
-      <App connection={state} />
+      <ErrorBoundary what="The window" onError={services.report}>
+        <App connection={state} />
+      </ErrorBoundary>
     </AppContext.Provider>
   );
 }

@@ -27,7 +27,10 @@ export interface TransfersState {
   totals: Totals;
   /** Queue order: priority high to low, then first come first served. */
   order: string[];
-  batch: number;
+  /** The last batch applied; null while a snapshot is awaited (before the first, after a reconnect). */
+  batch: number | null;
+  /** Batches that arrived while the snapshot was awaited: applied after it, if newer. */
+  early: ChangesEvent[];
   settings: Settings | null;
   host: HostInfo | null;
   filter: Filter;
@@ -43,6 +46,8 @@ export interface TransfersState {
   speedHistory: number[];
   notices: ShownNotice[];
 
+  /** A new session began: batches wait for its snapshot. */
+  expectSnapshot(): void;
   applySnapshot(snapshot: Snapshot): void;
   applyEvent(event: ServiceEvent): void;
   sampleSpeed(): void;
@@ -58,6 +63,14 @@ export interface TransfersState {
 }
 
 const HISTORY = 60;
+/** Batches kept while a snapshot is on its way (ten seconds' worth). */
+const MAX_EARLY = 100;
+
+type ChangesEvent = Extract<ServiceEvent, { type: 'changes' }>;
+
+function isWholeRow(change: Partial<TransferSummary>): change is TransferSummary {
+  return change.integrity !== undefined && change.state !== undefined && change.name !== undefined && change.direction !== undefined;
+}
 let noticeKey = 0;
 
 function queueOrder(byId: Map<string, TransferSummary>): string[] {
@@ -70,7 +83,8 @@ export function createTransfersStore() {
     version: 0,
     totals: { ...EMPTY_TOTALS },
     order: [],
-    batch: -1,
+    batch: null,
+    early: [],
     settings: null,
     host: null,
     filter: 'all',
@@ -83,9 +97,13 @@ export function createTransfersStore() {
     speedHistory: [],
     notices: [],
 
+    expectSnapshot() {
+      set({ batch: null, early: [] });
+    },
+
     applySnapshot(snapshot) {
       const byId = new Map(snapshot.transfers.map((t) => [t.id, t]));
-      const { selected, detailsId, version } = get();
+      const { selected, detailsId, version, early } = get();
       set({
         byId,
         version: version + 1,
@@ -96,14 +114,23 @@ export function createTransfersStore() {
         host: snapshot.host,
         selected: Object.fromEntries(Object.keys(selected).filter((id) => byId.has(id)).map((id) => [id, true as const])),
         detailsId: detailsId && byId.has(detailsId) ? detailsId : null,
+        early: [],
       });
+      // Batches that overtook the snapshot: those it already holds are dropped, the rest applied in order.
+      for (const event of early) get().applyEvent(event);
     },
 
     applyEvent(event) {
       const state = get();
       if (event.type === 'settings') return set({ settings: event.settings });
       if (event.type === 'notice') return set({ notices: [...state.notices.slice(-4), { ...event.notice, key: ++noticeKey }] });
-      // A batch the snapshot already holds (or from before it) is skipped.
+      // Until the snapshot arrives, batches wait for it (changes to rows not yet known would
+      // make rows with half their fields); a batch the snapshot already holds is skipped.
+      if (state.batch === null) {
+        if (state.early.length < MAX_EARLY) set({ early: [...state.early, event] });
+        else set({ early: [] }); // far behind: the snapshot alone is the truth
+        return;
+      }
       if (event.batch <= state.batch) return;
       const byId = state.byId;
       const sums = { ...state.totals };
@@ -115,6 +142,9 @@ export function createTransfersStore() {
       }
       for (const change of event.changes) {
         const previous = byId.get(change.id);
+        // A new row arrives whole; a partial change for a row this window never had is
+        // dropped rather than shown with fields missing (the next snapshot brings it).
+        if (!previous && !isWholeRow(change)) continue;
         if (!previous) reorder = true;
         else {
           if (change.priority !== undefined || change.seq !== undefined) reorder = true;

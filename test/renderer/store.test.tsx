@@ -117,3 +117,30 @@ test('counts kept from changed rows alone always equal a full count', () => {
   }
   expect(store.getState().totals).toEqual(totals(store.getState().byId.values()));
 });
+
+describe('a window opened while transfers move (issue 16, must fix 1)', () => {
+  test('batches that overtake the snapshot wait for it: those it holds are dropped, newer ones applied, no half rows', () => {
+    const store = createTransfersStore();
+    store.getState().expectSnapshot();
+    // Batches 4..7 reach the page before its snapshot (which holds everything up to 5).
+    store.getState().applyEvent({ type: 'changes', batch: 4, changes: [{ id: 't1', bytes: 100 }], removed: [] });
+    store.getState().applyEvent({ type: 'changes', batch: 6, changes: [{ id: 't1', bytes: 600 }], removed: [] });
+    store.getState().applyEvent({ type: 'changes', batch: 7, changes: [{ id: 'ghost', bytes: 5 }], removed: [] });
+    expect(store.getState().byId.size).toBe(0);
+    store.getState().applySnapshot(snapshot([row('t1', { state: 'active', bytes: 500 })], 5));
+    const t1 = store.getState().byId.get('t1')!;
+    expect(t1.bytes).toBe(600);
+    expect(t1.integrity.status).toBe('pending');
+    expect(store.getState().byId.has('ghost')).toBe(false);
+    expect(store.getState().batch).toBe(7);
+  });
+
+  test('a change for a row the window never had is dropped unless it is a whole row', () => {
+    const store = createTransfersStore();
+    store.getState().applySnapshot(snapshot([], 1));
+    store.getState().applyEvent({ type: 'changes', batch: 2, changes: [{ id: 'half', bytes: 1 }], removed: [] });
+    expect(store.getState().byId.has('half')).toBe(false);
+    store.getState().applyEvent({ type: 'changes', batch: 3, changes: [row('whole')], removed: [] });
+    expect(store.getState().byId.get('whole')?.name).toBe('whole.bin');
+  });
+});

@@ -3,6 +3,7 @@ import type { ConnectionState } from '../connection';
 import { useApp, useTransfers } from '../context';
 import { AddDialog, urlsIn } from './AddDialog';
 import { DetailsPanel } from './DetailsPanel';
+import { ErrorBoundary } from './ErrorBoundary';
 import { Notices } from './Notices';
 import { QueueList } from './QueueList';
 import { RemoveDialog } from './RemoveDialog';
@@ -21,7 +22,7 @@ type Open =
 const typing = (target: EventTarget | null): boolean => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 
 export function App({ connection }: { connection: { state: ConnectionState; detail?: string } }) {
-  const { pathForFile } = useApp();
+  const { pathForFile, report } = useApp();
   const detailsId = useTransfers((s) => s.detailsId);
   const [open, setOpen] = useState<Open>(null);
   const [dragging, setDragging] = useState(false);
@@ -88,7 +89,11 @@ export function App({ connection }: { connection: { state: ConnectionState; deta
       <SummaryBar />
       <main className={detailsId ? 'with-details' : ''}>
         <QueueList onRemove={remove} />
-        {detailsId ? <DetailsPanel id={detailsId} /> : null}
+        {detailsId ? (
+          <ErrorBoundary key={detailsId} what="The details panel" onError={report}>
+            <DetailsPanel id={detailsId} />
+          </ErrorBoundary>
+        ) : null}
       </main>
       {dragging ? (
         <div className="drop-hint" aria-hidden="true">

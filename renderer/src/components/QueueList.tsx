@@ -3,6 +3,7 @@ import { type KeyboardEvent, useMemo, useRef } from 'react';
 import { useApp, useTransfers } from '../context';
 import { useShallow, visibleIds } from '../store';
 import { actionsFor } from './actions';
+import { ErrorBoundary } from './ErrorBoundary';
 import { TransferRow } from './TransferRow';
 
 const ROW_HEIGHT = 56;
@@ -134,11 +135,22 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
         ) : (
           <div className="rows" style={{ height: `${virtual.getTotalSize()}px` }}>
             {virtual.getVirtualItems().map((item) => (
-              <TransferRow key={ids[item.index]} id={ids[item.index]!} index={item.index} top={item.start - HEADER_HEIGHT} onRemove={onRemove} />
+              <ErrorBoundary key={ids[item.index]} what="A row" onError={report} fallback={(message) => <RowFailed top={item.start - HEADER_HEIGHT} message={message} />}>
+                <TransferRow id={ids[item.index]!} index={item.index} top={item.start - HEADER_HEIGHT} onRemove={onRemove} />
+              </ErrorBoundary>
             ))}
           </div>
         )}
       </div>
+    </div>
+  );
+}
+
+/** Where a row that could not render stands: the queue around it stays usable. */
+function RowFailed({ top, message }: { top: number; message: string }) {
+  return (
+    <div role="row" className="row row-failed" style={{ transform: `translateY(${top}px)` }}>
+      <div role="gridcell">This row could not be shown ({message}); the rest of the queue is fine. Reload to try it again.</div>
     </div>
   );
 }
