@@ -30,6 +30,7 @@ import {
 } from '../engine';
 import { Output } from './output';
 import { startServer } from './serve';
+import { DEFAULT_SERVE_PORT, loadServeIdentity, saveServeIdentity } from './serve-identity';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
 
@@ -44,7 +45,7 @@ const USAGE = `Usage:
   ferry resume [--data-dir DIR] [--json]     run every unfinished transfer to its end
                [--connections N] [--max-active N] [--max-per-host N] [--stall-timeout SECONDS]
   ferry list   [--data-dir DIR] [--json]     transfers and their states
-  ferry serve  [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json]
+  ferry serve  [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json] [--new-token]
 
 --limit-rate takes bytes per second (500000, 500K, 2M); --connections splits a large file.
 Exit codes: 0 all completed, 1 a transfer failed, 2 usage error, 3 integrity mismatch,
@@ -308,6 +309,7 @@ const SERVE_OPTIONS = {
   ...COMMON_OPTIONS,
   host: { type: 'string' },
   port: { type: 'string' },
+  'new-token': { type: 'boolean' },
 } as const;
 
 /** The built window, when there is one (npm run build puts it in out/renderer). */
@@ -322,8 +324,8 @@ async function commandServe(args: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`ferry serve takes no arguments, got "${positionals[0]}"`);
   const json = Boolean(values.json);
   const host = values.host ?? '127.0.0.1';
-  const port = values.port === undefined ? 0 : Number(values.port);
-  if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (0 picks a free one), got "${values.port}"`);
+  const explicitPort = values.port === undefined ? null : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '0') || (explicitPort ?? 0) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (0 picks a free one), got "${values.port}"`);
   const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
   const output = new Output(json);
   const log = (message: string): void => void process.stderr.write(`ferry serve: ${message}\n`);
@@ -350,9 +352,19 @@ async function commandServe(args: string[]): Promise<number> {
     log(`unexpected error (kept running; see ferry.log): ${reason instanceof Error ? reason.message : String(reason)}`);
   });
   if (engine.storeDamage) output.note(engine.storeDamage.message);
+  // The same data directory gives the same URL after a restart: its token, and its last port
+  // when free (else the default, else any free one), so a bookmark or an open tab still works.
+  const identity = loadServeIdentity(dataDir, Boolean(values['new-token']));
+  const port = explicitPort ?? identity.port ?? DEFAULT_SERVE_PORT;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ host, port, engine, service, rendererDir: rendererDir(), log });
+    const start = (on: number) => startServer({ host, port: on, engine, service, rendererDir: rendererDir(), log, token: identity.token });
+    server = await start(port).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' || explicitPort !== null) throw error;
+      log(`port ${port} is taken; listening on another one (the address below changes)`);
+      return start(0);
+    });
+    if (server.port !== identity.port) saveServeIdentity(dataDir, { ...identity, port: server.port });
   } catch (error) {
     service.close();
     await engine.close();
@@ -361,6 +373,12 @@ async function commandServe(args: string[]): Promise<number> {
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${host}: this machine has no such address; leave --host out for 127.0.0.1`);
     throw error;
   }
+  // Listening for Ctrl-C and SIGTERM before the address is printed: a signal sent as soon
+  // as the address appears must save progress like any other, not kill the process.
+  const stopped = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   service.autoResume();
   if (json) process.stdout.write(`${JSON.stringify({ type: 'listening', url: server.url })}\n`);
   else process.stdout.write(`Ferry is running. Open ${server.url}\n`);
@@ -370,10 +388,7 @@ async function commandServe(args: string[]): Promise<number> {
     if (!json) for (const other of server.urls.filter((u) => u !== server.url)) process.stdout.write(`  or ${other}\n`);
   }
   if (!rendererDir()) log('the window is not built (run npm run build); the service answers on /rpc');
-  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopped;
   log('stopping: saving every transfer\'s progress');
   await server.close();
   service.close();

@@ -52,6 +52,8 @@ export interface ServeOptions {
   /** The built window (index.html and assets); null serves a page that says how to build it. */
   rendererDir: string | null;
   log: (message: string) => void;
+  /** The access token; a new random one when not given. */
+  token?: string;
 }
 
 export interface RunningServer {
@@ -64,7 +66,7 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const token = crypto.randomBytes(24).toString('base64url');
+  const token = options.token ?? crypto.randomBytes(24).toString('base64url');
   const expected = Buffer.from(token);
   // Host headers this server answers to; known once it listens (the port may be chosen then).
   let allowed = new Set<string>();

@@ -41,6 +41,16 @@ function takeToken(): string {
   return sessionStorage.getItem('ferry-token') ?? '';
 }
 
+/** Whether ferry serve answers at all (it serves this page), as opposed to refusing the socket. */
+async function serverAnswers(): Promise<boolean> {
+  try {
+    await fetch(location.pathname, { method: 'HEAD', cache: 'no-store' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function socketChannel(ws: WebSocket): Channel {
   return {
     send: (message) => ws.send(JSON.stringify(message)),
@@ -94,12 +104,23 @@ function websocketConnection(token: string): Connection {
       current?.dispose();
       current = null;
       if (refusedWith !== null) return; // reconnecting would meet the same engine: the page must reload
-      if (!opened && attempt >= 2 && !token) return setState('refused', 'This page needs the address ferry serve printed, with its token.');
-      // A refused upgrade looks like an abnormal close (1006) before open; after a few, say so.
-      if (!opened && attempt >= 4) setState('refused', 'ferry serve refused this page: open the exact URL it printed (with its token).');
-      else setState('lost', event.code === 1013 ? 'Fell behind on updates; reconnecting.' : 'Lost the connection to Ferry; reconnecting…');
-      attempt++;
-      setTimeout(open, Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+      const retry = (): void => {
+        attempt++;
+        setTimeout(open, Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+      };
+      if (opened || event.code === 1013) {
+        setState('lost', event.code === 1013 ? 'Fell behind on updates; reconnecting.' : 'Lost the connection to Ferry; reconnecting…');
+        return retry();
+      }
+      // A refused upgrade and a server that is not running both close before opening; only
+      // the page's own address tells them apart: it answers while ferry serve runs.
+      void serverAnswers().then((answers) => {
+        if (!answers) setState('lost', 'Ferry is not running; reconnecting as soon as it is back…');
+        else if (!token) return setState('refused', 'This page needs the address ferry serve printed, with its token.');
+        else if (attempt >= 2) return setState('refused', 'ferry serve refused this page: open the exact URL it printed (with its token).');
+        else setState('lost', 'Lost the connection to Ferry; reconnecting…');
+        retry();
+      });
     });
   };
   open();

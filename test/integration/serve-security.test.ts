@@ -151,3 +151,47 @@ describe('ferry serve --host 0.0.0.0 (a home server)', () => {
     }
   });
 });
+
+describe('ferry serve keeps its address across restarts (DESIGN.md section 7)', () => {
+  test('the same data directory gives the same URL; --new-token replaces the token and shuts out the old one; the token file is 0600', async () => {
+    const dataDir = tempDir('ferry-data-');
+    const first = await startServe(dataDir);
+    const firstUrl = first.url.href;
+    assert.equal(await first.stop(), 143);
+    const second = await startServe(dataDir);
+    assert.equal(second.url.href, firstUrl, 'a bookmark still works after a restart');
+    const ok = await connect(second, { token: first.token });
+    assert.notEqual(typeof ok, 'number');
+    (ok as { close(): void }).close();
+    await second.stop();
+    if (process.platform !== 'win32') assert.equal(fs.statSync(path.join(dataDir, 'serve.json')).mode & 0o777, 0o600);
+
+    const third = await startServe(dataDir, ['--new-token']);
+    try {
+      assert.equal(third.url.port, first.url.port, 'the port is kept');
+      assert.notEqual(third.token, first.token);
+      assert.equal(await connect(third, { token: first.token }), 401, 'the old token is refused');
+    } finally {
+      await third.stop();
+    }
+  });
+
+  test('a taken port is not fatal when none was asked for: another one is used and remembered', async () => {
+    const dataDir = tempDir('ferry-data-');
+    const first = await startServe(dataDir);
+    const blocker = net.createServer();
+    try {
+      await first.stop();
+      await new Promise<void>((resolve) => blocker.listen(Number(first.url.port), '127.0.0.1', resolve));
+      const second = await startServe(dataDir);
+      try {
+        assert.notEqual(second.url.port, first.url.port);
+        assert.match(second.stderr(), /is taken; listening on another one/);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      blocker.close();
+    }
+  });
+});

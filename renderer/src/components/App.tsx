@@ -87,7 +87,8 @@ export function App({ connection }: { connection: { state: ConnectionState; deta
       ) : null}
       <Toolbar onAdd={() => setOpen({ kind: 'add', text: '' })} onUpload={() => setOpen({ kind: 'upload', paths: [], withoutPaths: 0 })} onSettings={() => setOpen({ kind: 'settings' })} onRemove={remove} />
       <SummaryBar />
-      <main className={detailsId ? 'with-details' : ''}>
+      {/* While disconnected, speeds and times are the last ones heard: shown as stale. */}
+      <main className={`${detailsId ? 'with-details' : ''}${connection.state !== 'open' ? ' stale' : ''}`.trim()} aria-busy={connection.state !== 'open'}>
         <QueueList onRemove={remove} />
         {detailsId ? (
           <ErrorBoundary key={detailsId} what="The details panel" onError={report}>
