@@ -22,6 +22,7 @@ import {
   defaultDataDir,
   defaultDownloadDir,
   ensureDir,
+  ferryVersion,
   headlessHost,
   openEngineService,
   parseHeaderArgument,
@@ -29,6 +30,7 @@ import {
   uploadTarget,
 } from '../engine';
 import { Output } from './output';
+import { editDistance, explainParseError } from './arg-errors';
 import { startServer } from './serve';
 import { DEFAULT_SERVE_PORT, loadServeIdentity, saveServeIdentity } from './serve-identity';
 
@@ -36,16 +38,30 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint
 
 class UsageError extends Error {}
 
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'] & object;
+
+/** parseArgs, with its errors said for a person (did you mean...?). */
+function parse<O extends Options>(args: string[], options: O, command: string, allowPositionals: boolean) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    const known = Object.keys(options);
+    const sentence = explainParseError(error, command, known);
+    throw sentence ? new UsageError(sentence) : error;
+  }
+}
+
 const USAGE = `Usage:
   ferry get <url>... [--dir DIR] [--name NAME] [--checksum ALGO:HEX] [--connections N]
                      [--max-active N] [--max-per-host N] [--limit-rate BYTES_PER_S]
                      [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json] [--force]
   ferry put <path>... --to <url> [--protocol tus|put] [--max-active N] [--max-per-host N]
-                     [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json]
+                     [--limit-rate R] [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json]
   ferry resume [--data-dir DIR] [--json]     run every unfinished transfer to its end
                [--connections N] [--max-active N] [--max-per-host N] [--stall-timeout SECONDS]
   ferry list   [--data-dir DIR] [--json]     transfers and their states
   ferry serve  [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json] [--new-token]
+  ferry --version
 
 --limit-rate takes bytes per second (500000, 500K, 2M); --connections splits a large file.
 Exit codes: 0 all completed, 1 a transfer failed, 2 usage error, 3 integrity mismatch,
@@ -199,7 +215,7 @@ export function exitCodeFor(records: TransferRecord[]): number {
 }
 
 async function commandGet(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: GET_OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parse(args, GET_OPTIONS, 'get', true);
   if (values.help) return usage();
   const output = new Output(Boolean(values.json));
   if (positionals.length === 0) throw new UsageError('ferry get needs at least one URL');
@@ -241,7 +257,7 @@ const PUT_OPTIONS = {
 } as const;
 
 async function commandPut(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: PUT_OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parse(args, PUT_OPTIONS, 'put', true);
   if (values.help) return usage();
   const output = new Output(Boolean(values.json));
   if (positionals.length === 0) throw new UsageError('ferry put needs at least one file or folder');
@@ -275,7 +291,7 @@ async function commandPut(args: string[]): Promise<number> {
 }
 
 async function commandResume(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: TRANSFER_OPTIONS, allowPositionals: false, strict: true });
+  const { values } = parse(args, TRANSFER_OPTIONS, 'resume', false);
   if (values.help) return usage();
   const output = new Output(Boolean(values.json));
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
@@ -293,7 +309,7 @@ async function commandResume(args: string[]): Promise<number> {
 }
 
 async function commandList(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: COMMON_OPTIONS, allowPositionals: false, strict: true });
+  const { values } = parse(args, COMMON_OPTIONS, 'list', false);
   if (values.help) return usage();
   const output = new Output(Boolean(values.json));
   const engine = openEngine(values['data-dir'], 'ferry list', output);
@@ -319,7 +335,7 @@ function rendererDir(): string | null {
 }
 
 async function commandServe(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: SERVE_OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parse(args, SERVE_OPTIONS, 'serve', true);
   if (values.help) return usage();
   if (positionals.length > 0) throw new UsageError(`ferry serve takes no arguments, got "${positionals[0]}"`);
   const json = Boolean(values.json);
@@ -396,6 +412,13 @@ async function commandServe(args: string[]): Promise<number> {
   return signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
 }
 
+const COMMANDS = ['get', 'put', 'resume', 'list', 'serve'];
+
+function unknownCommand(command: string): string {
+  const near = COMMANDS.find((c) => editDistance(command.toLowerCase(), c) <= 1);
+  return near ? `unknown command "${command}"; did you mean ferry ${near}?` : `unknown command "${command}"; ferry --help lists them`;
+}
+
 function usage(): number {
   process.stdout.write(`${USAGE}\n`);
   return EXIT.ok;
@@ -416,12 +439,20 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await commandServe(rest);
       case undefined:
+        // A bare `ferry` is a question, not a command: the usage, on stderr, exit 2.
+        process.stderr.write(`${USAGE}\n`);
+        return EXIT.usage;
+      case '--version':
+      case '-V':
+      case 'version':
+        process.stdout.write(`ferry ${ferryVersion()}\n`);
+        return EXIT.ok;
       case 'help':
       case '--help':
       case '-h':
         return usage();
       default:
-        throw new UsageError(`unknown command "${command}"; run ferry --help`);
+        throw new UsageError(unknownCommand(command));
     }
   } catch (error) {
     if (error instanceof DataDirLockedError) {

@@ -183,7 +183,8 @@ export class Output {
 
   private draw(text: string): void {
     const width = process.stderr.columns ?? 80;
-    process.stderr.write(`\r${text.slice(0, width - 1).padEnd(Math.min(width - 1, text.length + 2))}`);
+    // Erase to the end of the line after the text: a shorter line never keeps the last one's tail.
+    process.stderr.write(`\r${text.slice(0, width - 1)}\u001b[K`);
     this.drawn = true;
   }
 
