@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listPackage } from '@electron/asar';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config';
-import { DebugLogger } from 'builder-util';
+import { DebugLogger, log as builderLog } from 'builder-util';
 import { Arch, type Configuration, Platform, build } from 'electron-builder';
 import * as yaml from 'js-yaml';
 import { tempDir } from '../support/harness';
@@ -29,6 +29,11 @@ function pngSize(file: string): [number, number] {
   assert.equal(head.subarray(1, 4).toString('latin1'), 'PNG', `${file} is not a PNG`);
   return [head.readUInt32BE(16), head.readUInt32BE(20)];
 }
+
+// electron-builder logs to stdout, which is the test runner's own channel to this file's
+// process: a chunk of its log split at the wrong place broke the runner's framing
+// ("Unable to deserialize cloned data"). Its log goes to stderr here.
+(builderLog as unknown as { stream: NodeJS.WritableStream }).stream = process.stderr;
 
 const targetNames = (targets: unknown): string[] => (Array.isArray(targets) ? targets : [targets]).map((t) => (typeof t === 'string' ? t : (t as { target: string }).target));
 
