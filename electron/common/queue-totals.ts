@@ -13,11 +13,13 @@ export interface Totals {
   /** Bytes held and total size of the unfinished transfers whose size is known. */
   done: number;
   size: number;
+  /** Unfinished transfers whose size is not known yet (an upload not started, a chunked answer). */
+  unsized: number;
 }
 
 export type CountedRow = Pick<TransferSummary, 'state' | 'speed' | 'total' | 'bytes'>;
 
-export const EMPTY_TOTALS: Readonly<Totals> = Object.freeze({ all: 0, active: 0, queued: 0, completed: 0, failed: 0, speed: 0, done: 0, size: 0 });
+export const EMPTY_TOTALS: Readonly<Totals> = Object.freeze({ all: 0, active: 0, queued: 0, completed: 0, failed: 0, speed: 0, done: 0, size: 0, unsized: 0 });
 
 /**
  * Adds (sign 1) or takes away (sign -1) one row's share, so totals follow a batch from the
@@ -31,9 +33,11 @@ export function countRow(totals: Totals, t: CountedRow, sign: 1 | -1): void {
   } else if (t.state === 'queued' || t.state === 'paused') totals.queued += sign;
   else if (t.state === 'completed') totals.completed += sign;
   else totals.failed += sign;
-  if ((t.state === 'active' || t.state === 'queued' || t.state === 'paused') && t.total) {
-    totals.size += sign * t.total;
-    totals.done += sign * Math.min(t.bytes, t.total);
+  if (t.state === 'active' || t.state === 'queued' || t.state === 'paused') {
+    if (t.total) {
+      totals.size += sign * t.total;
+      totals.done += sign * Math.min(t.bytes, t.total);
+    } else totals.unsized += sign;
   }
 }
 

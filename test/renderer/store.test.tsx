@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Settings, Snapshot, TransferSummary } from '../../electron/common/service';
 import { createTransfersStore, totals, visibleIds } from '../../renderer/src/store';
+import { progressText } from '../../renderer/src/components/SummaryBar';
 
 const settings: Settings = { downloadDir: '/tmp', maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null, stallTimeoutSeconds: 30, autoResume: true, keepRunningInTray: true, uploadDestinations: [] };
 
@@ -142,5 +143,18 @@ describe('a window opened while transfers move (issue 16, must fix 1)', () => {
     expect(store.getState().byId.has('half')).toBe(false);
     store.getState().applyEvent({ type: 'changes', batch: 3, changes: [row('whole')], removed: [] });
     expect(store.getState().byId.get('whole')?.name).toBe('whole.bin');
+  });
+});
+
+describe('the summary never contradicts itself (issue 16, must fix 5)', () => {
+  test('uploads not yet sized count as left to move, not as nothing', () => {
+    const many = [row('u1', { direction: 'upload', state: 'active', total: null }), ...Array.from({ length: 41 }, (_, i) => row(`q${i}`, { direction: 'upload', total: null }))];
+    const t = totals(many);
+    expect(t.unsized).toBe(42);
+    expect(progressText(t)).toBe('42 to move, sizes not known yet');
+    const mixed = totals([row('a', { state: 'active', bytes: 512, total: 1024 }), row('b', { total: null })]);
+    expect(progressText(mixed)).toBe('512 B of 1.00 KiB and 1 of unknown size');
+    expect(progressText(totals([row('c', { state: 'active', bytes: 256, total: 1024 })]))).toBe('256 B of 1.00 KiB (25%)');
+    expect(progressText(totals([row('d', { state: 'completed', bytes: 1024 })]))).toBe('Nothing left to move');
   });
 });

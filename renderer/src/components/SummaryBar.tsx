@@ -1,3 +1,4 @@
+import type { Totals } from '../../../electron/common/queue-totals';
 import { formatBytes, formatSpeed } from '../../../electron/common/format';
 import { useTransfers } from '../context';
 
@@ -15,10 +16,24 @@ function Sparkline({ samples }: { samples: number[] }) {
   );
 }
 
+/**
+ * What is left, in words that never contradict the counts beside them: "Nothing left to
+ * move" only when nothing is unfinished.
+ */
+export function progressText(t: Totals): string {
+  const unfinished = t.active + t.queued;
+  if (unfinished === 0) return 'Nothing left to move';
+  const unsized = t.unsized > 0 ? `${t.unsized} of unknown size` : '';
+  if (t.size === 0) return `${unfinished} to move, ${t.unsized === unfinished ? 'sizes not known yet' : unsized}`;
+  const percent = t.unsized === 0 ? ` (${Math.floor((t.done / t.size) * 100)}%)` : '';
+  return `${formatBytes(t.done)} of ${formatBytes(t.size)}${percent}${unsized ? ` and ${unsized}` : ''}`;
+}
+
 export function SummaryBar() {
   const t = useTransfers((s) => s.totals);
   const history = useTransfers((s) => s.speedHistory);
-  const percent = t.size > 0 ? Math.floor((t.done / t.size) * 100) : null;
+  // A percentage only when it speaks of everything left: transfers of unknown size make it a guess.
+  const percent = t.size > 0 && t.unsized === 0 ? Math.floor((t.done / t.size) * 100) : null;
   return (
     <section className="summary" aria-label="Summary">
       <div className="summary-speed">
@@ -37,7 +52,7 @@ export function SummaryBar() {
         <div className="bar" role="progressbar" aria-label="Overall progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent ?? undefined}>
           <div className="bar-fill" style={{ width: `${percent ?? 0}%` }} />
         </div>
-        <span>{t.size > 0 ? `${formatBytes(t.done)} of ${formatBytes(t.size)}` : 'Nothing left to move'}</span>
+        <span>{progressText(t)}</span>
       </div>
     </section>
   );
