@@ -4,8 +4,10 @@ import type { TransferSummary } from './service';
 export interface Totals {
   all: number;
   active: number;
-  /** Waiting: queued or paused. */
+  /** Waiting their turn. */
   queued: number;
+  /** Stopped by a person until resumed. */
+  paused: number;
   completed: number;
   failed: number;
   /** Bytes per second of everything moving. */
@@ -19,7 +21,7 @@ export interface Totals {
 
 export type CountedRow = Pick<TransferSummary, 'state' | 'speed' | 'total' | 'bytes'>;
 
-export const EMPTY_TOTALS: Readonly<Totals> = Object.freeze({ all: 0, active: 0, queued: 0, completed: 0, failed: 0, speed: 0, done: 0, size: 0, unsized: 0 });
+export const EMPTY_TOTALS: Readonly<Totals> = Object.freeze({ all: 0, active: 0, queued: 0, paused: 0, completed: 0, failed: 0, speed: 0, done: 0, size: 0, unsized: 0 });
 
 /**
  * Adds (sign 1) or takes away (sign -1) one row's share, so totals follow a batch from the
@@ -30,7 +32,8 @@ export function countRow(totals: Totals, t: CountedRow, sign: 1 | -1): void {
   if (t.state === 'active') {
     totals.active += sign;
     totals.speed += sign * t.speed;
-  } else if (t.state === 'queued' || t.state === 'paused') totals.queued += sign;
+  } else if (t.state === 'queued') totals.queued += sign;
+  else if (t.state === 'paused') totals.paused += sign;
   else if (t.state === 'completed') totals.completed += sign;
   else totals.failed += sign;
   if (t.state === 'active' || t.state === 'queued' || t.state === 'paused') {

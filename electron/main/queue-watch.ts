@@ -43,8 +43,8 @@ export class QueueWatch {
   }
 
   totals(): QueueTotals {
-    const { active, queued, done, size, speed } = this.sums;
-    return { active, queued, progress: size > 0 ? done / size : null, speed: Math.max(0, speed) };
+    const { active, queued, paused, done, size, speed } = this.sums;
+    return { active, queued: queued + paused, progress: size > 0 ? done / size : null, speed: Math.max(0, speed) };
   }
 
   static tooltip(totals: QueueTotals): string {

@@ -36,7 +36,7 @@ test('the desktop app launches, shows the queue and completes a download', async
     await window.getByLabel('Links').fill(nginx.url('smoke.bin'));
     await window.getByRole('button', { name: 'Start' }).click();
     const row = window.getByRole('row', { name: /smoke\.bin/ });
-    await expect(row.getByText(/Verified|Unverified/)).toBeVisible({ timeout: 30_000 });
+    await expect(row.getByText(/Verified|SHA-256 recorded/)).toBeVisible({ timeout: 30_000 });
     expect(fs.readFileSync(path.join(downloads, 'smoke.bin')).equals(body)).toBe(true);
   } finally {
     await app.close();

@@ -36,7 +36,7 @@ test('a reload and a new tab while downloads move show the queue, with no page e
   other.on('pageerror', (error) => problems.push(error.message));
   await other.goto(served.url);
   for (const name of names) await expect(other.getByRole('row', { name: new RegExp(name.replace('.', '\\.')) })).toBeVisible();
-  await expect(other.getByRole('row', { name: /moving-1/ }).getByText(/Downloading|Moving|Unverified/)).toBeVisible();
+  await expect(other.getByRole('row', { name: /moving-1/ }).getByText(/Downloading|SHA-256 recorded/)).toBeVisible();
   expect(problems).toEqual([]);
   await other.close();
 });
@@ -63,7 +63,7 @@ test('stop and start ferry serve on the same data directory: the same URL, and t
     const second = await startServe(dataDir, [], { XDG_DOWNLOAD_DIR: downloads });
     first = second;
     expect(second.url.href, 'the same data directory gives the same URL').toBe(address);
-    await expect(row.getByText('Unverified')).toBeVisible({ timeout: 40_000 });
+    await expect(row.getByText('SHA-256 recorded')).toBeVisible({ timeout: 40_000 });
     await expect(page.locator('main.stale')).toHaveCount(0);
     expect(fs.readFileSync(path.join(downloads, 'moving-3.bin')).equals(fs.readFileSync(path.join(www, 'moving-3.bin')))).toBe(true);
     expect(problems).toEqual([]);

@@ -66,7 +66,7 @@ test('pause and resume mid-way; the file ends exact', async ({ app, served }) =>
   const held = Number(await bar.getAttribute('aria-valuenow'));
   expect(held).toBeLessThan(100);
   await row.getByRole('button', { name: 'Resume' }).click();
-  await expect(row.getByText('Unverified')).toBeVisible({ timeout: 20_000 });
+  await expect(row.getByText('SHA-256 recorded')).toBeVisible({ timeout: 20_000 });
   expect(sha256(fs.readFileSync(path.join(served.downloads, name)))).toBe(sha256(files[name]!));
   await row.getByRole('button', { name: 'Details' }).click();
   const details = app.getByRole('complementary', { name: /Details of slow-archive/ });
@@ -107,7 +107,7 @@ test('a failing server shows the reason in plain words, and Retry works', async 
   await expect(row.getByText(/HTTP 404 .*check the URL/)).toBeVisible({ timeout: 15_000 });
   await expect(row.getByText('Failed')).toBeVisible();
   await row.getByRole('button', { name: 'Retry' }).click();
-  await expect(row.getByText('Unverified')).toBeVisible({ timeout: 15_000 });
+  await expect(row.getByText('SHA-256 recorded')).toBeVisible({ timeout: 15_000 });
 });
 
 test('a folder upload by path reaches the tus server intact', async ({ app }) => {
@@ -163,7 +163,7 @@ test('busy queue, keyboard selection, and dark mode', async ({ app }) => {
   await app.getByRole('button', { name: 'Add', exact: true }).click();
   await app.getByLabel('Links').fill(urls.join('\n'));
   await app.getByRole('button', { name: 'Start' }).click();
-  await expect(app.getByRole('row', { name: /Moving/ })).toHaveCount(4, { timeout: 15_000 });
+  await expect(app.getByRole('row', { name: /Downloading|Uploading/ })).toHaveCount(4, { timeout: 15_000 });
   await expect(app.getByText('20 waiting')).toBeVisible();
   await app.waitForTimeout(2500); // a few seconds of the speed graph
   await screenshot(app, 'busy-queue');
@@ -177,7 +177,7 @@ test('busy queue, keyboard selection, and dark mode', async ({ app }) => {
   await app.emulateMedia({ colorScheme: 'dark' });
   await screenshot(app, 'dark');
   await app.getByRole('button', { name: 'Pause all' }).click();
-  await expect(app.getByRole('row', { name: /Moving/ })).toHaveCount(0, { timeout: 10_000 });
+  await expect(app.getByRole('row', { name: /Downloading|Uploading/ })).toHaveCount(0, { timeout: 10_000 });
 });
 
 test('a pasted link opens Add with it; filters and search narrow the list; Delete asks before removing', async ({ app, served }) => {
@@ -236,7 +236,7 @@ test('a waiting transfer can be moved and prioritised from its details, and with
   await app.getByRole('complementary').getByLabel('Priority').selectOption('High');
   await expect.poll(order).toEqual(['second', 'third', 'first']);
   await app.getByRole('button', { name: 'Pause all' }).click();
-  await expect(app.getByRole('row', { name: /Moving/ })).toHaveCount(0, { timeout: 10_000 });
+  await expect(app.getByRole('row', { name: /Downloading|Uploading/ })).toHaveCount(0, { timeout: 10_000 });
 });
 
 test('a server that is busy for a while: the row says it is retrying and why, then completes', async ({ app }) => {
@@ -249,6 +249,6 @@ test('a server that is busy for a while: the row says it is retrying and why, th
   await app.getByRole('button', { name: 'Start' }).click();
   const row = app.getByRole('row', { name: /dataset\.csv/ });
   await expect(row.getByText(/Retrying: HTTP 503/)).toBeVisible({ timeout: 10_000 });
-  await expect(row.getByText('Unverified')).toBeVisible({ timeout: 20_000 });
+  await expect(row.getByText('SHA-256 recorded')).toBeVisible({ timeout: 20_000 });
   await expect(row.getByText(/Retrying/)).toHaveCount(0);
 });

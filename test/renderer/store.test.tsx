@@ -83,7 +83,7 @@ describe('the window store', () => {
     expect(view('all', '', 'size')).toEqual(['b2', 'c3', 'a1', 'd4']);
     expect(view('all', '', 'name')).toEqual(['a1', 'b2', 'd4', 'c3']);
     const t = totals(ids.values());
-    expect(t).toMatchObject({ active: 1, queued: 1, completed: 1, failed: 1, all: 4, size: 10, done: 9 });
+    expect(t).toMatchObject({ active: 1, queued: 0, paused: 1, completed: 1, failed: 1, all: 4, size: 10, done: 9 });
   });
 
   test('shift-click selects a range of what is shown; ctrl-click toggles', () => {

@@ -2,14 +2,14 @@ import { useEffect, useState } from 'react';
 import { formatBytes } from '../../../electron/common/format';
 import type { TransferDetails } from '../../../electron/common/service';
 import { useApp, useTransfers } from '../context';
-import { STATE_LABEL } from './actions';
+import { stateLabel } from './actions';
 import { IntegrityBadge } from './IntegrityBadge';
 
 const time = (at: number): string => new Date(at).toLocaleString();
 
 const VERDICT: Record<TransferDetails['summary']['integrity']['status'], string> = {
   verified: 'Verified: the bytes match the reference checksum',
-  unverified: 'Unverified: there was no checksum to compare with; the SHA-256 is recorded',
+  unverified: 'SHA-256 recorded: there was no checksum to compare with, so this proves the bytes Ferry saved, not who made them',
   mismatch: 'Mismatch: the bytes differ from the reference checksum',
   pending: 'Not finished yet',
 };
@@ -95,7 +95,7 @@ export function DetailsPanel({ id }: { id: string }) {
       <dl>
         <dt>State</dt>
         <dd>
-          {STATE_LABEL[summary.state]} <IntegrityBadge transfer={summary} />
+          {stateLabel(summary)} <IntegrityBadge transfer={summary} />
         </dd>
         <dt>Size</dt>
         <dd>{summary.total !== null ? `${formatBytes(summary.bytes)} of ${formatBytes(summary.total)}` : formatBytes(summary.bytes)}</dd>

@@ -1,6 +1,9 @@
 import type { TransferSummary } from '../../../electron/common/service';
 
-/** The verdict at a glance: Verified, Unverified, Mismatch, or Checking while the bytes are hashed. */
+/**
+ * The verdict at a glance: Verified (a reference matched), SHA-256 recorded (no reference to
+ * compare with: the truth, without the alarm of "Unverified"), Mismatch, or Checking.
+ */
 export function IntegrityBadge({ transfer }: { transfer: Pick<TransferSummary, 'integrity' | 'checking' | 'state'> }) {
   const { integrity, checking } = transfer;
   if (integrity.status === 'verified') {
@@ -19,8 +22,8 @@ export function IntegrityBadge({ transfer }: { transfer: Pick<TransferSummary, '
   }
   if (integrity.status === 'unverified') {
     return (
-      <span className="badge badge-unverified" title="No checksum to compare with; the SHA-256 is recorded">
-        Unverified
+      <span className="badge badge-unverified" title="No checksum was given or found to compare with, so nothing proves the file is the one its publisher meant. Its SHA-256 is recorded (in Details) for you to compare.">
+        SHA-256 recorded
       </span>
     );
   }

@@ -21,7 +21,7 @@ function Sparkline({ samples }: { samples: number[] }) {
  * move" only when nothing is unfinished.
  */
 export function progressText(t: Totals): string {
-  const unfinished = t.active + t.queued;
+  const unfinished = t.active + t.queued + t.paused;
   if (unfinished === 0) return 'Nothing left to move';
   const unsized = t.unsized > 0 ? `${t.unsized} of unknown size` : '';
   if (t.size === 0) return `${unfinished} to move, ${t.unsized === unfinished ? 'sizes not known yet' : unsized}`;
@@ -45,6 +45,7 @@ export function SummaryBar() {
       <div className="summary-counts">
         <span>{t.active} active</span>
         <span>{t.queued} waiting</span>
+        {t.paused > 0 ? <span>{t.paused} paused</span> : null}
         <span>{t.completed} completed</span>
         {t.failed > 0 ? <span className="failed">{t.failed} failed</span> : null}
       </div>

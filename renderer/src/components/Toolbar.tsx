@@ -4,7 +4,7 @@ import { type Filter, type SortKey } from '../store';
 const FILTERS: Array<[Filter, string]> = [
   ['all', 'All'],
   ['active', 'Active'],
-  ['queued', 'Queued'],
+  ['queued', 'Waiting'],
   ['completed', 'Completed'],
   ['failed', 'Failed'],
 ];
@@ -18,7 +18,7 @@ export function Toolbar({ onAdd, onUpload, onSettings, onRemove }: { onAdd(): vo
   const counts = useTransfers((s) => s.totals);
   const chosen = Object.keys(selected);
   const run = (p: Promise<{ ok: boolean; error?: { message: string } }>): void => void p.then((r) => !r.ok && report(r.error!.message));
-  const countOf: Record<Filter, number> = { all: counts.all, active: counts.active, queued: counts.queued, completed: counts.completed, failed: counts.failed };
+  const countOf: Record<Filter, number> = { all: counts.all, active: counts.active, queued: counts.queued + counts.paused, completed: counts.completed, failed: counts.failed };
   return (
     <div className="toolbar">
       <div className="toolbar-main">

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { formatBytes, formatDuration, formatSpeed } from '../../../electron/common/format';
 import { useApp, useTransfers } from '../context';
-import { STATE_LABEL, actionsFor } from './actions';
+import { actionsFor, stateLabel } from './actions';
 import { IntegrityBadge } from './IntegrityBadge';
 
 /**
@@ -67,7 +67,7 @@ export const TransferRow = memo(function TransferRow({ id, index, top, onRemove 
         ) : null}
       </div>
       <div role="gridcell" className="cell-state">
-        <span className={`state state-${t.state}`}>{STATE_LABEL[t.state]}</span>
+        <span className={`state state-${t.state}`}>{stateLabel(t)}</span>
         <IntegrityBadge transfer={t} />
       </div>
       <div role="gridcell" className="cell-actions" onClick={(e) => e.stopPropagation()} onDoubleClick={(e) => e.stopPropagation()}>

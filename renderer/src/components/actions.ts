@@ -10,11 +10,16 @@ export function actionsFor(t: Pick<TransferSummary, 'state'>): { pause: boolean;
   };
 }
 
-export const STATE_LABEL: Record<TransferSummary['state'], string> = {
+const STATE_LABEL: Record<Exclude<TransferSummary['state'], 'active'>, string> = {
   queued: 'Queued',
-  active: 'Moving',
   paused: 'Paused',
   completed: 'Completed',
   failed: 'Failed',
   canceled: 'Canceled',
 };
+
+/** A transfer's state in words; a moving one says which way it moves. */
+export function stateLabel(t: Pick<TransferSummary, 'state' | 'direction'>): string {
+  if (t.state === 'active') return t.direction === 'upload' ? 'Uploading' : 'Downloading';
+  return STATE_LABEL[t.state];
+}
