@@ -106,6 +106,13 @@ test('a failing server shows the reason in plain words, and Retry works', async 
   const row = app.getByRole('row', { name: /report\.pdf/ });
   await expect(row.getByText(/HTTP 404 .*check the URL/)).toBeVisible({ timeout: 15_000 });
   await expect(row.getByText('Failed')).toBeVisible();
+  // Nothing arrived: no empty bar, no "0 B". The error opens the details, which say why there is no verdict.
+  await expect(row.getByRole('progressbar')).toHaveCount(0);
+  await row.getByRole('button', { name: /HTTP 404/ }).click();
+  const details = app.getByRole('complementary', { name: /Details of report\.pdf/ });
+  await expect(details.getByText('Not verified: the download failed')).toBeVisible();
+  await app.keyboard.press('Escape');
+  await expect(details).toBeHidden();
   await row.getByRole('button', { name: 'Retry' }).click();
   await expect(row.getByText('SHA-256 recorded')).toBeVisible({ timeout: 15_000 });
 });

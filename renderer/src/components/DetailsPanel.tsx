@@ -14,6 +14,14 @@ const VERDICT: Record<TransferDetails['summary']['integrity']['status'], string>
   pending: 'Not finished yet',
 };
 
+/** The verdict in words; one that never came (a failed or canceled transfer) says why. */
+function verdictWords(t: Pick<TransferDetails['summary'], 'state' | 'integrity' | 'direction'>): string {
+  if (t.integrity.status !== 'pending') return VERDICT[t.integrity.status];
+  if (t.state === 'failed') return `Not verified: the ${t.direction} failed`;
+  if (t.state === 'canceled') return `Not verified: the ${t.direction} was canceled`;
+  return VERDICT.pending;
+}
+
 const PRIORITIES: Array<[number, string]> = [
   [10, 'High'],
   [0, 'Normal'],
@@ -63,7 +71,16 @@ export function DetailsPanel({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   // Fetched again whenever the row's state, resumes or verdict change (not on every progress tick).
-  const version = summary ? `${summary.state}/${summary.resumes}/${summary.restarts}/${summary.integrity.status}/${summary.error?.message ?? ''}` : '';
+  const version = summary ? `${summary.state}/${summary.resumes}/${summary.restarts}/${summary.integrity.status}/${summary.error?.message ?? ''}/${summary.retrying?.since ?? ''}` : '';
+  // Escape closes the panel, unless a dialog above it takes the key first.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key !== 'Escape' || e.defaultPrevented || document.querySelector('dialog[open]')) return;
+      store.getState().openDetails(null);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [store]);
   useEffect(() => {
     let live = true;
     void client.details({ id }).then((r) => {
@@ -118,7 +135,7 @@ export function DetailsPanel({ id }: { id: string }) {
         <h3>Integrity</h3>
         <dl>
           <dt>Verdict</dt>
-          <dd>{VERDICT[integrity.status]}</dd>
+          <dd>{verdictWords(summary)}</dd>
           {integrity.algorithm ? (
             <>
               <dt>Algorithm</dt>

@@ -87,7 +87,9 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
         s.selectAll(ids);
         break;
       case 'Escape':
-        s.clearSelection();
+        // Escape closes what is open first (the details), then lets go of the selection.
+        if (s.detailsId) s.openDetails(null);
+        else s.clearSelection();
         break;
       default:
         return;

@@ -41,22 +41,31 @@ export const TransferRow = memo(function TransferRow({ id, index, top, onRemove 
         <span className="name" title={t.path ?? t.url}>
           {t.name}
         </span>
-        {t.error && t.state === 'failed' ? <span className="row-error">{t.error.message}</span> : null}
+        {t.error && t.state === 'failed' ? (
+          <button type="button" className="row-error" title={`${t.error.message} (click for details)`} onClick={(e) => (e.stopPropagation(), store.getState().openDetails(id))}>
+            {t.error.message}
+          </button>
+        ) : null}
         {t.retrying && t.state === 'active' ? <span className="row-retry">Retrying: {t.retrying.message}</span> : null}
       </div>
       <div role="gridcell" className="cell-progress">
-        <div
-          className="bar"
-          role="progressbar"
-          aria-label={`Progress of ${t.name}`}
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={percent ?? undefined}
-          aria-valuetext={percent === null ? `${formatBytes(t.bytes)}, size unknown` : `${percent}%, ${size}`}
-        >
-          <div className={`bar-fill${percent === null && t.state === 'active' ? ' indeterminate' : ''}`} style={{ width: `${percent ?? 0}%` }} />
-        </div>
-        <span className="size">{size}</span>
+        {/* A download that failed before its first byte has no progress to show. */}
+        {t.state === 'failed' && t.bytes === 0 ? null : (
+          <>
+            <div
+              className="bar"
+              role="progressbar"
+              aria-label={`Progress of ${t.name}`}
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={percent ?? undefined}
+              aria-valuetext={percent === null ? `${formatBytes(t.bytes)}, size unknown` : `${percent}%, ${size}`}
+            >
+              <div className={`bar-fill${percent === null && t.state === 'active' ? ' indeterminate' : ''}`} style={{ width: `${percent ?? 0}%` }} />
+            </div>
+            <span className="size">{percent !== null && t.state !== 'completed' ? `${percent}% · ${size}` : size}</span>
+          </>
+        )}
       </div>
       <div role="gridcell" className="cell-speed">
         {t.state === 'active' ? (
