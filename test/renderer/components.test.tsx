@@ -102,6 +102,19 @@ describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
     }
   });
 
+  test('the Add dialog names the lines it will skip', async () => {
+    const app = await mountApp();
+    try {
+      const user = userEvent.setup();
+      await user.click(screen.getByRole('button', { name: 'Add' }));
+      const dialog = screen.getByRole('dialog', { name: 'Add downloads' });
+      await user.type(within(dialog).getByLabelText('Links'), `${nginx.url('manual.pdf')}{enter}ftp://old.example/x.iso{enter}notes to self{enter}# a comment`);
+      expect(within(dialog).getByText(/1 link; 2 lines hold no http\(s\) link and will be skipped: "ftp:\/\/old\.example\/x\.iso", "notes to self"/)).toBeTruthy();
+    } finally {
+      await app.close();
+    }
+  });
+
   test('Remove asks whether the downloaded file goes too, and keeps it unless told', async () => {
     const app = await mountApp();
     try {

@@ -7,6 +7,14 @@ export function urlsIn(text: string): string[] {
   return [...new Set(text.match(/https?:\/\/[^\s"'<>]+/gi) ?? [])];
 }
 
+/** The non-blank lines that hold no link, so the dialog can say what it will not add. */
+export function linesWithoutLinks(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#') && urlsIn(line).length === 0);
+}
+
 /** Add downloads: a list of links, a folder, an optional checksum. */
 export function AddDialog({ initial, onClose }: { initial: string; onClose(): void }) {
   const { client } = useApp();
@@ -17,6 +25,7 @@ export function AddDialog({ initial, onClose }: { initial: string; onClose(): vo
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const urls = urlsIn(links);
+  const ignored = linesWithoutLinks(links);
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -34,7 +43,10 @@ export function AddDialog({ initial, onClose }: { initial: string; onClose(): vo
       <form onSubmit={(e) => void submit(e)}>
         <label htmlFor="add-links">Links</label>
         <textarea id="add-links" rows={5} value={links} onChange={(e) => setLinks(e.target.value)} placeholder="https://example.com/file.iso (one per line)" autoFocus />
-        <p className="hint">{urls.length === 1 ? '1 link' : `${urls.length} links`}</p>
+        <p className="hint">
+          {urls.length === 1 ? '1 link' : `${urls.length} links`}
+          {ignored.length > 0 ? `; ${ignored.length === 1 ? '1 line holds' : `${ignored.length} lines hold`} no http(s) link and will be skipped: ${ignored.slice(0, 3).map((l) => `"${l.length > 40 ? `${l.slice(0, 39)}…` : l}"`).join(', ')}${ignored.length > 3 ? ', …' : ''}` : ''}
+        </p>
         <label htmlFor="add-dir">Save to</label>
         <input id="add-dir" value={dir} onChange={(e) => setDir(e.target.value)} spellCheck={false} />
         <label htmlFor="add-checksum">Checksum (optional)</label>
