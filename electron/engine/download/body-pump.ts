@@ -49,12 +49,6 @@ export async function pumpBody(p: Pump, signal: AbortSignal): Promise<void> {
   let received = 0;
   let compared = 0;
   p.overlap = held && held.length > 0 ? 'incomplete' : 'ok';
-  // Ferry waiting on itself (disk, hashing, the bandwidth limit) holds the watch's clock.
-  const own = async (work: Promise<void>): Promise<void> => {
-    watch.hold();
-    await work;
-    watch.touch();
-  };
   try {
     let body: AsyncIterable<Uint8Array> = response.body;
     if (p.decode) body = decoded(response.body, p.decode.encoding, p.decode.wireHash, () => watch.touch());
@@ -68,8 +62,13 @@ export async function pumpBody(p: Pump, signal: AbortSignal): Promise<void> {
       const slice = ctx.bandwidth.limit === null ? chunk.length : THROTTLE_SLICE;
       for (let at = 0; at < chunk.length; at += slice) {
         let data = slice >= chunk.length ? chunk : chunk.subarray(at, at + slice);
+        // Ferry waiting on itself (disk, hashing, the bandwidth limit) holds the watch's clock.
         const throttled = ctx.bandwidth.take(data.length, signal);
-        if (throttled) await own(throttled);
+        if (throttled) {
+          watch.hold();
+          await throttled;
+          watch.touch();
+        }
         if (held && compared < held.length) {
           const n = Math.min(held.length - compared, data.length);
           if (Buffer.compare(held.subarray(compared, compared + n), data.subarray(0, n)) !== 0) {
@@ -85,11 +84,15 @@ export async function pumpBody(p: Pump, signal: AbortSignal): Promise<void> {
         if (end !== null && writer.position + data.length >= end) {
           if (writer.position + data.length > end && !bound.stopsEarly) throw new RestartRequired('the server sent more bytes than the file has');
           // A segment that reached its end (perhaps moved closer by a split) is done.
-          await own(writer.write(data.subarray(0, end - writer.position)));
+          watch.hold();
+          await writer.write(data.subarray(0, end - writer.position));
+          watch.touch();
           if (bound.stopsEarly) break chunks;
           continue;
         }
-        await own(writer.write(data));
+        watch.hold();
+        await writer.write(data);
+        watch.touch();
         p.onWritten();
       }
     }

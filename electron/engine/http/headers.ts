@@ -13,9 +13,6 @@ export function headersFromRecord(record: Record<string, string | string[] | und
   return { get: (name) => map.get(name.toLowerCase()) };
 }
 
-/** Headers that must not follow a redirect to another origin (credentials). */
-export const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
-
 /**
  * The only headers a person gives that may travel to another origin: they say who is
  * asking and in what language, never who the person is. Every other header given with a
