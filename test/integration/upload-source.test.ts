@@ -46,6 +46,16 @@ async function interruptedPut(tus: TusTestServer, args: string[]): Promise<void>
   assert.equal(stopped.code, 130, stopped.stderr);
 }
 
+/** Replaces `file` with a link to a secret outside, then runs `ferry resume` while the server watches for the secret. */
+async function swapForLinkThenResume(tus: TusTestServer, file: string, data: string): Promise<{ watched: { seen(): boolean }; resumed: CliRun }> {
+  const secret = secretOutside();
+  fs.rmSync(file);
+  fs.symlinkSync(secret.file, file);
+  const watched = tus.watchFor(secret.marker);
+  tus.log.length = 0;
+  return { watched, resumed: await runCli(['resume', '--data-dir', data, '--json']) };
+}
+
 function failedResults(run: CliRun): Array<{ path: string; error: { code: string; message: string } }> {
   return run.events.filter((e) => e.type === 'result' && e.state === 'failed') as never;
 }
@@ -71,12 +81,7 @@ describe('the source is checked on every attempt: ferry resume (real CLI, @tus/s
     const data = tempDir();
     await interruptedPut(tus, ['put', root, '--to', tus.endpoint, '--data-dir', data, '--json']);
 
-    const secret = secretOutside();
-    fs.rmSync(big);
-    fs.symlinkSync(secret.file, big);
-    const watched = tus.watchFor(secret.marker);
-    tus.log.length = 0;
-    const resumed = await runCli(['resume', '--data-dir', data, '--json']);
+    const { watched, resumed } = await swapForLinkThenResume(tus, big, data);
 
     assert.equal(watched.seen(), false, 'the server never received a byte of the file the link leads to');
     assert.equal(resumed.code, 1, resumed.stderr);
@@ -100,12 +105,7 @@ describe('the source is checked on every attempt: ferry resume (real CLI, @tus/s
     const data = tempDir();
     await interruptedPut(tus, ['put', file, '--to', tus.endpoint, '--data-dir', data, '--json']);
 
-    const secret = secretOutside();
-    fs.rmSync(file);
-    fs.symlinkSync(secret.file, file);
-    const watched = tus.watchFor(secret.marker);
-    tus.log.length = 0;
-    const resumed = await runCli(['resume', '--data-dir', data, '--json']);
+    const { watched, resumed } = await swapForLinkThenResume(tus, file, data);
 
     assert.equal(watched.seen(), false, 'the new target was not uploaded');
     assert.equal(resumed.code, 1, resumed.stderr);
