@@ -1,6 +1,7 @@
 import { formatBytes, formatDuration, formatPercent, formatSpeed, SpeedMeter } from '../common/format';
-import type { TransferRecord } from '../common/transfer';
+import type { TransferSummary } from '../common/service';
 import type { EngineEvent } from '../engine';
+import { listTable } from './list-table';
 
 export interface ActiveProgress {
   id: string;
@@ -8,26 +9,43 @@ export interface ActiveProgress {
   total: number | null;
 }
 
+/**
+ * A transfer as the CLI tells of it: the window's row (common/service.ts). The CLI's own
+ * engine and a running Ferry behind the local door both give it, so the words are the same.
+ */
+export type TransferView = TransferSummary;
+
+const isEnded = (view: TransferView): boolean => view.state === 'completed' || view.state === 'failed' || view.state === 'canceled';
+
 /** The contract's result line (DESIGN.md section 7). */
-export function resultLine(record: TransferRecord): Record<string, unknown> {
+export function resultLine(view: TransferView): Record<string, unknown> {
   const line: Record<string, unknown> = {
     type: 'result',
-    id: record.id,
-    direction: record.direction,
-    url: record.url,
+    id: view.id,
+    direction: view.direction,
+    url: view.url,
     // An upload's path is the local file it sends.
-    path: record.direction === 'upload' ? record.source : record.path,
-    bytes: record.state === 'completed' ? (record.total ?? record.offset) : record.offset,
-    state: record.state === 'completed' || record.state === 'canceled' ? record.state : 'failed',
-    sha256: record.sha256,
-    integrity: record.integrity,
-    resumes: record.resumes,
-    restarts: record.restarts,
+    path: view.path,
+    bytes: view.bytes,
+    state: view.state === 'completed' || view.state === 'canceled' ? view.state : 'failed',
+    sha256: view.sha256,
+    integrity: view.integrity,
+    resumes: view.resumes,
+    restarts: view.restarts,
   };
   if (line.state === 'failed') {
-    line.error = record.error ? { code: record.error.code, message: record.error.message } : { code: 'interrupted', message: 'The transfer did not finish.' };
+    line.error = view.error ? { code: view.error.code, message: view.error.message } : { code: 'interrupted', message: 'The transfer did not finish.' };
   }
   return line;
+}
+
+export interface OutputOptions {
+  json: boolean;
+  /**
+   * Many files in one command (a folder put): one progress line and a summary at the end,
+   * each failure by name; no line per file. --verbose and --json turn it off.
+   */
+  condensed?: boolean;
 }
 
 /**
@@ -42,16 +60,36 @@ export class Output {
   private lastJsonProgress = 0;
   /** Transfers of this batch that ended, for the progress line. */
   private ended = 0;
+  readonly json: boolean;
+  private readonly condensed: boolean;
 
-  constructor(private readonly json: boolean) {}
+  constructor(options: OutputOptions) {
+    this.json = options.json;
+    this.condensed = !options.json && options.condensed === true;
+  }
 
   note(text: string): void {
     this.clearLine();
     process.stderr.write(`${text}\n`);
   }
 
+  /** A note about one file among many: said only when each file gets its own lines. */
+  private perFile(text: string): void {
+    if (!this.condensed) this.note(text);
+  }
+
+  /** Emits one NDJSON event (with --json). */
+  emit(value: object): void {
+    if (this.json) process.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** A transfer that ended, for the progress line's count. */
+  endedOne(): void {
+    this.ended++;
+  }
+
   event(event: EngineEvent): void {
-    if (event.type === 'ended') this.ended++;
+    if (event.type === 'ended') this.endedOne();
     if (this.json) {
       // 'ended' is the result line, printed once all are done; state changes say nothing
       // the other events do not, and a batch of thousands would print thousands of them.
@@ -61,11 +99,11 @@ export class Output {
     }
     switch (event.type) {
       case 'started':
-        this.note(`${event.direction === 'upload' ? 'Uploading' : 'Downloading'} ${event.name}${event.total !== null ? ` (${formatBytes(event.total)})` : ''}`);
+        this.perFile(`${event.direction === 'upload' ? 'Uploading' : 'Downloading'} ${event.name}${event.total !== null ? ` (${formatBytes(event.total)})` : ''}`);
         break;
       case 'resumed':
-        if (event.segments > 1) this.note(`Resuming ${event.segments} segments with ${formatBytes(event.offset)} held${event.validator ? ` (validator ${event.validator})` : ''}; each checks its overlap`);
-        else this.note(`Resuming at ${formatBytes(event.offset)}${event.validator ? ` (validator ${event.validator})` : ''}; ${formatBytes(event.overlapBytes)} overlap checked`);
+        if (event.segments > 1) this.perFile(`Resuming ${event.segments} segments with ${formatBytes(event.offset)} held${event.validator ? ` (validator ${event.validator})` : ''}; each checks its overlap`);
+        else this.perFile(`Resuming at ${formatBytes(event.offset)}${event.validator ? ` (validator ${event.validator})` : ''}; ${formatBytes(event.overlapBytes)} overlap checked`);
         break;
       case 'repaired':
         this.note(`Repaired block${event.blocks.length > 1 ? 's' : ''} ${event.blocks.join(', ')} of the partial file by fetching ${event.blocks.length > 1 ? 'them' : 'it'} again`);
@@ -84,54 +122,42 @@ export class Output {
   }
 
   /** Every transfer's result: with --json one line each, written at once. */
-  results(records: TransferRecord[]): void {
+  results(views: TransferView[]): void {
     this.clearLine();
-    if (this.json) process.stdout.write(records.map((r) => `${JSON.stringify(resultLine(r))}\n`).join(''));
-    else for (const record of records) this.result(record);
+    if (this.json) {
+      process.stdout.write(views.map((v) => `${JSON.stringify(resultLine(v))}\n`).join(''));
+      return;
+    }
+    if (!this.condensed) {
+      for (const view of views) process.stdout.write(`${resultSentence(view)}\n`);
+      return;
+    }
+    for (const view of views) if (view.state !== 'completed') process.stdout.write(`${resultSentence(view)}\n`);
+    process.stdout.write(`${batchSentence(views)}\n`);
   }
 
-  private result(record: TransferRecord): void {
-    const i = record.integrity;
-    if (record.state === 'completed' && record.direction === 'upload') {
-      const verdict =
-        i.status === 'verified'
-          ? i.source === 'tus-checksum'
-            ? `verified: the server checked every chunk's ${i.algorithm}`
-            : `verified: the server's ${i.algorithm} matches`
-          : `unverified: the server offered no checksum; sha256 ${record.sha256}`;
-      process.stdout.write(`Uploaded ${record.source} to ${record.url} (${formatBytes(record.total ?? 0)}), ${verdict}\n`);
-    } else if (record.state === 'completed') {
-      const verdict =
-        i.status === 'verified'
-          ? `verified: ${i.algorithm} matches the ${i.source} checksum`
-          : `unverified: no checksum was given or offered; sha256 ${record.sha256}`;
-      process.stdout.write(`Saved ${record.path} (${formatBytes(record.total ?? 0)}), ${verdict}\n`);
-    } else {
-      const what = record.direction === 'upload' ? `${record.source} -> ${record.url}` : record.url;
-      process.stdout.write(`Failed ${what}: ${record.error?.message ?? 'the transfer did not finish'}\n`);
+  stopped(view: TransferView): void {
+    if (this.json) this.emit({ type: 'stopped', id: view.id, url: view.url, bytes: view.bytes, state: view.state });
+    else this.perFile(`Stopped ${view.direction === 'upload' ? view.path : view.url} at ${formatBytes(view.bytes)}; run the same command or "ferry resume" to continue.`);
+  }
+
+  /** Transfers that did not end (an interrupt, a Ferry that went away): one line each, or one for them all. */
+  stoppedAll(views: TransferView[]): void {
+    const open = views.filter((v) => !isEnded(v));
+    for (const view of open) this.stopped(view);
+    if (this.condensed && open.length > 0) {
+      this.note(`Stopped ${open.length} unfinished transfer${open.length > 1 ? 's' : ''} with ${formatBytes(open.reduce((n, v) => n + v.bytes, 0))} held; run the same command or "ferry resume" to continue.`);
     }
   }
 
-  stopped(record: TransferRecord): void {
-    if (this.json) this.emit({ type: 'stopped', id: record.id, url: record.url, bytes: record.offset, state: record.state });
-    else this.note(`Stopped ${record.url} at ${formatBytes(record.offset)}; run the same command or "ferry resume" to continue.`);
-  }
-
-  list(records: TransferRecord[]): void {
+  list(views: TransferView[]): void {
     if (this.json) {
-      for (const r of records) {
-        this.emit({ type: 'transfer', id: r.id, direction: r.direction, url: r.url, path: r.path, name: r.name, state: r.state, bytes: r.offset, total: r.total, sha256: r.sha256, integrity: r.integrity, resumes: r.resumes, restarts: r.restarts, error: r.error });
+      for (const v of views) {
+        this.emit({ type: 'transfer', id: v.id, direction: v.direction, url: v.url, path: v.path, name: v.name, state: v.state, bytes: v.bytes, total: v.total, sha256: v.sha256, integrity: v.integrity, resumes: v.resumes, restarts: v.restarts, error: v.error });
       }
       return;
     }
-    if (records.length === 0) {
-      process.stdout.write('No transfers yet.\n');
-      return;
-    }
-    for (const r of records) {
-      const size = r.total !== null ? `${formatBytes(r.state === 'completed' ? r.total : r.offset)} of ${formatBytes(r.total)}` : formatBytes(r.offset);
-      process.stdout.write(`${r.state.padEnd(9)} ${r.integrity.status.padEnd(10)} ${size.padEnd(22)} ${r.name ?? r.url}\n`);
-    }
+    process.stdout.write(listTable(views));
   }
 
   /**
@@ -177,10 +203,6 @@ export class Output {
     this.clearLine();
   }
 
-  private emit(value: object): void {
-    process.stdout.write(`${JSON.stringify(value)}\n`);
-  }
-
   private draw(text: string): void {
     const width = process.stderr.columns ?? 80;
     // Erase to the end of the line after the text: a shorter line never keeps the last one's tail.
@@ -193,4 +215,48 @@ export class Output {
     process.stderr.write('\r\u001b[2K');
     this.drawn = false;
   }
+}
+
+/** One transfer's ending, in a sentence. */
+export function resultSentence(view: TransferView): string {
+  const i = view.integrity;
+  if (view.state === 'completed' && view.direction === 'upload') {
+    const verdict =
+      i.status === 'verified'
+        ? i.source === 'tus-checksum'
+          ? `verified: the server checked every chunk's ${i.algorithm}`
+          : `verified: the server's ${i.algorithm} matches`
+        : `unverified: the server offered no checksum; sha256 ${view.sha256}`;
+    return `Uploaded ${view.path} to ${view.url} (${formatBytes(view.total ?? view.bytes)}), ${verdict}`;
+  }
+  if (view.state === 'completed') {
+    const verdict = i.status === 'verified' ? `verified: ${i.algorithm} matches the ${i.source} checksum` : `unverified: no checksum was given or offered; sha256 ${view.sha256}`;
+    return `Saved ${view.path} (${formatBytes(view.total ?? view.bytes)}), ${verdict}`;
+  }
+  const what = view.direction === 'upload' ? `${view.path} -> ${view.url}` : view.url;
+  if (view.state === 'canceled') return `Canceled ${what}`;
+  return `Failed ${what}: ${view.error?.message ?? 'the transfer did not finish'}`;
+}
+
+/** A batch's ending in one sentence: how many of how many, their size, and how they were proven. */
+export function batchSentence(views: TransferView[]): string {
+  const done = views.filter((v) => v.state === 'completed');
+  const bytes = done.reduce((n, v) => n + (v.total ?? v.bytes), 0);
+  const verified = done.filter((v) => v.integrity.status === 'verified').length;
+  const uploads = views.every((v) => v.direction === 'upload');
+  const verb = uploads ? 'Uploaded' : 'Downloaded';
+  const proof =
+    done.length === 0
+      ? ''
+      : verified === done.length
+        ? uploads
+          ? '; the server verified each one'
+          : '; each verified against its checksum'
+        : verified > 0
+          ? `; ${verified} verified, ${done.length - verified} with their SHA-256 recorded`
+          : uploads
+            ? '; the server offered no checksum, so each one\'s SHA-256 is recorded'
+            : '; no checksum was given, so each one\'s SHA-256 is recorded';
+  const failed = views.length - done.length;
+  return `${verb} ${done.length} of ${views.length} files (${formatBytes(bytes)})${proof}${failed > 0 ? `; ${failed} did not complete (above)` : ''}.`;
 }

@@ -47,6 +47,8 @@ export interface TransferSummary {
   /** Seconds left at the current speed; null when unknown. */
   eta: number | null;
   integrity: Integrity;
+  /** The SHA-256 of the finished bytes (downloads) or of the bytes sent (uploads); null until known. */
+  sha256: string | null;
   /** True while the finished bytes are being hashed for the verdict. */
   checking: boolean;
   /**
@@ -228,10 +230,24 @@ export const COMMANDS = {
     name: optional(string({ max: 255 })),
     checksum: optional(checksumText),
     headers: optional(array(headerPair, { max: 64 })),
+    /**
+     * A URL already downloaded to the same place whose file still has its recorded SHA-256:
+     * 'reuse' answers with that transfer (in `alreadyDone`) instead of fetching it again, as
+     * `ferry get` does; 'download' (the default, the window's) fetches it anew.
+     */
+    ifDone: optional(literal('reuse', 'download')),
   }),
+  /** Where to: a destination from the settings, or (`to`, as `ferry put --to` gives it) a URL of its own. One of the two. */
   addUploads: object({
     paths: array(string({ max: 4096 }), { min: 1, max: 10_000 }),
-    destination: string({ max: 64 }),
+    destination: optional(string({ max: 64 })),
+    to: optional(
+      object({
+        url: httpUrl(),
+        protocol: literal('tus', 'put'),
+        headers: array(headerPair, { max: 64 }),
+      }),
+    ),
   }),
   pause: object({ ids }),
   resume: object({ ids }),
@@ -276,7 +292,8 @@ export type CommandInput<K extends CommandName> = InferInput<(typeof COMMANDS)[K
 /** What each command answers when it succeeds. */
 export interface CommandValues {
   snapshot: Snapshot;
-  addDownloads: { ids: string[]; existing: string[] };
+  /** `existing`: unfinished transfers continued; `alreadyDone`: finished ones reused (ifDone 'reuse'). */
+  addDownloads: { ids: string[]; existing: string[]; alreadyDone: string[] };
   addUploads: { ids: string[]; existing: string[]; skipped: Array<{ path: string; reason: string }> };
   pause: null;
   resume: null;

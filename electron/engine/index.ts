@@ -18,6 +18,9 @@ export { DataDirLockedError, StoreTooNewError } from './store/database';
 // The engine with its service (the contract the window speaks), and what a host provides.
 export { ferryVersion, headlessHost, openEngineService } from './service/open-service';
 export type { EngineService, ServiceHost } from './service/engine-service';
+export { summarize } from './service/summary';
+export { type DoorClient, type LocalDoor, connectLocalDoor, openLocalDoor } from './door/local-door';
+export { doorAddress } from './door/socket-channel';
 export { KeyFileSecretBox, SealError, type SecretBox } from './secrets';
 export { FetchTransport } from './http/fetch-transport';
 export type { Transport } from './http/transport';

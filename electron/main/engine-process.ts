@@ -11,7 +11,7 @@ import { net } from 'electron';
 import { type Result, err } from '../common/result';
 import { serveService } from '../common/rpc';
 import type { ServiceError } from '../common/service';
-import { DataDirLockedError, type Engine, type EngineService, FetchTransport, KeyFileSecretBox, type SecretBox, openEngineService } from '../engine';
+import { DataDirLockedError, type Engine, type EngineService, FetchTransport, KeyFileSecretBox, type LocalDoor, type SecretBox, openEngineService, openLocalDoor } from '../engine';
 import type { FromEngine, HostRequest, ToEngine } from './engine-protocol';
 import { mainPortChannel } from './port-channel';
 
@@ -58,6 +58,8 @@ const fileAction = (kind: 'reveal' | 'open') => async (file: string): Promise<Re
 };
 
 let opened: { engine: Engine; service: EngineService; version: string } | null = null;
+/** The local door (DESIGN.md section 9): `ferry get` while the app runs hands its work over here. */
+let door: Promise<LocalDoor | null> = Promise.resolve(null);
 
 parent.on('message', (event: Electron.MessageEvent) => {
   const message = event.data as ToEngine;
@@ -83,6 +85,10 @@ parent.on('message', (event: Electron.MessageEvent) => {
         });
         opened = { engine, service, version: message.version };
         opened.service.autoResume();
+        door = openLocalDoor(message.dataDir, service, { log, app: message.version }).catch((error: unknown) => {
+          log(`the local door could not open (${(error as Error).message}); ferry get on this data directory will exit 4`);
+          return null;
+        });
         send({ type: 'ready' });
       } catch (error) {
         send({ type: 'failed', message: (error as Error).message, locked: error instanceof DataDirLockedError });
@@ -110,6 +116,7 @@ parent.on('message', (event: Electron.MessageEvent) => {
     case 'shutdown': {
       // Every transfer checkpoints and stays queued; the next launch resumes it.
       void (async () => {
+        await (await door)?.close();
         opened?.service.close();
         await opened?.engine.close();
         send({ type: 'closed' });

@@ -55,8 +55,10 @@ async function settle(f: ServiceFixture, ids: string[], timeoutMs = 20_000): Pro
   return ids.map((id) => row(f, id)!);
 }
 
-for (const kind of ['ipc', 'websocket'] as TransportKind[]) {
-  describe(`the TransferService contract over ${kind === 'ipc' ? 'the IPC stand-in' : 'a WebSocket to ferry serve'}`, { skip: NEEDS_NGINX }, () => {
+const OVER: Record<TransportKind, string> = { ipc: 'the IPC stand-in', websocket: 'a WebSocket to ferry serve', door: "ferry serve's local door" };
+
+for (const kind of ['ipc', 'websocket', 'door'] as TransportKind[]) {
+  describe(`the TransferService contract over ${OVER[kind]}`, { skip: NEEDS_NGINX }, () => {
     let f: ServiceFixture;
     before(async () => {
       f = await fixture(kind);
@@ -309,7 +311,8 @@ for (const kind of ['ipc', 'websocket'] as TransportKind[]) {
       assert.equal(faults.length, 1);
       const error = faults[0]!.error as { code: string; message: string };
       assert.equal(error.code, 'version-mismatch');
-      assert.match(error.message, /^This window is from Ferry 99\.0\.0 \(protocol 99\.0\), the engine is Ferry \S+ \(protocol 1\.0\): reload the window\.$/);
+      const ours = PROTOCOL_VERSION.replace('.', '\\.');
+      assert.match(error.message, new RegExp(`^This window is from Ferry 99\\.0\\.0 \\(protocol 99\\.0\\), the engine is Ferry \\S+ \\(protocol ${ours}\\): reload the window\\.$`));
       assert.ok(!peer.received.some((m) => m.t === 'reply' || m.t === 'event'), 'a refused window is told nothing else');
       value(await f.client.snapshot()); // everyone else is still served
     });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import * as net from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { ok } from '../../electron/common/result';
@@ -6,12 +7,14 @@ import { followQueue } from '../../electron/common/follow';
 import { type Channel, createClient, serveService } from '../../electron/common/rpc';
 import type { ServiceEvent, TransferClient, TransferSummary } from '../../electron/common/service';
 import { KeyFileSecretBox } from '../../electron/engine/secrets';
+import { connectLocalDoor } from '../../electron/engine/door/local-door';
+import { doorAddress } from '../../electron/engine/door/socket-channel';
 import { openEngineService } from '../../electron/engine/service/open-service';
 import { websocketChannel } from '../../electron/cli/serve';
 import { CLI } from './cli';
 import { tempDir } from './harness';
 
-export type TransportKind = 'ipc' | 'websocket';
+export type TransportKind = 'ipc' | 'websocket' | 'door';
 
 /** A client connected to a real engine over one transport, and what it has heard. */
 export interface ServiceFixture {
@@ -209,7 +212,54 @@ export async function websocketFixture(dataDir = tempDir('ferry-data-')): Promis
   });
 }
 
+/** A raw NDJSON connection to the local door of the Ferry on `dataDir`. */
+export async function rawDoor(dataDir: string): Promise<RawPeer> {
+  const socket = net.connect(doorAddress(dataDir));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const received: Array<Record<string, unknown>> = [];
+  let buffered = '';
+  socket.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      received.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  socket.on('error', () => undefined);
+  return {
+    received,
+    send: (message) => socket.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`),
+    closed: new Promise((resolve) => socket.once('close', () => resolve())),
+    close: () => socket.destroy(),
+  };
+}
+
+/** `ferry serve` in its own process, and a client through its local door (DESIGN.md section 9), as the CLI reaches it. */
+export async function doorFixture(dataDir = tempDir('ferry-data-')): Promise<ServiceFixture> {
+  const downloadDir = tempDir('ferry-dl-');
+  const serve = await startServe(dataDir);
+  const client = await connectLocalDoor(dataDir, { app: 'test' });
+  if (!client) throw new Error(`no local door at ${doorAddress(dataDir)}: ${serve.stderr()}`);
+  const set = await client.setSettings({ downloadDir });
+  if (!set.ok) throw new Error(set.error.message);
+  const peers: RawPeer[] = [];
+  const raw = async (): Promise<RawPeer> => {
+    peers.push(await rawDoor(dataDir));
+    return peers.at(-1)!;
+  };
+  return following('door', client, { dataDir, downloadDir, shown: [], raw }, async () => {
+    for (const peer of peers) peer.close();
+    client.dispose();
+    const code = await serve.stop();
+    if (code !== 143) throw new Error(`ferry serve ended with ${code} instead of 143 after SIGTERM: ${serve.stderr()}`);
+  });
+}
+
 export function fixture(kind: TransportKind, dataDir?: string): Promise<ServiceFixture> {
+  if (kind === 'door') return doorFixture(dataDir);
   return kind === 'ipc' ? ipcFixture(dataDir) : websocketFixture(dataDir);
 }
 

@@ -55,6 +55,17 @@ type StoredSettings = Settings;
 const SETTINGS_KEY = 'settings';
 
 const invalid = (field: string, message: string): Result<never, ServiceError> => err({ code: 'invalid-argument', field, message });
+/** Header pairs as a person gave them, each checked as `ferry get --header` checks it. */
+function checkHeaders(pairs: Array<[string, string]>, field: string): Result<Array<[string, string]>, ServiceError> {
+  const headers: Array<[string, string]> = [];
+  for (const [i, [k, v]] of pairs.entries()) {
+    const parsed = parseHeaderArgument(`${k}: ${v}`);
+    if (typeof parsed === 'string') return invalid(`${field}[${i}]`, parsed);
+    headers.push(parsed);
+  }
+  return ok(headers);
+}
+
 const rejected = (message: string): Result<never, ServiceError> => err({ code: 'rejected', message });
 
 /**
@@ -199,23 +210,25 @@ export class EngineService implements ServiceImplementation {
     }
     const checksum = a.checksum === null ? null : parseChecksumArgument(a.checksum);
     if (typeof checksum === 'string') return invalid('checksum', checksum);
-    const headers: Array<[string, string]> = [];
-    for (const [i, [k, v]] of (a.headers ?? []).entries()) {
-      const parsed = parseHeaderArgument(`${k}: ${v}`);
-      if (typeof parsed === 'string') return invalid(`headers[${i}]`, parsed);
-      headers.push(parsed);
-    }
+    const headers = checkHeaders(a.headers ?? [], 'headers');
+    if (!headers.ok) return headers;
     const dir = a.dir ?? this.settings.downloadDir;
     const ready = writableFolder(dir, 'dir');
     if (!ready.ok) return ready;
     // The engine seals the header values (and a URL's user:pass@) and adds the lot in one
     // transaction: ten thousand URLs pasted at once are one write.
-    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers }))));
-    return added.ok ? ok(this.started(added.value)) : added;
+    const ifDone = a.ifDone ?? 'download';
+    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone }))));
+    if (!added.ok) return added;
+    // A finished file reused as it is has nothing to start.
+    const done = added.value.filter((x) => x.alreadyDone);
+    const started = this.started(added.value.filter((x) => !x.alreadyDone));
+    return ok({ ids: added.value.map((x) => x.record.id), existing: started.existing, alreadyDone: done.map((x) => x.record.id) });
   }
 
   private async addUploads(a: CommandArgument<'addUploads'>, signal?: AbortSignal): Promise<Result<CommandValues['addUploads'], ServiceError>> {
-    const destination = this.settings.uploadDestinations.find((d) => d.id === a.destination);
+    if ((a.destination === null) === (a.to === null)) return invalid('destination', 'name either a destination from the settings or a URL to upload to (to), not both and not neither');
+    const destination = a.to ? { name: a.to.url, url: a.to.url, protocol: a.to.protocol, headers: null } : this.settings.uploadDestinations.find((d) => d.id === a.destination);
     if (!destination) {
       const known = this.settings.uploadDestinations.map((d) => `"${d.name}" (${d.id})`).join(', ');
       return err({ code: 'not-found', field: 'destination', message: `there is no upload destination ${a.destination}; ${known ? `the destinations are ${known}` : 'add one in Settings first'}` });
@@ -227,16 +240,22 @@ export class EngineService implements ServiceImplementation {
     if (signal?.aborted) return err({ code: 'canceled', message: 'addUploads was canceled; nothing was added' });
     if (files.length === 0) return rejected(`nothing to upload: ${skipped.map((s) => `${s.path} (${s.reason})`).join('; ') || 'the folders are empty'}`);
     if (destination.protocol === 'put' && files.length > 1 && !destination.url.endsWith('/')) {
-      return rejected(`${PUT_NEEDS_FOLDER_URL}; change the destination "${destination.name}" in Settings`);
+      return rejected(a.to ? `${PUT_NEEDS_FOLDER_URL}: give such a URL` : `${PUT_NEEDS_FOLDER_URL}; change the destination "${destination.name}" in Settings`);
     }
     // The destination's secret values are sealed in the settings; the engine takes every
     // header in clear and seals all of them (the plain ones too) into each transfer's record.
-    const stored = destination.headers.filter((h) => h.value !== null).map((h): [string, string] => [h.name, h.value!]);
     let headers: Array<[string, string]>;
-    try {
-      headers = await unsealHeaders(this.host.secrets, stored);
-    } catch (error) {
-      return rejected(`the secrets of the destination "${destination.name}" cannot be opened (${(error as Error).message}); enter them again in Settings`);
+    if (a.to) {
+      const checked = checkHeaders(a.to.headers, 'to.headers');
+      if (!checked.ok) return checked;
+      headers = checked.value;
+    } else {
+      const stored = destination.headers!.filter((h) => h.value !== null).map((h): [string, string] => [h.name, h.value!]);
+      try {
+        headers = await unsealHeaders(this.host.secrets, stored);
+      } catch (error) {
+        return rejected(`the secrets of the destination "${destination.name}" cannot be opened (${(error as Error).message}); enter them again in Settings`);
+      }
     }
     const added = await sealedAdd(() =>
       this.engine.addUploads(

@@ -43,6 +43,7 @@ export function summarize(record: TransferRecord, live: LiveProgress | null): Tr
     speed,
     eta,
     integrity: record.integrity,
+    sha256: record.sha256,
     // Every byte is in and the verdict is not: the file is being hashed and checked.
     checking: live !== null && total !== null && bytes >= total && record.integrity.status === 'pending',
     retrying: live?.retrying ?? null,

@@ -1,0 +1,102 @@
+/**
+ * The CLI's own engine on the data directory: what `ferry get` and the rest do when no other
+ * Ferry holds it. Ctrl-C and SIGTERM save progress before the exit.
+ */
+import { parseChecksumArgument } from '../common/integrity';
+import { Engine, type EngineEvent, type Limits, KeyFileSecretBox, collectFiles, summarize, uploadTarget } from '../engine';
+import { UsageError } from './args';
+import { type Output, type TransferView } from './output';
+import { type AddedView, type DownloadRequest, type Runner, type UploadRequest, exitCodeFor, onStopSignals } from './runner';
+
+export interface EngineSettings {
+  stallSeconds?: number;
+  limits?: Partial<Limits>;
+}
+
+const UNUSABLE_DATA_DIR = ['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'];
+
+/** Opens an engine on `dataDir`; a DataDirLockedError passes through for the caller to knock on the door. */
+export function openLocalEngine(dataDir: string, command: string, output: Output, settings: EngineSettings = {}): Engine {
+  try {
+    const engine = Engine.open({
+      dataDir,
+      command,
+      // Header values are sealed with the data directory's key file, as under ferry serve.
+      secrets: new KeyFileSecretBox(dataDir),
+      tuning: settings.stallSeconds ? { stallTimeoutMs: settings.stallSeconds * 1000 } : {},
+      limits: settings.limits ?? {},
+      onEvent: (event: EngineEvent) => output.event(event),
+      onEngineError: (error) => output.note(`ferry: engine error: ${error.message}`),
+    });
+    if (engine.storeDamage) output.note(engine.storeDamage.message);
+    return engine;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && UNUSABLE_DATA_DIR.includes(code)) {
+      throw new UsageError(`cannot use the data directory ${dataDir} (${code}); pass another --data-dir or set FERRY_DATA_DIR`);
+    }
+    throw error;
+  }
+}
+
+export class LocalRunner implements Runner {
+  readonly handedOver = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly output: Output,
+  ) {}
+
+  async addDownloads(request: DownloadRequest): Promise<AddedView[]> {
+    const checksum = request.checksum === null ? null : parseChecksumArgument(request.checksum);
+    if (typeof checksum === 'string') throw new UsageError(checksum);
+    const added = await this.engine.addDownloads(
+      request.urls.map((url) => ({ url, dir: request.dir, name: request.name, checksum, headers: request.headers, ifDone: request.ifDone })),
+    );
+    return added.map(({ record, existing, alreadyDone }) => ({ view: summarize(record, null), existing, alreadyDone: alreadyDone === true }));
+  }
+
+  async addUploads(request: UploadRequest): Promise<AddedView[]> {
+    const { files } = await collectFiles(request.paths);
+    const added = await this.engine.addUploads(
+      files.map((f) => ({ source: f.path, url: uploadTarget(request.to, request.protocol, f.relativePath), relativePath: f.relativePath, protocol: request.protocol, headers: request.headers })),
+    );
+    return added.map(({ record, existing }) => ({ view: summarize(record, null), existing, alreadyDone: false }));
+  }
+
+  async unfinished(): Promise<TransferView[]> {
+    return this.engine.unfinished().map((r) => summarize(r, null));
+  }
+
+  async list(): Promise<TransferView[]> {
+    return this.engine.list().map((r) => summarize(r, null));
+  }
+
+  async run(ids: string[]): Promise<number> {
+    const { engine, output } = this;
+    let interrupted: number | null = null;
+    const offSignals = onStopSignals((code) => {
+      if (interrupted !== null) return;
+      interrupted = code;
+      output.note('Stopping: saving progress so "ferry resume" or the same command continues...');
+      void engine.close();
+    });
+    output.watch(ids.length, () => engine.activeProgress());
+    try {
+      const views = (await engine.runAll(ids)).map((r) => summarize(r, null));
+      if (interrupted !== null) {
+        output.stoppedAll(views);
+        return interrupted;
+      }
+      output.results(views);
+      return exitCodeFor(views);
+    } finally {
+      output.unwatch();
+      offSignals();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Where a CLI command's work runs: the CLI's own engine when the data directory is free, or
+ * the Ferry already running on it (the app, `ferry serve`), reached through its local door
+ * (DESIGN.md sections 7 and 9). Either way the command prints the same lines and ends with
+ * the same exit code.
+ */
+import { DataDirLockedError, connectLocalDoor, ferryVersion } from '../engine';
+import { DoorRunner } from './door-runner';
+import { type EngineSettings, LocalRunner, openLocalEngine } from './local-runner';
+import type { Output, TransferView } from './output';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
+
+export interface DownloadRequest {
+  urls: string[];
+  dir: string;
+  name: string | null;
+  /** As typed (ALGO:HEX), already checked. */
+  checksum: string | null;
+  headers: Array<[string, string]>;
+  ifDone: 'reuse' | 'download';
+}
+
+export interface UploadRequest {
+  /** Files and folders, as absolute paths. */
+  paths: string[];
+  to: string;
+  protocol: 'tus' | 'put';
+  headers: Array<[string, string]>;
+}
+
+export interface AddedView {
+  view: TransferView;
+  /** An unfinished transfer of the same file that now continues. */
+  existing: boolean;
+  /** A finished download whose file still has its recorded SHA-256: nothing to fetch. */
+  alreadyDone: boolean;
+}
+
+export interface Runner {
+  /** True when the work went to another running Ferry. */
+  readonly handedOver: boolean;
+  addDownloads(request: DownloadRequest): Promise<AddedView[]>;
+  addUploads(request: UploadRequest): Promise<AddedView[]>;
+  unfinished(): Promise<TransferView[]>;
+  list(): Promise<TransferView[]>;
+  /** Follows `ids` to their end, printing progress and results; answers the exit code. */
+  run(ids: string[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function exitCodeFor(views: TransferView[]): number {
+  if (views.some((v) => v.integrity.status === 'mismatch')) return EXIT.mismatch;
+  if (views.some((v) => v.state !== 'completed')) return EXIT.failed;
+  return EXIT.ok;
+}
+
+/** Calls `stop` with 130 on Ctrl-C and 143 on SIGTERM until the returned function is called. */
+export function onStopSignals(stop: (code: number) => void): () => void {
+  const onInt = (): void => stop(EXIT.sigint);
+  const onTerm = (): void => stop(EXIT.sigterm);
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+}
+
+/**
+ * The CLI's own engine on `dataDir`; when another Ferry holds it, that Ferry through its
+ * door. A holder without a door (another `ferry get`) leaves the DataDirLockedError to say
+ * who it is (exit 4).
+ */
+export async function openRunner(dataDir: string, command: string, output: Output, settings: EngineSettings & { engineFlags?: string[] } = {}): Promise<Runner> {
+  try {
+    return new LocalRunner(openLocalEngine(dataDir, command, output, settings), output);
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    const client = await connectLocalDoor(dataDir, { app: ferryVersion() });
+    if (!client) throw error;
+    const runner = await DoorRunner.open(client, output);
+    const holder = error.holder ? ` (${error.holder.command}, pid ${error.holder.pid})` : '';
+    output.note(`Ferry is already running on this data directory${holder}; handing this over to it.`);
+    if (settings.engineFlags?.length) {
+      output.note(`${settings.engineFlags.join(', ')} ${settings.engineFlags.length > 1 ? 'apply' : 'applies'} to a Ferry this command starts; the running one keeps its own settings (change them in its Settings).`);
+    }
+    return runner;
+  }
+}
