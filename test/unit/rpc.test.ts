@@ -82,7 +82,7 @@ test('a window of another major version gets one clear error, the channel closes
   assert.equal(faults.length, 1);
   assert.deepEqual(faults[0]!.error, {
     code: 'version-mismatch',
-    message: 'This window is from Ferry 9.0.0 (protocol 2.0), the engine is Ferry 1.2.3 (protocol 1.0): reload the window.',
+    message: `This window is from Ferry 9.0.0 (protocol 2.0), the engine is Ferry 1.2.3 (protocol ${PROTOCOL_VERSION}): reload the window.`,
   });
   assert.ok(!raw.received.some((m) => m.t === 'reply'), 'nothing is answered after the refusal');
   assert.deepEqual(service.calls, []);
@@ -100,7 +100,7 @@ test('a window from before hellos hears why in the reply to its first call; then
   assert.deepEqual(reply, {
     t: 'reply',
     id: 7,
-    result: { ok: false, error: { code: 'version-mismatch', message: 'This window is from an older Ferry (protocol 0), the engine is Ferry 1.2.3 (protocol 1.0): reload the window.' } },
+    result: { ok: false, error: { code: 'version-mismatch', message: `This window is from an older Ferry (protocol 0), the engine is Ferry 1.2.3 (protocol ${PROTOCOL_VERSION}): reload the window.` } },
   });
   assert.deepEqual(service.calls, []);
 });
@@ -116,7 +116,7 @@ test('a client facing an engine of another major version (or one from before hel
     assert.deepEqual(engine.received[0], { t: 'hello', protocol: PROTOCOL_VERSION, app: '1.2.3' });
     engine.send(first);
     const answer = await waiting;
-    const expected = first.t === 'hello' ? mismatchMessage({ t: 'hello', protocol: '1.0', app: '1.2.3' }, { t: 'hello', protocol: '3.1', app: '3.1.0' }) : /an older|protocol 0/;
+    const expected = first.t === 'hello' ? mismatchMessage({ t: 'hello', protocol: PROTOCOL_VERSION, app: '1.2.3' }, { t: 'hello', protocol: '3.1', app: '3.1.0' }) : /an older|protocol 0/;
     assert.ok(!answer.ok);
     assert.equal(answer.error.code, 'version-mismatch');
     if (typeof expected === 'string') assert.equal(answer.error.message, expected);
