@@ -35,6 +35,8 @@ export class DoorRunner implements Runner {
   private readonly removed = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private closed = false;
+  /** What was already moving before this command added anything: Ctrl-C leaves it moving. */
+  private movingBefore: Set<string> | null = null;
   private stopFollowing: () => void = () => undefined;
 
   private constructor(
@@ -92,7 +94,13 @@ export class DoorRunner implements Runner {
     return ids.map((id) => ({ view: this.rows.get(id)!, existing: flags.existing.has(id), alreadyDone: flags.alreadyDone.has(id) }));
   }
 
+  /** Notes what moves now, before the command's own add starts anything. */
+  private beforeAdding(): void {
+    this.movingBefore ??= new Set([...this.rows.values()].filter((row) => row.state === 'active').map((row) => row.id));
+  }
+
   async addDownloads(request: DownloadRequest): Promise<AddedView[]> {
+    this.beforeAdding();
     const added = value(
       await this.client.addDownloads({ urls: request.urls, dir: request.dir, name: request.name, checksum: request.checksum, headers: request.headers, ifDone: request.ifDone }),
     );
@@ -100,6 +108,7 @@ export class DoorRunner implements Runner {
   }
 
   async addUploads(request: UploadRequest): Promise<AddedView[]> {
+    this.beforeAdding();
     const added = value(await this.client.addUploads({ paths: request.paths, to: { url: request.to, protocol: request.protocol, headers: request.headers } }));
     return this.viewsOf(added.ids, { existing: new Set(added.existing), alreadyDone: new Set() });
   }
@@ -115,7 +124,8 @@ export class DoorRunner implements Runner {
   async run(ids: string[]): Promise<number> {
     const { output } = this;
     // What already moved before this command came is the running Ferry's business: Ctrl-C leaves it moving.
-    const movingBefore = new Set(ids.filter((id) => this.rows.get(id)?.state === 'active'));
+    this.beforeAdding();
+    const movingBefore = this.movingBefore!;
     const waiting = ids.filter((id) => !isEnded(this.rows.get(id)) && !movingBefore.has(id));
     if (waiting.length > 0) value(await this.client.resume({ ids: waiting }));
 
@@ -174,7 +184,11 @@ export class DoorRunner implements Runner {
       const views = ids.map((id) => this.viewOf(id));
       if (interrupted !== null) {
         const mine = ids.filter((id) => !movingBefore.has(id) && !isEnded(this.rows.get(id)) && !this.removed.has(id));
-        if (mine.length > 0 && !this.closed) await this.client.pause({ ids: mine });
+        if (mine.length > 0 && !this.closed) {
+          await this.client.pause({ ids: mine });
+          // The rows say paused (with their checkpoint) in the next change batch; a Ferry that never says so is not waited on for long.
+          await Promise.race([this.until(() => this.closed || mine.every((id) => this.rows.get(id)?.state !== 'active')), new Promise((r) => setTimeout(r, 3000).unref())]);
+        }
         output.note('Stopped: the running Ferry keeps the progress; resume there, or run the same command.');
         output.stoppedAll(ids.map((id) => this.viewOf(id)));
         return interrupted;

@@ -1,0 +1,90 @@
+/** The CLI's words for people: the list table, a batch's summary, and a new folder tidied away. */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { TransferSummary } from '../../electron/common/service';
+import { prepareDir } from '../../electron/cli/args';
+import { listTable, shortIds } from '../../electron/cli/list-table';
+import { batchSentence } from '../../electron/cli/output';
+import { tempDir } from '../support/harness';
+
+function row(over: Partial<TransferSummary>): TransferSummary {
+  return {
+    id: '00000000-0000-0000-0000-000000000000',
+    direction: 'download',
+    state: 'completed',
+    name: 'file.bin',
+    url: 'http://example.com/file.bin',
+    dir: '/tmp',
+    path: '/tmp/file.bin',
+    bytes: 33_849_344,
+    total: 33_849_344,
+    speed: 0,
+    eta: null,
+    integrity: { status: 'unverified', algorithm: 'sha256', expected: null, actual: 'a'.repeat(64), source: null },
+    sha256: 'a'.repeat(64),
+    checking: false,
+    retrying: null,
+    error: null,
+    priority: 0,
+    seq: 1,
+    resumes: 0,
+    restarts: 0,
+    createdAt: 0,
+    completedAt: 0,
+    ...over,
+  };
+}
+
+test('short ids: eight characters, longer only where two ids share a longer prefix', () => {
+  const ids = shortIds(['abcdef12-1', 'abcdef12-2', '99999999-x']);
+  assert.deepEqual([...ids.entries()].sort(), [
+    ['99999999-x', '99999999'],
+    ['abcdef12-1', 'abcdef12-1'],
+    ['abcdef12-2', 'abcdef12-2'],
+  ]);
+});
+
+test('ferry list: a header, ids, sizes for people, names not URLs, and a failed row says why below it', () => {
+  const table = listTable([
+    row({ id: 'aaaaaaaa-1', name: 'same.iso' }),
+    row({ id: 'bbbbbbbb-2', name: 'same.iso', state: 'failed', bytes: 1024, integrity: { status: 'pending', algorithm: null, expected: null, actual: null, source: null }, error: { code: 'http-status', message: 'HTTP 404 from example.com: the file is not on the server; check the URL', retryable: false } }),
+  ]);
+  assert.equal(
+    table,
+    [
+      'ID        DIR   STATE      VERDICT          SIZE                  NAME',
+      'aaaaaaaa  down  completed  sha256 recorded  32.3 MiB              same.iso',
+      'bbbbbbbb  down  failed     -                1.00 KiB of 32.3 MiB  same.iso',
+      '          HTTP 404 from example.com: the file is not on the server; check the URL',
+      '',
+    ].join('\n'),
+  );
+  assert.match(listTable([]), /^No transfers yet\./);
+});
+
+test('a batch in one sentence: how many of how many, their size, and how they were proven', () => {
+  const up = (over: Partial<TransferSummary>) => row({ direction: 'upload', ...over });
+  assert.equal(batchSentence([up({}), up({})]), "Uploaded 2 of 2 files (64.6 MiB); the server offered no checksum, so each one's SHA-256 is recorded.");
+  const verified = { status: 'verified', algorithm: 'sha256', expected: 'a'.repeat(64), actual: 'a'.repeat(64), source: 'tus-checksum' } as const;
+  assert.equal(batchSentence([up({ integrity: verified }), up({ state: 'failed' })]), 'Uploaded 1 of 2 files (32.3 MiB); the server verified each one; 1 did not complete (above).');
+  assert.equal(batchSentence([up({ integrity: verified }), up({})]), 'Uploaded 2 of 2 files (64.6 MiB); 1 verified, 1 with their SHA-256 recorded.');
+});
+
+test('a folder the command created is removed again when nothing was put in it; one that held something, or existed, stays', () => {
+  const base = tempDir('cli-dir-');
+  const fresh = prepareDir(path.join(base, 'new', 'deeper'));
+  assert.ok(fs.statSync(fresh.path).isDirectory());
+  fresh.tidy();
+  assert.deepEqual(fs.readdirSync(base), []);
+
+  const used = prepareDir(path.join(base, 'used'));
+  fs.writeFileSync(path.join(used.path, 'file.bin.ferry-partial'), 'x');
+  used.tidy();
+  assert.ok(fs.existsSync(path.join(base, 'used', 'file.bin.ferry-partial')));
+
+  const existing = prepareDir(base);
+  existing.tidy();
+  assert.ok(fs.existsSync(base));
+});
