@@ -151,6 +151,26 @@ describe('the local door of ferry serve', () => {
     });
   });
 
+  test('Ctrl-C leaves alone what was already moving before the command came', async () => {
+    await withServe(async (_serve, data, dir) => {
+      const url = server.serve('/door/shared.bin', { body: randomBytesOf(1 << 20, 37), etag: '"sh"' }, [{ stallAfter: 300_000 }]);
+      const owner = startCli(['get', url, '--dir', dir, '--data-dir', data, '--json']);
+      await until(() => server.requests('/door/shared.bin').length > 0, 'the download to start');
+      await new Promise((r) => setTimeout(r, 500));
+      // A second get of the same file follows the same transfer; its Ctrl-C does not stop it.
+      const watcher = startCli(['get', url, '--dir', dir, '--data-dir', data, '--json']);
+      await new Promise((r) => setTimeout(r, 700));
+      watcher.child.kill('SIGINT');
+      assert.equal((await watcher.done).code, 130);
+      const list = await runCli(['list', '--data-dir', data, '--json']);
+      assert.deepEqual(list.events.map((e) => e.state), ['active']);
+      owner.child.kill('SIGINT');
+      assert.equal((await owner.done).code, 130);
+      const after = await runCli(['list', '--data-dir', data, '--json']);
+      assert.deepEqual(after.events.map((e) => e.state), ['paused']);
+    });
+  });
+
   test('a running Ferry that stops while the CLI follows: exit 1, progress saved, the same command finishes it', async () => {
     const data = tempDir('door-data-');
     const dir = tempDir('door-dl-');
