@@ -14,6 +14,15 @@ export function formatBytes(bytes: number): string {
   return `${value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)} ${UNITS[unit]}`;
 }
 
+/**
+ * A size where the exact count matters (two sizes that must be told apart, an offset a
+ * server disagrees about): the size for people, then the exact bytes. "4.77 MiB (5,000,000 bytes)".
+ */
+export function formatExactBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return formatBytes(bytes);
+  return `${formatBytes(bytes)} (${bytes.toLocaleString('en-US')} bytes)`;
+}
+
 export function formatSpeed(bytesPerSecond: number): string {
   return `${formatBytes(Math.round(bytesPerSecond))}/s`;
 }

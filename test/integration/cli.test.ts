@@ -109,7 +109,7 @@ describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
     assert.equal(run.code, 1);
     const error = resultOf(run).error as { code: string; message: string };
     assert.equal(error.code, 'disk-full');
-    assert.match(error.message, /needs \d+ bytes but the disk .* has \d+ free/);
+    assert.match(error.message, /^The file needs 4.00 PiB but the disk holding .* has [\d.]+ (B|KiB|MiB|GiB|TiB) free\. Free some space or choose another --dir\.$/);
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 

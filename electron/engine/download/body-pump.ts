@@ -7,6 +7,7 @@ import { DiskError, describeDiskError } from '../core/failure';
 import { type Fetched, release } from './fetcher';
 import { RestartRequired } from './job';
 import type { PartialWriter } from './partial-writer';
+import { formatBytes } from '../../common/format';
 
 /** Bytes that move per bandwidth-limit token request. */
 const THROTTLE_SLICE = 16 << 10;
@@ -105,7 +106,7 @@ export async function pumpBody(p: Pump, signal: AbortSignal): Promise<void> {
   }
   const reachedEnd = bound.stopsEarly && writer.position >= (bound.end() ?? Infinity);
   if (!p.decode && p.expectedLength !== null && received < p.expectedLength && !reachedEnd) {
-    throw new TransferFailure(transferError('connection-reset', `The connection closed early (${received} of ${p.expectedLength} bytes).`, true));
+    throw new TransferFailure(transferError('connection-reset', `The connection closed early (${formatBytes(received)} of ${formatBytes(p.expectedLength)}).`, true));
   }
   if (held && compared < held.length) throw new RestartRequired('the body ended inside the overlap');
   await writer.drain();

@@ -25,6 +25,7 @@ import { afterNotSatisfiable, classifyRangeAnswer, judgeRangeResponse, splittabl
 import { SegmentedPartial } from './segmented-partial';
 import { SegmentedRun } from './segmented-run';
 import { isComplete, pieceCount, planSegments } from './segments';
+import { formatBytes } from '../../common/format';
 
 /**
  * One download, from wherever its record says it is to a verdict: a phase machine over
@@ -305,7 +306,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     }
     if (free < total) {
       throw new TransferFailure(
-        transferError('disk-full', `The file needs ${total} bytes but the disk holding ${this.rec.dir} has ${free} free. Free some space or choose another --dir.`, false),
+        transferError('disk-full', `The file needs ${formatBytes(total)} but the disk holding ${this.rec.dir} has ${formatBytes(free)} free. Free some space or choose another --dir.`, false),
       );
     }
   }

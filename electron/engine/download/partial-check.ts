@@ -7,6 +7,7 @@ import { LivePartial } from './live-partial';
 import { replacedError } from './partial-file';
 import { TransferFailure } from '../../common/errors';
 import { notResumableReason } from './response-policy';
+import { formatExactBytes } from '../../common/format';
 
 /**
  * Before a single stream resumes, the partial it continues: checked to exist as a plain
@@ -43,7 +44,7 @@ export class PartialCheck {
     if (rec.offset === 0) return null;
     const reason = notResumableReason(rec);
     if (reason) throw new RestartRequired(reason);
-    if (size < rec.offset) throw new RestartRequired(`the partial file is shorter (${size} bytes) than recorded (${rec.offset})`);
+    if (size < rec.offset) throw new RestartRequired(`the partial file is shorter (${formatExactBytes(size)}) than recorded (${formatExactBytes(rec.offset)})`);
     if (size > rec.offset) fs.truncateSync(partialPath, rec.offset); // bytes past the checkpoint are unproven
 
     job.live = await this.open();

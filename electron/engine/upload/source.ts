@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { TransferFailure, transferError } from '../../common/errors';
 import type { SourceFingerprint } from '../../common/transfer';
 import { insideFolder, memberFolder } from './collect';
+import { formatExactBytes } from '../../common/format';
 
 /**
  * The file an upload reads, opened once per attempt (first run, `ferry resume`, the app
@@ -194,6 +195,6 @@ export function sameFile(a: SourceFingerprint, b: SourceFingerprint): boolean {
 
 export function describeChange(was: SourceFingerprint, now: SourceFingerprint): string {
   if (was.ino !== now.ino) return 'it was replaced by another file';
-  if (was.size !== now.size) return `its size went from ${was.size} to ${now.size} bytes`;
+  if (was.size !== now.size) return `its size went from ${formatExactBytes(was.size)} to ${formatExactBytes(now.size)}`;
   return 'it was modified';
 }

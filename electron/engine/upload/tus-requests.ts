@@ -6,6 +6,7 @@ import { statusFailure } from '../core/failure';
 import type { HttpResponse } from '../http/transport';
 import { type TusCapabilities, encodeMetadata, expired, integerHeader, readCapabilities } from './tus';
 import type { UploadHttp } from './upload-http';
+import { formatExactBytes } from '../../common/format';
 
 /**
  * The tus 1.0 protocol's requests and what their answers mean (tus.io/protocols/
@@ -75,7 +76,7 @@ export async function serverOffset(http: UploadHttp, uploadUrl: string, sentUpTo
     throw new TransferFailure(
       transferError(
         'server-broken',
-        `The server holds ${offset} bytes of this upload but Ferry sent at most ${sentUpTo}; something else wrote to it. Remove this upload and start it again.`,
+        `The server holds ${formatExactBytes(offset)} of this upload but Ferry sent at most ${formatExactBytes(sentUpTo)}; something else wrote to it. Remove this upload and start it again.`,
         false,
       ),
     );

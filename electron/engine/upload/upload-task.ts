@@ -11,6 +11,7 @@ import { type OpenedSource, SourceGone, SourceModified, describeChange, openSour
 import type { TusCapabilities } from './tus';
 import { UploadGone, chunkHeaders, creationHeaders, discover, patchOutcome, readCreated, serverOffset, terminate } from './tus-requests';
 import { UploadHttp } from './upload-http';
+import { formatBytes } from '../../common/format';
 
 /** Bytes per PATCH when each chunk carries a checksum (it must be read and hashed first). */
 const CHECKSUM_CHUNK = 4 << 20;
@@ -109,7 +110,7 @@ export class UploadTask extends TransferTask {
     const firstSight = this.rec.fingerprint ? {} : { fingerprint, total: fingerprint.size };
     const caps = (this.caps ??= await discover(this.http, this.ctx, this.rec.url, signal));
     if (caps.maxSize !== null && fingerprint.size > caps.maxSize) {
-      throw new TransferFailure(transferError('http-status', `The server takes files up to ${caps.maxSize} bytes; ${source.source} has ${fingerprint.size}.`, false, 413));
+      throw new TransferFailure(transferError('http-status', `The server takes files up to ${formatBytes(caps.maxSize)}; ${source.source} has ${formatBytes(fingerprint.size)}.`, false, 413));
     }
     if (!this.rec.uploadUrl && fingerprint.size > 0 && fingerprint.size <= SMALL_FILE && caps.extensions.has('creation-with-upload')) {
       if (await this.createWithUpload(source, fingerprint.size, firstSight, signal)) return true;
