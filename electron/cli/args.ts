@@ -79,6 +79,32 @@ export function parseUrl(text: string): string {
   return url.href;
 }
 
+/**
+ * The URLs of an --input-file (`-` for standard input): one a line, blank lines and lines
+ * starting with # ignored. A line that is no URL is named by its number.
+ */
+export function readUrlList(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : path.resolve(file), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(`cannot read the input file ${file} (${code}); give a file with one URL a line, or - for standard input`);
+  }
+  const urls: string[] = [];
+  const shown = file === '-' ? 'standard input' : file;
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    try {
+      urls.push(parseUrl(line));
+    } catch (error) {
+      throw new UsageError(`${shown}, line ${i + 1}: ${(error as Error).message}`);
+    }
+  }
+  return urls;
+}
+
 export function parseHeaders(values: string[] | undefined): Array<[string, string]> {
   return (values ?? []).map((text) => {
     const parsed = parseHeaderArgument(text);

@@ -17,6 +17,7 @@ import { type AddedView, type DownloadRequest, EXIT, type Runner, type UploadReq
 /** The running Ferry could not be followed (it speaks another protocol, or went away at once). */
 export class DoorError extends Error {}
 
+const MAX_URLS_PER_CALL = 10_000;
 const ENDED = new Set(['completed', 'failed', 'canceled']);
 const isEnded = (view: TransferView | undefined): boolean => view !== undefined && ENDED.has(view.state);
 
@@ -101,9 +102,15 @@ export class DoorRunner implements Runner {
 
   async addDownloads(request: DownloadRequest): Promise<AddedView[]> {
     this.beforeAdding();
-    const added = value(
-      await this.client.addDownloads({ urls: request.urls, dir: request.dir, name: request.name, checksum: request.checksum, headers: request.headers, ifDone: request.ifDone }),
-    );
+    // The contract takes up to 10,000 URLs a call: a longer list goes in several.
+    const added = { ids: [] as string[], existing: [] as string[], alreadyDone: [] as string[] };
+    for (let at = 0; at < request.urls.length; at += MAX_URLS_PER_CALL) {
+      const urls = request.urls.slice(at, at + MAX_URLS_PER_CALL);
+      const part = value(await this.client.addDownloads({ urls, dir: request.dir, name: request.name, checksum: request.checksum, headers: request.headers, ifDone: request.ifDone }));
+      added.ids.push(...part.ids);
+      added.existing.push(...part.existing);
+      added.alreadyDone.push(...part.alreadyDone);
+    }
     return this.viewsOf(added.ids, { existing: new Set(added.existing), alreadyDone: new Set(added.alreadyDone) });
   }
 

@@ -19,6 +19,7 @@ import {
   parseUrl,
   positiveInt,
   prepareDir,
+  readUrlList,
   transferLimits,
 } from './args';
 import { DoorError } from './door-runner';
@@ -29,9 +30,10 @@ import { commandServe } from './serve-command';
 export { EXIT, exitCodeFor } from './runner';
 
 const USAGE = `Usage:
-  ferry get <url>... [--dir DIR] [--name NAME] [--checksum ALGO:HEX] [--connections N]
-                     [--max-active N] [--max-per-host N] [--limit-rate BYTES_PER_S]
+  ferry get <url>... [--input-file FILE] [--dir DIR] [--name NAME] [--checksum ALGO:HEX]
+                     [--connections N] [--max-active N] [--max-per-host N] [--limit-rate BYTES_PER_S]
                      [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json] [--force]
+                     [--verbose]
   ferry put <path>... --to <url> [--protocol tus|put] [--max-active N] [--max-per-host N]
                      [--limit-rate R] [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR]
                      [--json] [--verbose]
@@ -42,7 +44,9 @@ const USAGE = `Usage:
   ferry --version
 
 --limit-rate takes bytes per second (500000, 500K, 2M); --connections splits a large file.
-A folder put shows one progress line and a summary; --verbose prints a line per file.
+--input-file (-i) reads URLs one a line (- for standard input; # starts a comment).
+A folder put or an --input-file shows one progress line and a summary; --verbose prints a
+line per file.
 When the app or ferry serve runs on the data directory, get, put, resume and list hand
 their work to it and follow it there.
 Exit codes: 0 all completed, 1 a transfer failed, 2 usage error, 3 integrity mismatch,
@@ -55,6 +59,8 @@ const GET_OPTIONS = {
   checksum: { type: 'string' },
   'limit-rate': { type: 'string' },
   force: { type: 'boolean' },
+  'input-file': { type: 'string', short: 'i' },
+  verbose: { type: 'boolean', short: 'v' },
 } as const;
 
 const dataDirOf = (given: string | undefined): string => (given ? path.resolve(given) : defaultDataDir());
@@ -78,9 +84,15 @@ async function withRunner(
 async function commandGet(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, GET_OPTIONS, 'get', true);
   if (values.help) return usage();
-  const output = new Output({ json: Boolean(values.json) });
-  if (positionals.length === 0) throw new UsageError('ferry get needs at least one URL');
   const urls = positionals.map(parseUrl);
+  if (values['input-file'] !== undefined) {
+    const listed = readUrlList(values['input-file']);
+    if (listed.length === 0 && urls.length === 0) throw new UsageError(`the input file ${values['input-file']} has no URL in it (one a line; # starts a comment)`);
+    urls.push(...listed);
+  }
+  if (urls.length === 0) throw new UsageError('ferry get needs at least one URL (or --input-file FILE with one a line)');
+  // A list of links is a batch: one progress line and a summary, as a folder put.
+  const output = new Output({ json: Boolean(values.json), condensed: values['input-file'] !== undefined && urls.length > 1 && !values.verbose });
   if (values.name !== undefined && urls.length > 1) throw new UsageError('--name goes with a single URL; drop it or give one URL');
   if (values.name !== undefined && !values.name.trim()) throw new UsageError('--name is empty');
   if (values.checksum !== undefined) {

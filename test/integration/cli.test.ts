@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
-import { killRepeatedly, resultOf, runCli, startCli } from '../support/cli';
+import { CLI, killRepeatedly, resultOf, runCli, startCli } from '../support/cli';
+import { formatBytes } from '../../electron/common/format';
 import { selfSignedCertificate } from '../support/counting-server';
 import { tempDir, unwritableDir } from '../support/harness';
 import { NGINX_BINARY, type Nginx, startNginx } from '../support/nginx';
@@ -70,6 +71,38 @@ describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
     assert.equal(result.sha256, sha256(body));
     assert.deepEqual(result.integrity, { status: 'unverified', algorithm: 'sha256', expected: null, actual: sha256(body), source: null });
     for (const line of run.stdout.trim().split('\n')) JSON.parse(line); // every stdout line is JSON
+  });
+
+  test('--input-file reads one URL a line (comments and blank lines ignored; - is standard input); a bad line is named by its number', async () => {
+    const { dir, data } = dirs();
+    const bodies = [0, 1, 2].map((i) => randomBytesOf(20_000 + i, 90 + i));
+    const urls = bodies.map((body, i) => server.serve(`/cli/list-${i}.bin`, { body }));
+    const list = path.join(tempDir('cli-list-'), 'links.txt');
+    fs.writeFileSync(list, `# three links\n${urls[0]}\n\n   ${urls[1]}  \r\n# done\n`);
+    const run = await runCli(['get', '-i', list, urls[2]!, '--dir', dir, '--data-dir', data]);
+    assert.equal(run.code, 0, run.stderr);
+    // A list is a batch: one summary line, not a line per file.
+    assert.equal(run.stdout, `Downloaded 3 of 3 files (${formatBytes(bodies.reduce((n, b) => n + b.length, 0))}); no checksum was given, so each one's SHA-256 is recorded.\n`);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['list-0.bin', 'list-1.bin', 'list-2.bin']);
+
+    const stdin = spawn(process.execPath, [CLI, 'get', '--input-file', '-', '--dir', tempDir('cli-dl-'), '--data-dir', data, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    stdin.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stdin.stdin.end(`${urls[0]}\n${urls[1]}\n`);
+    assert.equal(await new Promise((r) => stdin.once('close', r)), 0);
+    assert.deepEqual(out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; sha256: string }).filter((e) => e.type === 'result').map((e) => e.sha256).sort(), [sha256(bodies[0]!), sha256(bodies[1]!)].sort());
+
+    fs.writeFileSync(list, `${urls[0]}\nftp://example.com/x\n`);
+    const bad = await runCli(['get', '--input-file', list, '--dir', dir, '--data-dir', data]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /links\.txt, line 2: "ftp:\/\/example\.com\/x" uses ftp; Ferry downloads http and https URLs only/);
+    fs.writeFileSync(list, '# nothing here\n\n');
+    const empty = await runCli(['get', '--input-file', list, '--dir', dir, '--data-dir', data]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /has no URL in it/);
+    const missing = await runCli(['get', '--input-file', path.join(dir, 'nope.txt'), '--dir', dir, '--data-dir', data]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read the input file .*nope\.txt \(ENOENT\)/);
   });
 
   test('--checksum that matches is verified; a wrong one exits 3 and leaves no file', async () => {
@@ -243,7 +276,13 @@ describe('kill -9 at random moments during a 256 MiB download from nginx', { ski
     const { dir, data } = dirs();
     const url = nginx.url('big.bin');
     const args = ['get', url, '--dir', dir, '--data-dir', data, '--json'];
-    const kills = await killRepeatedly(args, 5, 300, 700);
+    // Each run is killed 0.1–0.5 s after its bytes start to land in the partial.
+    const partial = path.join(dir, 'big.bin.ferrypart');
+    const size = (): number => (fs.existsSync(partial) ? fs.statSync(partial).size : 0);
+    const kills = await killRepeatedly(args, 5, 100, 400, () => {
+      const before = size();
+      return () => size() > before;
+    });
     const final = await runCli(args);
     assert.equal(final.code, 0, final.stderr);
     const result = resultOf(final);

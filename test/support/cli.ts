@@ -48,11 +48,20 @@ export function resultOf(run: CliRun): Record<string, unknown> {
  * Starts `args` and kills it with SIGKILL after a random wait, `times` times over: the
  * crash a test then recovers from. Returns the waits, for the test's report. A run that
  * ended on its own before its kill is an error: the test would prove nothing.
+ *
+ * `movedOn`, when given, tells whether this run has moved bytes yet (it is asked before
+ * each start, to take its baseline, and then polled): the random wait counts from there, so
+ * a slow start on a loaded machine does not turn every kill into one before any work.
  */
-export async function killRepeatedly(args: string[], times: number, minMs: number, spreadMs: number): Promise<number[]> {
+export async function killRepeatedly(args: string[], times: number, minMs: number, spreadMs: number, movedOn?: () => () => boolean): Promise<number[]> {
   const waits: number[] = [];
   for (let i = 0; i < times; i++) {
+    const moved = movedOn?.();
     const run = startCli(args);
+    if (moved) {
+      const deadline = Date.now() + 30_000;
+      while (!moved() && run.child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    }
     const wait = minMs + Math.floor(Math.random() * spreadMs);
     waits.push(wait);
     await new Promise((r) => setTimeout(r, wait));
