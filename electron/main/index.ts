@@ -8,6 +8,9 @@ import { BrowserWindow, Notification, app, dialog, net, powerMonitor } from 'ele
 import { createClient } from '../common/rpc';
 import type { TransferClient } from '../common/service';
 import { defaultDownloadDir, ferryVersion } from '../engine';
+import { rendererDir } from './app-files';
+import { isAppPage } from './app-origin';
+import { registerAppScheme, serveAppFiles } from './app-protocol';
 import { EngineHost } from './engine-host';
 import type { SupervisorDecision } from './engine-supervisor';
 import { serveWindowConnections } from './ipc';
@@ -17,7 +20,7 @@ import { PowerBlocker } from './power';
 import { QueueWatch } from './queue-watch';
 import { applySecurityPolicy } from './security';
 import { TrayManager } from './tray';
-import { appPageUrl, createWindow } from './window';
+import { createWindow } from './window';
 
 const APP_ID = 'app.ferry.desktop';
 /** argv of a packaged app is [exe, ...args]; of `electron .` it is [exe, appPath, ...args]. */
@@ -27,6 +30,8 @@ app.setName('Ferry');
 // A separate data directory, for tests (every e2e run gets its own) or a second profile.
 if (process.env.FERRY_DATA_DIR) app.setPath('userData', path.resolve(process.env.FERRY_DATA_DIR));
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+// Before ready, or Chromium will not treat app:// as a standard, secure origin.
+registerAppScheme();
 
 const host = new EngineHost({ ended: engineEnded, restarted: () => void reconnect() });
 const power = new PowerBlocker();
@@ -170,7 +175,8 @@ async function main(): Promise<void> {
   }
   app.on('second-instance', (_event, argv, workingDirectory) => void handOver(parseLaunchArgs(argv, workingDirectory, ARGS_FROM)));
   await app.whenReady();
-  applySecurityPolicy(appPageUrl);
+  applySecurityPolicy();
+  serveAppFiles(rendererDir(__dirname));
 
   const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion() });
   if (!started.ok) {
@@ -178,7 +184,7 @@ async function main(): Promise<void> {
     app.exit(4);
     return;
   }
-  serveWindowConnections(host, (url) => url === appPageUrl());
+  serveWindowConnections(host, isAppPage);
   await connectShell();
   wireOs();
 
