@@ -13,8 +13,9 @@ import { isAppPage } from './app-origin';
 import { registerAppScheme, serveAppFiles } from './app-protocol';
 import { EngineHost } from './engine-host';
 import type { SupervisorDecision } from './engine-supervisor';
+import { handOffData, planHandOver, secondLaunch } from './hand-off';
 import { serveWindowConnections } from './ipc';
-import { type LaunchRequest, parseLaunchArgs } from './launch-args';
+import { type LaunchContext, type LaunchRequest, parseLaunchArgs } from './launch-args';
 import { mainPortChannel } from './port-channel';
 import { PowerBlocker } from './power';
 import { QueueWatch } from './queue-watch';
@@ -23,8 +24,8 @@ import { TrayManager } from './tray';
 import { createWindow } from './window';
 
 const APP_ID = 'app.ferry.desktop';
-/** argv of a packaged app is [exe, ...args]; of `electron .` it is [exe, appPath, ...args]. */
-const ARGS_FROM = app.isPackaged ? 1 : 2;
+/** How this process reads a command line: its own at start, a second launch's when it forwards no data. */
+const launchContext = (cwd: string): LaunchContext => ({ cwd, appPathFirst: process.defaultApp === true });
 
 app.setName('Ferry');
 // A separate data directory, for tests (every e2e run gets its own) or a second profile.
@@ -42,6 +43,9 @@ let keepRunningInTray = true;
 let quitting = false;
 let activeCount = 0;
 let toldAboutTray = false;
+/** Resolved once the engine, the shell's client and the tray are up: a second launch that comes earlier waits for it. */
+let shellIsReady: () => void = () => undefined;
+const shellReady = new Promise<void>((resolve) => (shellIsReady = resolve));
 
 function showWindow(): void {
   if (!win || win.isDestroyed()) {
@@ -64,26 +68,25 @@ function showWindow(): void {
   win.focus();
 }
 
+/** A launch's links and files go to the engine (hand-off.ts decides how); the window comes to the front. */
 async function handOver(request: LaunchRequest): Promise<void> {
+  showWindow();
   if (!client) return;
-  if (request.urls.length > 0) {
-    const added = await client.addDownloads({ urls: request.urls });
-    if (!added.ok) dialog.showErrorBox('Ferry could not add the links', added.error.message);
-  }
+  let destinations: Array<{ id: string }> = [];
   if (request.paths.length > 0) {
     const settings = await client.getSettings();
-    const destinations = settings.ok ? settings.value.uploadDestinations : [];
-    if (destinations.length === 1) {
-      const added = await client.addUploads({ paths: request.paths, destination: destinations[0]!.id });
-      if (!added.ok) dialog.showErrorBox('Ferry could not add the files', added.error.message);
-    } else {
-      dialog.showErrorBox(
-        'Choose where to upload',
-        destinations.length === 0 ? 'Add an upload destination in Settings, then drop the files on the window.' : 'Several upload destinations are set up: drop the files on the window and pick one.',
-      );
-    }
+    if (settings.ok) destinations = settings.value.uploadDestinations;
   }
-  showWindow();
+  const plan = planHandOver(request, destinations);
+  if (plan.downloads.length > 0) {
+    const added = await client.addDownloads({ urls: plan.downloads });
+    if (!added.ok) dialog.showErrorBox('Ferry could not add the links', added.error.message);
+  }
+  if (plan.uploads) {
+    const added = await client.addUploads(plan.uploads);
+    if (!added.ok) dialog.showErrorBox('Ferry could not add the files', added.error.message);
+  }
+  for (const problem of plan.problems) dialog.showErrorBox(problem.title, problem.message);
 }
 
 async function confirmQuit(): Promise<boolean> {
@@ -169,11 +172,15 @@ async function reconnect(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (!app.requestSingleInstanceLock()) {
-    app.quit(); // the running Ferry got our argv through 'second-instance'
+  const launch = parseLaunchArgs(process.argv, launchContext(process.cwd()));
+  if (!app.requestSingleInstanceLock(handOffData(launch))) {
+    app.quit(); // the running Ferry got our request through 'second-instance'
     return;
   }
-  app.on('second-instance', (_event, argv, workingDirectory) => void handOver(parseLaunchArgs(argv, workingDirectory, ARGS_FROM)));
+  app.on('second-instance', (_event, argv, workingDirectory, data) => {
+    const request = secondLaunch(argv, data, launchContext(workingDirectory));
+    void shellReady.then(() => handOver(request));
+  });
   await app.whenReady();
   applySecurityPolicy();
   serveAppFiles(rendererDir(__dirname));
@@ -195,8 +202,8 @@ async function main(): Promise<void> {
     quit: () => app.quit(),
   });
   tray.create();
-  showWindow();
-  await handOver(parseLaunchArgs(process.argv, process.cwd(), ARGS_FROM));
+  shellIsReady();
+  await handOver(launch);
 
   app.on('activate', showWindow);
   app.on('window-all-closed', () => {
