@@ -4,39 +4,73 @@
  * network hooks). Everything the window does goes through the TransferService contract.
  */
 import * as path from 'node:path';
-import { BrowserWindow, Notification, app, dialog, net, powerMonitor } from 'electron';
+import { BrowserWindow, Notification, app, dialog, net, powerMonitor, powerSaveBlocker } from 'electron';
 import { createClient } from '../common/rpc';
-import type { TransferClient } from '../common/service';
+import type { Notice, TransferClient } from '../common/service';
 import { defaultDownloadDir, ferryVersion } from '../engine';
+import { rendererDir } from './app-files';
+import { isAppPage } from './app-origin';
+import { registerAppScheme, serveAppFiles } from './app-protocol';
 import { EngineHost } from './engine-host';
 import type { SupervisorDecision } from './engine-supervisor';
+import { handOffData, planHandOver, secondLaunch } from './hand-off';
 import { serveWindowConnections } from './ipc';
-import { type LaunchRequest, parseLaunchArgs } from './launch-args';
+import { type LaunchContext, type LaunchRequest, parseLaunchArgs } from './launch-args';
+import { type NoteSpec, Notifier, osNotification } from './notifier';
 import { mainPortChannel } from './port-channel';
 import { PowerBlocker } from './power';
-import { QueueWatch } from './queue-watch';
+import { type QueueTotals, QueueWatch } from './queue-watch';
+import { quitQuestion } from './quit-prompt';
 import { applySecurityPolicy } from './security';
+import { badgeCount, taskbarProgress } from './taskbar';
 import { TrayManager } from './tray';
-import { appPageUrl, createWindow } from './window';
+import { trayMenu } from './tray-menu';
+import { createWindow } from './window';
 
 const APP_ID = 'app.ferry.desktop';
-/** argv of a packaged app is [exe, ...args]; of `electron .` it is [exe, appPath, ...args]. */
-const ARGS_FROM = app.isPackaged ? 1 : 2;
+/** How this process reads a command line: its own at start, a second launch's when it forwards no data. */
+const launchContext = (cwd: string): LaunchContext => ({ cwd, appPathFirst: process.defaultApp === true });
+const IDLE: QueueTotals = { active: 0, activeUploads: 0, queued: 0, paused: 0, progress: null, speed: 0, failedThisRun: 0 };
 
 app.setName('Ferry');
 // A separate data directory, for tests (every e2e run gets its own) or a second profile.
 if (process.env.FERRY_DATA_DIR) app.setPath('userData', path.resolve(process.env.FERRY_DATA_DIR));
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+// Before ready, or Chromium will not treat app:// as a standard, secure origin.
+registerAppScheme();
 
 const host = new EngineHost({ ended: engineEnded, restarted: () => void reconnect() });
-const power = new PowerBlocker();
+const power = new PowerBlocker(powerSaveBlocker);
+const notifier = new Notifier(makeNote, () => showWindow());
 let win: BrowserWindow | null = null;
 let client: (TransferClient & { dispose(): void }) | null = null;
+let watch: QueueWatch | null = null;
 let tray: TrayManager | null = null;
 let keepRunningInTray = true;
 let quitting = false;
-let activeCount = 0;
+let lastTotals = IDLE;
 let toldAboutTray = false;
+/** Resolved once the engine, the shell's client and the tray are up: a second launch that comes earlier waits for it. */
+let shellIsReady: () => void = () => undefined;
+const shellReady = new Promise<void>((resolve) => (shellIsReady = resolve));
+
+/** Electron's notification for a spec; null where the OS has none. */
+function makeNote(spec: NoteSpec) {
+  if (!Notification.isSupported()) return null;
+  const note = new Notification({ title: spec.title, body: spec.body, silent: spec.silent });
+  return { show: () => note.show(), close: () => note.close(), onClick: (f: () => void) => note.on('click', f), onClosed: (f: () => void) => note.on('close', f) };
+}
+
+/**
+ * A notice for the person. The engine's reach the window too, which shows them itself when
+ * it is in front; the shell's own (the engine restarting, Ferry still running in the tray)
+ * reach nobody else, so they always go to the OS.
+ */
+function tell(notice: Notice, from: 'engine' | 'shell'): void {
+  const windowShowsIt = from === 'engine' && win !== null && !win.isDestroyed() && win.isVisible() && win.isFocused();
+  const spec = osNotification(notice, windowShowsIt);
+  if (spec) notifier.show(spec);
+}
 
 function showWindow(): void {
   if (!win || win.isDestroyed()) {
@@ -47,9 +81,9 @@ function showWindow(): void {
         event.preventDefault();
         win?.hide();
         // Once per run: a closed window that keeps working should not be a surprise.
-        if (!toldAboutTray && Notification.isSupported()) {
+        if (!toldAboutTray) {
           toldAboutTray = true;
-          new Notification({ title: 'Ferry is still running', body: 'Transfers go on in the background. Quit from the tray icon, or turn this off in Settings.', silent: true }).show();
+          tell({ level: 'info', title: 'Ferry is still running', body: 'Transfers go on in the background. Quit from the tray icon, or turn this off in Settings.', ids: [] }, 'shell');
         }
       }
     });
@@ -59,39 +93,43 @@ function showWindow(): void {
   win.focus();
 }
 
+/** A launch's links and files go to the engine (hand-off.ts decides how); the window comes to the front. */
 async function handOver(request: LaunchRequest): Promise<void> {
+  showWindow();
   if (!client) return;
-  if (request.urls.length > 0) {
-    const added = await client.addDownloads({ urls: request.urls });
-    if (!added.ok) dialog.showErrorBox('Ferry could not add the links', added.error.message);
-  }
+  let destinations: Array<{ id: string }> = [];
   if (request.paths.length > 0) {
     const settings = await client.getSettings();
-    const destinations = settings.ok ? settings.value.uploadDestinations : [];
-    if (destinations.length === 1) {
-      const added = await client.addUploads({ paths: request.paths, destination: destinations[0]!.id });
-      if (!added.ok) dialog.showErrorBox('Ferry could not add the files', added.error.message);
-    } else {
-      dialog.showErrorBox(
-        'Choose where to upload',
-        destinations.length === 0 ? 'Add an upload destination in Settings, then drop the files on the window.' : 'Several upload destinations are set up: drop the files on the window and pick one.',
-      );
-    }
+    if (settings.ok) destinations = settings.value.uploadDestinations;
   }
-  showWindow();
+  const plan = planHandOver(request, destinations);
+  if (plan.downloads.length > 0) {
+    const added = await client.addDownloads({ urls: plan.downloads });
+    if (!added.ok) dialog.showErrorBox('Ferry could not add the links', added.error.message);
+  }
+  if (plan.uploads) {
+    const added = await client.addUploads(plan.uploads);
+    if (!added.ok) dialog.showErrorBox('Ferry could not add the files', added.error.message);
+  }
+  for (const problem of plan.problems) dialog.showErrorBox(problem.title, problem.message);
 }
 
 async function confirmQuit(): Promise<boolean> {
-  if (activeCount === 0) return true;
-  const { response } = await dialog.showMessageBox({
-    type: 'question',
-    buttons: ['Quit', 'Keep running'],
-    defaultId: 1,
-    cancelId: 1,
-    message: `${activeCount} transfer${activeCount === 1 ? ' is' : 's are'} still moving.`,
-    detail: 'Progress is saved either way: they continue from where they are the next time Ferry starts.',
-  });
-  return response === 0;
+  const question = quitQuestion(lastTotals);
+  if (!question) return true;
+  const { quitId, ...box } = question;
+  const { response } = await dialog.showMessageBox({ type: 'question', ...box });
+  return response === quitId;
+}
+
+/** Everything outside the window that follows the queue: power, tray, dock and taskbar. */
+function showTotals(totals: QueueTotals): void {
+  lastTotals = totals;
+  power.set('transfers', totals.active > 0);
+  tray?.show(trayMenu(totals));
+  const bar = taskbarProgress(totals);
+  if (win && !win.isDestroyed()) win.setProgressBar(bar.progress, { mode: bar.mode });
+  app.setBadgeCount(badgeCount(totals));
 }
 
 /** Sleep, wake and network changes reach the engine, which checkpoints and resumes on fresh connections. */
@@ -112,6 +150,7 @@ function wireOs(): void {
  * connected at start and again to each engine that replaces one that ended.
  */
 async function connectShell(): Promise<void> {
+  watch?.dispose();
   client?.dispose();
   const current = createClient(mainPortChannel(host.connect()), { app: ferryVersion() });
   client = current;
@@ -120,37 +159,22 @@ async function connectShell(): Promise<void> {
   current.onEvent((event) => {
     if (event.type === 'settings') keepRunningInTray = event.settings.keepRunningInTray;
   });
-  const watch = new QueueWatch(
-    current,
-    (totals) => {
-      activeCount = totals.active;
-      power.set(totals.active > 0);
-      tray?.setToolTip(QueueWatch.tooltip(totals));
-      if (win && !win.isDestroyed()) win.setProgressBar(totals.progress ?? -1);
-      app.setBadgeCount(totals.active + totals.queued);
-    },
-    (notice) => {
-      if (!Notification.isSupported()) return;
-      const note = new Notification({ title: notice.title, body: notice.body, silent: notice.level === 'info' });
-      note.on('click', showWindow);
-      note.show();
-    },
-  );
+  watch = new QueueWatch(current, showTotals, (notice) => tell(notice, 'engine'));
   await watch.start();
 }
 
 /** The engine ended without being asked: say so, once; the host restarts it or has given up. */
 function engineEnded(decision: Exclude<SupervisorDecision, { action: 'none' }>): void {
   console.warn(`ferry: ${decision.message}`);
+  watch?.dispose();
   client?.dispose(); // its port went with the engine
-  client = null;
-  activeCount = 0;
-  power.set(false);
+  watch = client = null;
+  showTotals(IDLE);
   if (decision.action === 'give-up') {
     dialog.showErrorBox("Ferry's engine stopped", decision.message);
     return;
   }
-  if (Notification.isSupported()) new Notification({ title: "Ferry's engine is restarting", body: decision.message, silent: true }).show();
+  tell({ level: 'info', title: "Ferry's engine is restarting", body: decision.message, ids: [] }, 'shell');
 }
 
 /** A new engine is up: the shell and the window connect to it (the window by reloading, which asks for a new port). */
@@ -164,13 +188,18 @@ async function reconnect(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (!app.requestSingleInstanceLock()) {
-    app.quit(); // the running Ferry got our argv through 'second-instance'
+  const launch = parseLaunchArgs(process.argv, launchContext(process.cwd()));
+  if (!app.requestSingleInstanceLock(handOffData(launch))) {
+    app.quit(); // the running Ferry got our request through 'second-instance'
     return;
   }
-  app.on('second-instance', (_event, argv, workingDirectory) => void handOver(parseLaunchArgs(argv, workingDirectory, ARGS_FROM)));
+  app.on('second-instance', (_event, argv, workingDirectory, data) => {
+    const request = secondLaunch(argv, data, launchContext(workingDirectory));
+    void shellReady.then(() => handOver(request));
+  });
   await app.whenReady();
-  applySecurityPolicy(appPageUrl);
+  applySecurityPolicy();
+  serveAppFiles(rendererDir(__dirname));
 
   const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion() });
   if (!started.ok) {
@@ -178,19 +207,19 @@ async function main(): Promise<void> {
     app.exit(4);
     return;
   }
-  serveWindowConnections(host, (url) => url === appPageUrl());
+  serveWindowConnections(host, isAppPage);
   await connectShell();
   wireOs();
 
   tray = new TrayManager(path.join(__dirname, '..', '..', '..', 'build', 'icons', '32x32.png'), {
     show: showWindow,
-    pauseAll: () => void client?.pauseAll(),
-    resumeAll: () => void client?.resumeAll(),
+    'pause-all': () => void client?.pauseAll(),
+    'resume-all': () => void client?.resumeAll(),
     quit: () => app.quit(),
   });
-  tray.create();
-  showWindow();
-  await handOver(parseLaunchArgs(process.argv, process.cwd(), ARGS_FROM));
+  tray.create(trayMenu(lastTotals));
+  shellIsReady();
+  await handOver(launch);
 
   app.on('activate', showWindow);
   app.on('window-all-closed', () => {
@@ -202,7 +231,9 @@ async function main(): Promise<void> {
     void (async () => {
       if (!(await confirmQuit())) return;
       quitting = true;
-      power.stop();
+      power.dispose();
+      notifier.dispose();
+      watch?.dispose();
       tray?.destroy();
       await host.stop(); // every transfer checkpointed and left queued for next time
       app.exit(0);

@@ -1,13 +1,11 @@
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BrowserWindow, nativeTheme } from 'electron';
+import { APP_PAGE_URL } from './app-origin';
 
-/** The built window page (npm run build puts it in out/renderer). */
-export function appPageUrl(): string {
-  return pathToFileURL(path.join(__dirname, '..', '..', 'renderer', 'index.html')).href;
-}
-
-/** The one window: sandboxed, isolated, no Node, its only way out the preload's typed client. */
+/**
+ * The one window: sandboxed, isolated, no Node, its only way out the preload's typed client.
+ * Its page comes from app://ferry (app-protocol.ts), never from file://.
+ */
 export function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1100,
@@ -33,6 +31,6 @@ export function createWindow(): BrowserWindow {
   });
   win.removeMenu();
   win.once('ready-to-show', () => win.show());
-  void win.loadURL(appPageUrl());
+  void win.loadURL(APP_PAGE_URL);
   return win;
 }

@@ -1,6 +1,6 @@
 /**
- * The desktop app itself: launch, the window shows the queue, a download completes and is
- * shown Verified. Needs an Electron binary (and a display); without one it skips and says why.
+ * The desktop app itself: launch, the window shows the queue from app://ferry, a download
+ * completes and is shown Verified. Needs an Electron binary (and a display); without one it skips and says why.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,6 +31,8 @@ test('the desktop app launches, shows the queue and completes a download', async
   });
   try {
     const window = await app.firstWindow();
+    // Served by protocol.handle from the built window folder, not file:// (electron/main/app-protocol.ts).
+    expect(window.url()).toBe('app://ferry/index.html');
     await expect(window.getByRole('grid', { name: 'Transfers' })).toBeVisible();
     await window.getByRole('button', { name: 'Add', exact: true }).click();
     await window.getByLabel('Links').fill(nginx.url('smoke.bin'));

@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { listPackage } from '@electron/asar';
+import { extractFile, listPackage } from '@electron/asar';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config';
 import { DebugLogger, log as builderLog } from 'builder-util';
 import { Arch, type Configuration, Platform, build } from 'electron-builder';
 import * as yaml from 'js-yaml';
+import { resolveAppPath, rendererDir } from '../../electron/main/app-files';
+import { APP_PAGE_URL } from '../../electron/main/app-origin';
 import { tempDir } from '../support/harness';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -35,6 +37,46 @@ function pngSize(file: string): [number, number] {
 // ("Unable to deserialize cloned data"). Its log goes to stderr here.
 (builderLog as unknown as { stream: NodeJS.WritableStream }).stream = process.stderr;
 
+/**
+ * Electron's fuse wire (what @electron/fuses flips): a sentinel, the wire's version (1), its
+ * length, then one byte a fuse, '1' on and '0' off, in FuseV1Options order.
+ */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const FUSE_ORDER = [
+  'runAsNode',
+  'enableCookieEncryption',
+  'enableNodeOptionsEnvironmentVariable',
+  'enableNodeCliInspectArguments',
+  'enableEmbeddedAsarIntegrityValidation',
+  'onlyLoadAppFromAsar',
+  'loadBrowserProcessSpecificV8Snapshot',
+  'grantFileProtocolExtraPrivileges',
+] as const;
+/** How Electron ships: Node's ways in open, cookies in plain text, file:// privileged. */
+const ELECTRON_DEFAULT_FUSES = '10110001';
+
+/** The fuses as they stand in a binary, by name. */
+function readFuses(binary: string): Record<string, boolean> {
+  const bytes = fs.readFileSync(binary);
+  const at = bytes.indexOf(FUSE_SENTINEL);
+  assert.ok(at >= 0, `${binary} has a fuse wire`);
+  const wire = bytes.subarray(at + FUSE_SENTINEL.length);
+  assert.equal(wire[0], 1, 'fuse wire version 1');
+  const fuses = wire.subarray(2, 2 + wire[1]!).toString('latin1');
+  return Object.fromEntries(FUSE_ORDER.map((name, i) => [name, fuses[i] === '1']));
+}
+
+/** The fuses Ferry flips (the Electron security checklist, and no file:// privileges since the window is on app://). */
+const FERRY_FUSES = {
+  runAsNode: false,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  onlyLoadAppFromAsar: true,
+  enableEmbeddedAsarIntegrityValidation: true,
+  enableCookieEncryption: true,
+  grantFileProtocolExtraPrivileges: false,
+};
+
 const targetNames = (targets: unknown): string[] => (Array.isArray(targets) ? targets : [targets]).map((t) => (typeof t === 'string' ? t : (t as { target: string }).target));
 
 describe('installers: electron-builder configuration', () => {
@@ -49,6 +91,12 @@ describe('installers: electron-builder configuration', () => {
     assert.equal(config.productName, 'Ferry');
     assert.equal(config.asar, true);
     assert.equal(pkg.main, 'out/electron/main/index.js');
+  });
+
+  test("Electron's fuses: no running as Node, no NODE_OPTIONS, no --inspect, the app only from its checked app.asar, cookies encrypted, no file:// privileges", () => {
+    assert.deepEqual(config.electronFuses, FERRY_FUSES);
+    // Only names electron-builder 26 passes on to @electron/fuses (an unknown one would be silently dropped).
+    for (const name of Object.keys(config.electronFuses!)) assert.ok((FUSE_ORDER as readonly string[]).includes(name), name);
   });
 
   test('macOS: dmg and zip, hardened runtime with its entitlements file', () => {
@@ -91,10 +139,13 @@ describe('installers: what goes into app.asar', () => {
   let listing: string[];
   let unpacked: string[];
   let out: string;
+  let asar: string;
+  let executable: string;
   before(async () => {
-    // A stand-in for Electron's unpacked distribution: electron-builder copies it and renames the binary.
+    // A stand-in for Electron's unpacked distribution: electron-builder copies it, renames the
+    // binary and flips its fuses, so it carries a fuse wire set as Electron ships it.
     const electronDist = tempDir('ferry-fake-electron-');
-    fs.writeFileSync(path.join(electronDist, 'electron'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(electronDist, 'electron'), Buffer.concat([Buffer.from(`#!/bin/sh\n#${FUSE_SENTINEL}`), Buffer.from([1, 8]), Buffer.from(`${ELECTRON_DEFAULT_FUSES}\n`)]), { mode: 0o755 });
     fs.mkdirSync(path.join(electronDist, 'resources'));
     out = tempDir('ferry-pack-');
     const electronVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
@@ -106,7 +157,9 @@ describe('installers: what goes into app.asar', () => {
       config: { electronDist, electronVersion, npmRebuild: false, directories: { output: out } },
     });
     const resources = path.join(out, 'linux-unpacked', 'resources');
-    listing = listPackage(path.join(resources, 'app.asar'), { isPack: false }).map((p) => p.replaceAll('\\', '/').replace(/^\//, ''));
+    asar = path.join(resources, 'app.asar');
+    executable = path.join(out, 'linux-unpacked', 'ferry');
+    listing = listPackage(asar, { isPack: false }).map((p) => p.replaceAll('\\', '/').replace(/^\//, ''));
     unpacked = fs.readdirSync(path.join(resources, 'app.asar.unpacked'), { recursive: true }).map((p) => String(p).replaceAll('\\', '/'));
   });
   after(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -116,6 +169,31 @@ describe('installers: what goes into app.asar', () => {
       assert.ok(listing.includes(file), `${file} is packaged`);
     }
     for (const dep of Object.keys(pkg.dependencies)) assert.ok(listing.includes(`node_modules/${dep}/package.json`), `${dep} (a production dependency) is packaged`);
+  });
+
+  test("the packaged executable's fuses are flipped as configured; the one left alone keeps Electron's setting", () => {
+    assert.deepEqual(readFuses(executable), { ...FERRY_FUSES, loadBrowserProcessSpecificV8Snapshot: false });
+    // runAsNode off breaks child_process.fork of the app's binary: the engine runs in a utilityProcess, and nothing sets ELECTRON_RUN_AS_NODE.
+    const mainFiles = listing.filter((p) => p.startsWith('out/electron/') && p.endsWith('.js'));
+    assert.deepEqual(mainFiles.filter((p) => extractFile(asar, p).toString().includes('ELECTRON_RUN_AS_NODE')), []);
+    assert.match(extractFile(asar, 'out/electron/main/engine-host.js').toString(), /utilityProcess\.fork\(/);
+  });
+
+  test('the packaged window loads app://ferry/index.html, which resolves to the packaged page; the scheme is registered before ready', () => {
+    const windowJs = extractFile(asar, 'out/electron/main/window.js').toString();
+    const loads = [...windowJs.matchAll(/\.loadURL\(([^)]*)\)/g)].map((m) => m[1]);
+    assert.deepEqual(loads, ['app_origin_1.APP_PAGE_URL'], 'the window loads the app page constant, nothing else');
+    assert.doesNotMatch(windowJs, /pathToFileURL|loadFile\(|['"`]file:/, 'no file:// page');
+    assert.match(APP_PAGE_URL, /^app:\/\/ferry\//);
+    // Resolved as the packaged main process resolves it: from out/electron/main inside app.asar.
+    const mainDir = path.join(asar, 'out', 'electron', 'main');
+    const page = resolveAppPath(APP_PAGE_URL, rendererDir(mainDir));
+    assert.ok(page.ok, JSON.stringify(page));
+    assert.ok(listing.includes(path.relative(asar, page.file).replaceAll('\\', '/')), `${page.file} is packaged`);
+    const indexJs = extractFile(asar, pkg.main).toString();
+    const registered = indexJs.indexOf('registerAppScheme)()');
+    assert.ok(registered > 0 && registered < indexJs.indexOf('whenReady()'), 'app:// is registered as privileged before the app is ready');
+    assert.match(indexJs, /serveAppFiles\)\(\(0, app_files_1\.rendererDir\)\(__dirname\)\)/);
   });
 
   test('native code and the hashing worker sit unpacked beside the archive, where they can be loaded', () => {

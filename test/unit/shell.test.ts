@@ -1,20 +1,45 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { findElectron, hasDisplay } from '../../electron/cli/start';
 import { EngineSupervisor } from '../../electron/main/engine-supervisor';
 import { parseLaunchArgs } from '../../electron/main/launch-args';
 import { tempDir } from '../support/harness';
 
-test('a launch hands its links and existing paths to the app; flags and the app path are skipped', () => {
+test('a launch hands its links and existing paths to the app; flags are skipped, each item taken once', () => {
   const cwd = tempDir();
   fs.writeFileSync(path.join(cwd, 'photo.jpg'), 'x');
   fs.mkdirSync(path.join(cwd, 'album'));
-  const request = parseLaunchArgs(['/opt/Ferry/ferry', '.', '--enable-logging', 'https://example.com/a.iso', 'photo.jpg', 'album', 'nope.txt', 'http://[bad'], cwd, 2);
+  const argv = ['/opt/Ferry/ferry', '--enable-logging', '-psn_0_12345', 'https://example.com/a.iso', 'photo.jpg', 'album', 'nope.txt', 'http://[bad', 'HTTPS://EXAMPLE.com/a.iso', './photo.jpg'];
+  const request = parseLaunchArgs(argv, { cwd, appPathFirst: false });
   assert.deepEqual(request.urls, ['https://example.com/a.iso']);
   assert.deepEqual(request.paths, [path.join(cwd, 'photo.jpg'), path.join(cwd, 'album')]);
   assert.deepEqual(request.ignored, ['nope.txt', 'http://[bad']);
+});
+
+test('started as `electron <app>`, the first plain argument is the app even with flags before it (Playwright puts --inspect=0 first)', () => {
+  const cwd = tempDir();
+  const appDir = tempDir('ferry-app-dir-');
+  const argv = ['/x/electron', '--inspect=0', '--remote-debugging-port=0', appDir, 'https://example.com/b.bin'];
+  assert.deepEqual(parseLaunchArgs(argv, { cwd, appPathFirst: true }), { urls: ['https://example.com/b.bin'], paths: [], ignored: [] });
+  // Packaged, there is no app path to skip: the same folder is a folder to upload.
+  assert.deepEqual(parseLaunchArgs(argv, { cwd, appPathFirst: false }).paths, [appDir]);
+});
+
+test('after `--` everything is plain; file:// URLs (what file managers pass) are paths', () => {
+  const cwd = tempDir();
+  fs.writeFileSync(path.join(cwd, '-odd name.txt'), 'x');
+  fs.writeFileSync(path.join(cwd, 'report.pdf'), 'x');
+  const argv = ['ferry', '--', '-odd name.txt', pathToFileURL(path.join(cwd, 'report.pdf')).href, 'file://elsewhere/share/x.pdf', pathToFileURL(path.join(cwd, 'gone.pdf')).href];
+  const request = parseLaunchArgs(argv, { cwd, appPathFirst: false });
+  assert.deepEqual(request.paths, [path.join(cwd, '-odd name.txt'), path.join(cwd, 'report.pdf')]);
+  assert.deepEqual(request.ignored, ['file://elsewhere/share/x.pdf', pathToFileURL(path.join(cwd, 'gone.pdf')).href]);
+  // Whether a path exists is asked of the function given.
+  const asked: string[] = [];
+  parseLaunchArgs(['ferry', 'a.txt'], { cwd: '/w', appPathFirst: false, exists: (p) => (asked.push(p), false) });
+  assert.deepEqual(asked, [path.resolve('/w', 'a.txt')]);
 });
 
 test('npm start knows when it cannot open a window: no display on Linux, or no Electron binary', () => {
