@@ -14,35 +14,17 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Channel, serveService } from '../common/rpc';
+import { WINDOW_CSP, WINDOW_MIME_TYPES } from '../common/window-assets';
 import { type Engine, type EngineService, ferryVersion } from '../engine';
 
-/** The page may load only its own scripts and styles and talk only to its own server. */
-export const SERVE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The page's CSP: the window's own, as the desktop app sends it. */
+export const SERVE_CSP = WINDOW_CSP;
 
 /** A client this far behind on events is disconnected; it reconnects and takes a fresh snapshot. */
 const MAX_BUFFERED_BYTES = 32 << 20;
 const MAX_MESSAGE_BYTES = 16 << 20;
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.map': 'application/json',
-};
+const MIME = WINDOW_MIME_TYPES;
 
 export interface ServeOptions {
   host: string;

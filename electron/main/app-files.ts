@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { WINDOW_MIME_TYPES } from '../common/window-assets';
 import { APP_ORIGIN, WINDOW_CSP } from './app-origin';
 
 // The callback forms: Electron's asar support wraps them (the app's files are inside app.asar).
@@ -17,21 +18,7 @@ const realpath = promisify(fs.realpath);
 const stat = promisify(fs.stat);
 const readFile = promisify(fs.readFile);
 
-/** The types the window is built from; anything else is not served. */
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const MIME_TYPES = WINDOW_MIME_TYPES;
 
 /** A name part: letters, digits, `_`, `-` and dots, not starting with a dot (no `..`, no dotfiles). */
 const SAFE_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;

@@ -23,21 +23,8 @@ export const APP_PAGE_URL = `${APP_ORIGIN}/index.html`;
  */
 export const APP_SCHEME_PRIVILEGES: CustomScheme = { scheme: APP_SCHEME, privileges: { standard: true, secure: true } };
 
-/**
- * The window's CSP, sent as a header with every app:// response (the page also carries it
- * as a meta tag, which cannot hold frame-ancestors).
- */
-export const WINDOW_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The window's CSP (one for every place the window is served from). */
+export { WINDOW_CSP } from '../common/window-assets';
 
 function parse(url: string): URL | null {
   try {
