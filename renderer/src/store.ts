@@ -214,7 +214,8 @@ const SORTS: Record<Exclude<SortKey, 'queue'>, (a: TransferSummary, b: TransferS
   name: (a, b) => a.name.localeCompare(b.name),
   size: (a, b) => (b.total ?? -1) - (a.total ?? -1),
   progress: (a, b) => progressOf(b) - progressOf(a),
-  added: (a, b) => b.createdAt - a.createdAt,
+  // Links added together share a millisecond; seq (the order they were added in) breaks the tie.
+  added: (a, b) => b.createdAt - a.createdAt || b.seq - a.seq,
 };
 
 /** The ids the list shows, in the order it shows them. */
