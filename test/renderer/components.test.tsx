@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { websocketChannel } from '../../electron/cli/serve';
 import { createClient } from '../../electron/common/rpc';
 import { App } from '../../renderer/src/components/App';
+import { SPOTLIGHT_MS } from '../../renderer/src/components/QueueList';
 import { TransferRow } from '../../renderer/src/components/TransferRow';
 import { AppContext, type AppServices } from '../../renderer/src/context';
 import { createTransfersStore } from '../../renderer/src/store';
@@ -130,6 +131,39 @@ describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
       await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
       await waitFor(() => expect(screen.queryByRole('row', { name: /manual\.pdf/ })).toBeNull());
       expect(fs.existsSync(path.join(app.downloads, 'manual.pdf'))).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe.skipIf(NEEDS_NGINX)('new items are visible (issue 16)', () => {
+  test('a link added while a filter hides it: the filter goes and the row is marked for a moment; adding an unfinished one again marks the row already there', async () => {
+    const app = await mountApp();
+    try {
+      const user = userEvent.setup();
+      const add = async (url: string): Promise<void> => {
+        await user.click(screen.getByRole('button', { name: 'Add' }));
+        await user.type(screen.getByLabelText('Links'), url);
+        await user.click(screen.getByRole('button', { name: 'Start' }));
+      };
+      const marked = (name: RegExp): boolean => screen.getByRole('row', { name }).classList.contains('row-new');
+      await user.click(screen.getByRole('tab', { name: /Failed/ }));
+      await add(nginx.url('manual.pdf'));
+      await screen.findByRole('row', { name: /manual\.pdf/ }, { timeout: 10_000 });
+      expect(screen.getByRole('tab', { name: /All/ }).getAttribute('aria-selected')).toBe('true');
+      expect(marked(/manual\.pdf/)).toBe(true);
+      await waitFor(() => expect(marked(/manual\.pdf/)).toBe(false), { timeout: SPOTLIGHT_MS + 2000 });
+
+      // A failed download is unfinished: adding its link again finds it instead of adding a twin.
+      await add(nginx.url('missing.iso'));
+      await waitFor(() => expect(within(screen.getByRole('row', { name: /missing\.iso/ })).getByText('Failed')).toBeTruthy(), { timeout: 10_000 });
+      await waitFor(() => expect(marked(/missing\.iso/)).toBe(false), { timeout: SPOTLIGHT_MS + 2000 });
+      expect(marked(/manual\.pdf/)).toBe(false);
+      await add(nginx.url('missing.iso'));
+      await waitFor(() => expect(marked(/missing\.iso/)).toBe(true));
+      expect(screen.getAllByRole('row', { name: /missing\.iso/ })).toHaveLength(1);
+      expect(marked(/manual\.pdf/)).toBe(false);
     } finally {
       await app.close();
     }

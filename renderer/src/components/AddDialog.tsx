@@ -17,7 +17,7 @@ export function linesWithoutLinks(text: string): string[] {
 
 /** Add downloads: a list of links, a folder, an optional checksum. */
 export function AddDialog({ initial, onClose }: { initial: string; onClose(): void }) {
-  const { client } = useApp();
+  const { client, store } = useApp();
   const downloadDir = useTransfers((s) => s.settings?.downloadDir ?? '');
   const [links, setLinks] = useState(initial);
   const [dir, setDir] = useState(downloadDir);
@@ -34,8 +34,9 @@ export function AddDialog({ initial, onClose }: { initial: string; onClose(): vo
     setBusy(true);
     const result = await client.addDownloads({ urls, dir: dir.trim() || null, checksum: checksum.trim() || null });
     setBusy(false);
-    if (result.ok) onClose();
-    else setError(result.error.message);
+    if (!result.ok) return setError(result.error.message);
+    store.getState().spotlightAdded(result.value.ids); // with those found already there
+    onClose();
   };
 
   return (

@@ -8,7 +8,7 @@ import { Dialog } from './Dialog';
  * a dropped file lives, and the engine reads the files from its own disk anyway.
  */
 export function UploadDialog({ initialPaths, droppedWithoutPaths, onClose, onSettings }: { initialPaths: string[]; droppedWithoutPaths: number; onClose(): void; onSettings(): void }) {
-  const { client } = useApp();
+  const { client, store } = useApp();
   const destinations = useTransfers((s) => s.settings?.uploadDestinations ?? []);
   const [paths, setPaths] = useState(initialPaths.join('\n'));
   const [destination, setDestination] = useState(destinations[0]?.id ?? '');
@@ -24,6 +24,7 @@ export function UploadDialog({ initialPaths, droppedWithoutPaths, onClose, onSet
     const result = await client.addUploads({ paths: list, destination });
     setBusy(false);
     if (!result.ok) return setError(result.error.message);
+    store.getState().spotlightAdded(result.value.ids); // with those found already there
     if (result.value.skipped.length === 0) return onClose();
     setSkipped(result.value.skipped.map((s) => `${s.path}: ${s.reason}`));
   };
