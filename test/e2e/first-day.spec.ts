@@ -66,3 +66,36 @@ test('with reduced motion the mark of a new row holds still instead of fading', 
   await expect(calm).not.toHaveClass(/row-new/, { timeout: 6000 });
   expect(await calm.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe(style.background);
 });
+
+test('Settings marks every wrong field at once beside it; Add a destination from Upload starts in the new Name field', async ({ app }) => {
+  await app.getByRole('button', { name: 'Settings' }).click();
+  const settings = app.getByRole('dialog', { name: 'Settings' });
+  await settings.getByLabel('Transfers at once').fill('0');
+  await settings.getByLabel('Stall timeout (seconds)').fill('soon');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await expect(settings.getByRole('alert')).toHaveText('2 fields need a change: see the message beside each.');
+  const active = settings.getByLabel('Transfers at once');
+  await expect(active).toHaveAttribute('aria-invalid', 'true');
+  await expect(active).toHaveAccessibleDescription('Give a whole number from 1 to 64.');
+  await expect(settings.getByLabel('Stall timeout (seconds)')).toHaveAccessibleDescription('Give a whole number from 5 to 3600.');
+  await expect(active).toBeFocused();
+  // Beside its field: the message sits just under the input, in the same column.
+  const [input, message] = await Promise.all([active.boundingBox(), settings.getByText('Give a whole number from 1 to 64.').boundingBox()]);
+  expect(message!.y).toBeGreaterThanOrEqual(input!.y + input!.height - 1);
+  expect(message!.y).toBeLessThan(input!.y + input!.height + 24);
+  expect(message!.x + message!.width).toBeCloseTo(input!.x + input!.width, -1);
+  await app.keyboard.press('Escape');
+  await expect(settings).toBeHidden();
+
+  await app.getByRole('button', { name: 'Upload', exact: true }).click();
+  await app.getByRole('dialog', { name: 'Upload files' }).getByRole('button', { name: 'Add a destination' }).click();
+  await expect(settings.getByLabel('Name')).toBeFocused();
+  await app.keyboard.type('Home server');
+  await settings.getByLabel('URL').fill('https://tus.example.com/files/');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await expect(app.getByRole('dialog', { name: 'Upload files' }).getByLabel('Destination')).toHaveValue(/.+/);
+  // The Add dialog starts in its Links field too (the modal dialog used to put the focus on Close).
+  await app.keyboard.press('Escape');
+  await app.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(app.getByRole('dialog', { name: 'Add downloads' }).getByLabel('Links')).toBeFocused();
+});

@@ -7,65 +7,21 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testi
 import userEvent from '@testing-library/user-event';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Profiler } from 'react';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { websocketChannel } from '../../electron/cli/serve';
+import { afterEach, describe, expect, test } from 'vitest';
 import { createClient } from '../../electron/common/rpc';
-import { App } from '../../renderer/src/components/App';
-import { SPOTLIGHT_MS } from '../../renderer/src/components/QueueList';
 import { TransferRow } from '../../renderer/src/components/TransferRow';
-import { AppContext, type AppServices } from '../../renderer/src/context';
+import { AppContext } from '../../renderer/src/context';
 import { createTransfersStore } from '../../renderer/src/store';
-import { NEEDS_NGINX, startNginx, type Nginx } from '../support/nginx';
-import { connect, startServe } from '../support/service';
+import { NEEDS_NGINX } from '../support/nginx';
+import { mountApp, nginxServing } from './mount-app';
 import { row } from './store.test';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const www = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-www-'));
 const body = Buffer.alloc(200_000, 3);
-fs.writeFileSync(path.join(www, 'manual.pdf'), body);
-let nginx: Nginx;
-
-beforeAll(async () => {
-  if (!NEEDS_NGINX) nginx = await startNginx(www);
-});
-afterAll(async () => {
-  await nginx?.stop();
-});
+const nginx = nginxServing({ 'manual.pdf': body });
 afterEach(cleanup);
-
-/** The window as the app mounts it, on a real engine. */
-async function mountApp() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-data-'));
-  const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-dl-'));
-  const serve = await startServe(dataDir, [], { XDG_DOWNLOAD_DIR: downloads });
-  const ws = await connect(serve, { token: serve.token });
-  if (typeof ws === 'number') throw new Error(`ferry serve refused the test with ${ws}`);
-  const client = createClient(websocketChannel(ws));
-  const store = createTransfersStore();
-  client.onEvent((event) => store.getState().applyEvent(event));
-  const snap = await client.snapshot();
-  if (!snap.ok) throw new Error(snap.error.message);
-  store.getState().applySnapshot(snap.value);
-  const services: AppServices = { store, client, pathForFile: null, report: (message) => store.getState().applyEvent({ type: 'notice', notice: { level: 'error', title: 'Failed', body: message, ids: [] } }) };
-  const view = render(
-    <AppContext.Provider value={services}>
-      <App connection={{ state: 'open' }} />
-    </AppContext.Provider>,
-  );
-  return {
-    view,
-    store,
-    downloads,
-    close: async () => {
-      client.dispose();
-      ws.close();
-      await serve.stop();
-    },
-  };
-}
 
 describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
   test('empty queue, then Add with a checksum: the row reaches Verified', async () => {
@@ -131,39 +87,6 @@ describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
       await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
       await waitFor(() => expect(screen.queryByRole('row', { name: /manual\.pdf/ })).toBeNull());
       expect(fs.existsSync(path.join(app.downloads, 'manual.pdf'))).toBe(true);
-    } finally {
-      await app.close();
-    }
-  });
-});
-
-describe.skipIf(NEEDS_NGINX)('new items are visible (issue 16)', () => {
-  test('a link added while a filter hides it: the filter goes and the row is marked for a moment; adding an unfinished one again marks the row already there', async () => {
-    const app = await mountApp();
-    try {
-      const user = userEvent.setup();
-      const add = async (url: string): Promise<void> => {
-        await user.click(screen.getByRole('button', { name: 'Add' }));
-        await user.type(screen.getByLabelText('Links'), url);
-        await user.click(screen.getByRole('button', { name: 'Start' }));
-      };
-      const marked = (name: RegExp): boolean => screen.getByRole('row', { name }).classList.contains('row-new');
-      await user.click(screen.getByRole('tab', { name: /Failed/ }));
-      await add(nginx.url('manual.pdf'));
-      await screen.findByRole('row', { name: /manual\.pdf/ }, { timeout: 10_000 });
-      expect(screen.getByRole('tab', { name: /All/ }).getAttribute('aria-selected')).toBe('true');
-      expect(marked(/manual\.pdf/)).toBe(true);
-      await waitFor(() => expect(marked(/manual\.pdf/)).toBe(false), { timeout: SPOTLIGHT_MS + 2000 });
-
-      // A failed download is unfinished: adding its link again finds it instead of adding a twin.
-      await add(nginx.url('missing.iso'));
-      await waitFor(() => expect(within(screen.getByRole('row', { name: /missing\.iso/ })).getByText('Failed')).toBeTruthy(), { timeout: 10_000 });
-      await waitFor(() => expect(marked(/missing\.iso/)).toBe(false), { timeout: SPOTLIGHT_MS + 2000 });
-      expect(marked(/manual\.pdf/)).toBe(false);
-      await add(nginx.url('missing.iso'));
-      await waitFor(() => expect(marked(/missing\.iso/)).toBe(true));
-      expect(screen.getAllByRole('row', { name: /missing\.iso/ })).toHaveLength(1);
-      expect(marked(/manual\.pdf/)).toBe(false);
     } finally {
       await app.close();
     }

@@ -43,7 +43,7 @@ export function AddDialog({ initial, onClose }: { initial: string; onClose(): vo
     <Dialog title="Add downloads" onClose={onClose}>
       <form onSubmit={(e) => void submit(e)}>
         <label htmlFor="add-links">Links</label>
-        <textarea id="add-links" rows={5} value={links} onChange={(e) => setLinks(e.target.value)} placeholder="https://example.com/file.iso (one per line)" autoFocus />
+        <textarea id="add-links" rows={5} value={links} onChange={(e) => setLinks(e.target.value)} placeholder="https://example.com/file.iso (one per line)" data-autofocus />
         <p className="hint">
           {urls.length === 1 ? '1 link' : `${urls.length} links`}
           {ignored.length > 0 ? `; ${ignored.length === 1 ? '1 line holds' : `${ignored.length} lines hold`} no http(s) link and will be skipped: ${ignored.slice(0, 3).map((l) => `"${l.length > 40 ? `${l.slice(0, 39)}…` : l}"`).join(', ')}${ignored.length > 3 ? ', …' : ''}` : ''}

@@ -7,7 +7,18 @@ import { Dialog } from './Dialog';
  * desktop app knows them) or are typed: a browser tab under `ferry serve` cannot see where
  * a dropped file lives, and the engine reads the files from its own disk anyway.
  */
-export function UploadDialog({ initialPaths, droppedWithoutPaths, onClose, onSettings }: { initialPaths: string[]; droppedWithoutPaths: number; onClose(): void; onSettings(): void }) {
+export function UploadDialog({
+  initialPaths,
+  droppedWithoutPaths,
+  onClose,
+  onAddDestination,
+}: {
+  initialPaths: string[];
+  droppedWithoutPaths: number;
+  onClose(): void;
+  /** Opens Settings on a new destination's form. */
+  onAddDestination(): void;
+}) {
   const { client, store } = useApp();
   const destinations = useTransfers((s) => s.settings?.uploadDestinations ?? []);
   const [paths, setPaths] = useState(initialPaths.join('\n'));
@@ -38,8 +49,8 @@ export function UploadDialog({ initialPaths, droppedWithoutPaths, onClose, onSet
             <button type="button" onClick={onClose}>
               Close
             </button>
-            <button type="button" className="primary" onClick={onSettings}>
-              Add a destination in Settings
+            <button type="button" className="primary" onClick={onAddDestination}>
+              Add a destination
             </button>
           </footer>
         </div>
@@ -52,7 +63,7 @@ export function UploadDialog({ initialPaths, droppedWithoutPaths, onClose, onSet
             </p>
           ) : null}
           <label htmlFor="upload-paths">Files or folders (one full path per line)</label>
-          <textarea id="upload-paths" rows={5} value={paths} onChange={(e) => setPaths(e.target.value)} spellCheck={false} autoFocus />
+          <textarea id="upload-paths" rows={5} value={paths} onChange={(e) => setPaths(e.target.value)} spellCheck={false} data-autofocus />
           <label htmlFor="upload-destination">Destination</label>
           <select id="upload-destination" value={destination} onChange={(e) => setDestination(e.target.value)}>
             {destinations.map((d) => (

@@ -1,0 +1,115 @@
+/**
+ * Issue 16's "should fix" list, in the window on a real engine (`ferry serve`, downloading
+ * from nginx): new rows are shown, Settings marks every wrong field at once, Remove says
+ * what it will do, Upload explains typed paths once.
+ */
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, test } from 'vitest';
+import { SPOTLIGHT_MS } from '../../renderer/src/components/QueueList';
+import { NEEDS_NGINX } from '../support/nginx';
+import { inWindow, nginxServing } from './mount-app';
+
+const nginx = nginxServing({ 'manual.pdf': Buffer.alloc(200_000, 3) });
+afterEach(cleanup);
+
+/** The field's message, found the way a screen reader finds it: through aria-describedby. */
+function describedBy(input: HTMLElement): string | null {
+  const id = input.getAttribute('aria-describedby');
+  return id ? (document.getElementById(id)?.textContent ?? null) : null;
+}
+
+describe.skipIf(NEEDS_NGINX)('new items are visible (issue 16)', () => {
+  test('a link added while a filter hides it: the filter goes and the row is marked for a moment; adding an unfinished one again marks the row already there', () =>
+    inWindow(async (_app, user) => {
+      const add = async (url: string): Promise<void> => {
+        await user.click(screen.getByRole('button', { name: 'Add' }));
+        await user.type(screen.getByLabelText('Links'), url);
+        await user.click(screen.getByRole('button', { name: 'Start' }));
+      };
+      const marked = (name: RegExp): boolean => screen.getByRole('row', { name }).classList.contains('row-new');
+      await user.click(screen.getByRole('tab', { name: /Failed/ }));
+      await add(nginx.url('manual.pdf'));
+      await screen.findByRole('row', { name: /manual\.pdf/ }, { timeout: 10_000 });
+      expect(screen.getByRole('tab', { name: /All/ }).getAttribute('aria-selected')).toBe('true');
+      expect(marked(/manual\.pdf/)).toBe(true);
+      await waitFor(() => expect(marked(/manual\.pdf/)).toBe(false), { timeout: SPOTLIGHT_MS + 2000 });
+
+      // A failed download is unfinished: adding its link again finds it instead of adding a twin.
+      await add(nginx.url('missing.iso'));
+      await waitFor(() => expect(within(screen.getByRole('row', { name: /missing\.iso/ })).getByText('Failed')).toBeTruthy(), { timeout: 10_000 });
+      await waitFor(() => expect(marked(/missing\.iso/)).toBe(false), { timeout: SPOTLIGHT_MS + 2000 });
+      expect(marked(/manual\.pdf/)).toBe(false);
+      await add(nginx.url('missing.iso'));
+      await waitFor(() => expect(marked(/missing\.iso/)).toBe(true));
+      expect(screen.getAllByRole('row', { name: /missing\.iso/ })).toHaveLength(1);
+      expect(marked(/manual\.pdf/)).toBe(false);
+    }));
+});
+
+describe('Settings marks every wrong field at once, each message beside its field', () => {
+  test('four wrong fields: all four marked and described, focus on the first, nothing saved; a fixed field loses its mark as it is typed', () =>
+    inWindow(async (app, user) => {
+      await user.click(screen.getByRole('button', { name: 'Settings' }));
+      const dialog = screen.getByRole('dialog', { name: 'Settings' });
+      const field = (label: string): HTMLInputElement => within(dialog).getByLabelText(label);
+      for (const [label, value] of [['Transfers at once', '0'], ['Connections per server', 'many'], ['Bandwidth limit (MiB/s, empty for none)', '-1'], ['Stall timeout (seconds)', '2']] as const) {
+        await user.clear(field(label));
+        await user.type(field(label), value);
+      }
+      await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+      expect(within(dialog).getByRole('alert').textContent).toBe('4 fields need a change: see the message beside each.');
+      expect(describedBy(field('Transfers at once'))).toBe('Give a whole number from 1 to 64.');
+      expect(describedBy(field('Connections per server'))).toBe('Give a whole number from 1 to 64.');
+      expect(describedBy(field('Bandwidth limit (MiB/s, empty for none)'))).toBe('Give a number of MiB/s such as 2.5, or leave it empty for no limit.');
+      expect(describedBy(field('Stall timeout (seconds)'))).toBe('Give a whole number from 5 to 3600.');
+      expect(within(dialog).getAllByRole('textbox').filter((el) => el.getAttribute('aria-invalid') === 'true')).toHaveLength(4);
+      expect(field('Connections per download').getAttribute('aria-invalid')).toBeNull();
+      // Each message stands right after its own field, not gathered at the top.
+      expect(field('Transfers at once').nextElementSibling?.id).toBe(field('Transfers at once').getAttribute('aria-describedby'));
+      expect(document.activeElement).toBe(field('Transfers at once'));
+      expect(app.store.getState().settings?.maxActive).not.toBe(0);
+
+      await user.clear(field('Transfers at once'));
+      await user.type(field('Transfers at once'), '3');
+      expect(field('Transfers at once').getAttribute('aria-invalid')).toBeNull();
+      expect(within(dialog).getByRole('alert').textContent).toBe('3 fields need a change: see the message beside each.');
+    }));
+
+  test('a folder the engine refuses is marked beside the folder field, and the refusal goes once it is edited', () =>
+    inWindow(async (_app, user) => {
+      await user.click(screen.getByRole('button', { name: 'Settings' }));
+      const dialog = screen.getByRole('dialog', { name: 'Settings' });
+      const folder = within(dialog).getByLabelText('Download folder');
+      await user.clear(folder);
+      await user.type(folder, 'Downloads/ferry');
+      await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(folder.getAttribute('aria-invalid')).toBe('true'));
+      expect(describedBy(folder)).toMatch(/is not a full path/);
+      expect(document.activeElement).toBe(folder);
+      await user.type(folder, 'x');
+      expect(folder.getAttribute('aria-invalid')).toBeNull();
+    }));
+
+  test('Add a destination, from Upload or in Settings, opens its form with the focus in its Name; saving from Upload goes back to the upload', () =>
+    inWindow(async (_app, user) => {
+      await user.click(screen.getByRole('button', { name: 'Upload' }));
+      await user.click(within(screen.getByRole('dialog', { name: 'Upload files' })).getByRole('button', { name: 'Add a destination' }));
+      const dialog = screen.getByRole('dialog', { name: 'Settings' });
+      const name = within(dialog).getByLabelText('Name');
+      expect(document.activeElement).toBe(name);
+      expect((name as HTMLInputElement).value).toBe('');
+      await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+      expect(describedBy(name)).toBe('Give this destination a name.');
+      expect(describedBy(within(dialog).getByLabelText('URL'))).toMatch(/^Give an http or https URL/);
+      await user.type(name, 'Home server');
+      await user.type(within(dialog).getByLabelText('URL'), 'https://tus.example.com/files/');
+      await user.click(within(dialog).getByRole('button', { name: 'Add destination' }));
+      const second = within(within(dialog).getByRole('group', { name: 'Destination 2' })).getByLabelText('Name');
+      expect(document.activeElement).toBe(second);
+      await user.click(within(within(dialog).getByRole('group', { name: 'Destination 2' })).getByRole('button', { name: 'Remove destination' }));
+      await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+      const upload = await screen.findByRole('dialog', { name: 'Upload files' });
+      expect(within(upload).getByRole('option', { name: /Home server/ })).toBeTruthy();
+      expect(screen.queryByRole('dialog', { name: 'Settings' })).toBeNull();
+    }));
+});
