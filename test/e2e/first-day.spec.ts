@@ -99,3 +99,19 @@ test('Settings marks every wrong field at once beside it; Add a destination from
   await app.getByRole('button', { name: 'Add', exact: true }).click();
   await expect(app.getByRole('dialog', { name: 'Add downloads' }).getByLabel('Links')).toBeFocused();
 });
+
+test('Remove on a finished download: the button says it keeps the file, and it does', async ({ app, served }) => {
+  await addLinks(app, ['fresh.bin']);
+  const row = app.getByRole('row', { name: /fresh\.bin/ });
+  await expect(row.getByText('Completed')).toBeVisible({ timeout: 20_000 });
+  await row.click();
+  await app.getByRole('grid', { name: 'Transfers' }).press('Delete');
+  const remove = app.getByRole('dialog', { name: 'Remove this transfer?' });
+  await expect(remove.getByText('This download is finished: its file stays on disk unless you tick the box below.')).toBeVisible();
+  await remove.getByRole('checkbox', { name: 'Also delete the downloaded file from disk' }).check();
+  await expect(remove.getByRole('button', { name: 'Remove and delete the file' })).toBeVisible();
+  await remove.getByRole('checkbox').uncheck();
+  await remove.getByRole('button', { name: 'Remove from list, keep the file' }).click();
+  await expect(row).toHaveCount(0);
+  expect(fs.existsSync(path.join(served.downloads, 'fresh.bin')), 'the file stays when kept').toBe(true);
+});

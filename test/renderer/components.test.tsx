@@ -84,7 +84,7 @@ describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
       await user.click(within(rowEl).getByRole('button', { name: 'Remove' }));
       const dialog = screen.getByRole('dialog', { name: 'Remove this transfer?' });
       expect((within(dialog).getByRole('checkbox') as HTMLInputElement).checked).toBe(false);
-      await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+      await user.click(within(dialog).getByRole('button', { name: 'Remove from list, keep the file' }));
       await waitFor(() => expect(screen.queryByRole('row', { name: /manual\.pdf/ })).toBeNull());
       expect(fs.existsSync(path.join(app.downloads, 'manual.pdf'))).toBe(true);
     } finally {

@@ -4,8 +4,11 @@
  * what it will do, Upload explains typed paths once.
  */
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SPOTLIGHT_MS } from '../../renderer/src/components/QueueList';
+import { removeAction, removing } from '../../renderer/src/components/RemoveDialog';
 import { NEEDS_NGINX } from '../support/nginx';
 import { inWindow, nginxServing } from './mount-app';
 
@@ -112,4 +115,55 @@ describe('Settings marks every wrong field at once, each message beside its fiel
       expect(within(upload).getByRole('option', { name: /Home server/ })).toBeTruthy();
       expect(screen.queryByRole('dialog', { name: 'Settings' })).toBeNull();
     }));
+});
+
+describe.skipIf(NEEDS_NGINX)('the Remove dialog says what it does to what is selected', () => {
+  test('finished: keep or delete its file, the button says which; unfinished: its partial goes, no choice; both selected: both said', () =>
+    inWindow(async (app, user) => {
+      await user.click(screen.getByRole('button', { name: 'Add' }));
+      await user.type(screen.getByLabelText('Links'), `${nginx.url('manual.pdf')}{enter}${nginx.url('missing.iso')}`);
+      await user.click(screen.getByRole('button', { name: 'Start' }));
+      const finished = (): HTMLElement => screen.getByRole('row', { name: /manual\.pdf/ });
+      const failed = (): HTMLElement => screen.getByRole('row', { name: /missing\.iso/ });
+      await waitFor(() => expect(within(finished()).getByText('Completed')).toBeTruthy(), { timeout: 10_000 });
+      await waitFor(() => expect(within(failed()).getByText('Failed')).toBeTruthy(), { timeout: 10_000 });
+      const buttons = (dialog: HTMLElement): string[] => within(dialog).getAllByRole('button').map((b) => b.textContent!.trim());
+
+      await user.click(within(failed()).getByRole('button', { name: 'Remove' }));
+      let dialog = screen.getByRole('dialog', { name: 'Remove this transfer?' });
+      expect(within(dialog).getByText('This download is unfinished: the part that has arrived is deleted, so it cannot be continued later.')).toBeTruthy();
+      expect(within(dialog).queryByRole('checkbox')).toBeNull();
+      expect(buttons(dialog)).toEqual(['×', 'Keep in list', 'Remove']);
+      await user.click(within(dialog).getByRole('button', { name: 'Keep in list' }));
+      expect(screen.queryByRole('dialog')).toBeNull();
+      expect(failed()).toBeTruthy();
+
+      await user.click(within(finished()).getByRole('button', { name: 'Remove' }));
+      dialog = screen.getByRole('dialog', { name: 'Remove this transfer?' });
+      expect(within(dialog).getByText('This download is finished: its file stays on disk unless you tick the box below.')).toBeTruthy();
+      expect(buttons(dialog)).toEqual(['×', 'Keep in list', 'Remove from list, keep the file']);
+      await user.click(within(dialog).getByRole('checkbox', { name: 'Also delete the downloaded file from disk' }));
+      expect(buttons(dialog)).toEqual(['×', 'Keep in list', 'Remove and delete the file']);
+      await user.click(within(dialog).getByRole('button', { name: 'Keep in list' }));
+
+      await user.click(finished());
+      await user.keyboard('{Control>}');
+      await user.click(failed());
+      await user.keyboard('{/Control}');
+      await user.click(screen.getByRole('button', { name: 'Remove selected' }));
+      dialog = screen.getByRole('dialog', { name: 'Remove 2 transfers?' });
+      expect(within(dialog).getByText('1 download is finished: its file stays on disk unless you tick the box below.')).toBeTruthy();
+      expect(within(dialog).getByText('1 download is unfinished: the part that has arrived is deleted, so it cannot be continued later.')).toBeTruthy();
+      await user.click(within(dialog).getByRole('checkbox'));
+      await user.click(within(dialog).getByRole('button', { name: 'Remove and delete the file' }));
+      await waitFor(() => expect(app.store.getState().byId.size).toBe(0));
+      expect(fs.existsSync(path.join(app.downloads, 'manual.pdf'))).toBe(false);
+    }));
+});
+
+test('uploads are counted apart: their files are never deleted, so they add no choice', () => {
+  const r = removing([{ direction: 'upload', state: 'completed' }, { direction: 'upload', state: 'active' }, { direction: 'download', state: 'canceled' }, undefined]);
+  expect(r).toEqual({ finished: 0, unfinished: 0, uploads: 2 });
+  expect(removeAction(r, true)).toBe('Remove');
+  expect(removeAction(removing([{ direction: 'download', state: 'completed' }, { direction: 'download', state: 'completed' }]), false)).toBe('Remove from list, keep the 2 files');
 });
