@@ -115,3 +115,28 @@ test('Remove on a finished download: the button says it keeps the file, and it d
   await expect(row).toHaveCount(0);
   expect(fs.existsSync(path.join(served.downloads, 'fresh.bin')), 'the file stays when kept').toBe(true);
 });
+
+test('Upload in a browser tab: an example path, and why paths are typed said once, even across a reload', async ({ app }) => {
+  await app.getByRole('button', { name: 'Settings' }).click();
+  await app.getByRole('button', { name: 'Add destination' }).click();
+  await app.keyboard.type('Home server');
+  await app.getByLabel('URL').fill('https://tus.example.com/files/');
+  await app.getByRole('button', { name: 'Save' }).click();
+  await expect(app.getByRole('dialog', { name: 'Settings' })).toBeHidden();
+
+  const upload = app.getByRole('dialog', { name: 'Upload files' });
+  const note = upload.getByText(/This browser tab cannot see where your files live/);
+  await app.getByRole('button', { name: 'Upload', exact: true }).click();
+  await expect(upload.getByLabel(/Files or folders/)).toHaveAttribute('placeholder', '/home/you/Videos/clip.mp4');
+  await expect(upload.getByLabel(/Files or folders/)).toBeFocused();
+  await expect(note).toBeVisible();
+  await app.keyboard.press('Escape');
+  await app.getByRole('button', { name: 'Upload', exact: true }).click();
+  await expect(upload).toBeVisible();
+  await expect(note).toHaveCount(0);
+  await app.reload();
+  await expect(app.getByRole('grid', { name: 'Transfers' })).toBeVisible();
+  await app.getByRole('button', { name: 'Upload', exact: true }).click();
+  await expect(upload.getByLabel('Destination')).toHaveValue(/.+/);
+  await expect(note).toHaveCount(0);
+});

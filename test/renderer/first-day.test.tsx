@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SPOTLIGHT_MS } from '../../renderer/src/components/QueueList';
 import { removeAction, removing } from '../../renderer/src/components/RemoveDialog';
+import { examplePath } from '../../renderer/src/components/UploadDialog';
 import { NEEDS_NGINX } from '../support/nginx';
 import { inWindow, nginxServing } from './mount-app';
 
@@ -166,4 +167,38 @@ test('uploads are counted apart: their files are never deleted, so they add no c
   expect(r).toEqual({ finished: 0, unfinished: 0, uploads: 2 });
   expect(removeAction(r, true)).toBe('Remove');
   expect(removeAction(removing([{ direction: 'download', state: 'completed' }, { direction: 'download', state: 'completed' }]), false)).toBe('Remove from list, keep the 2 files');
+});
+
+describe('Upload in a browser tab explains typed paths once', () => {
+  test('the path field shows an example; the note comes on the first Upload only, and again only if the browser forgets', () =>
+    inWindow(async (app, user) => {
+      localStorage.clear();
+      await app.client.setSettings({ uploadDestinations: [{ name: 'Home server', url: 'https://tus.example.com/files/', protocol: 'tus', headers: [] }] });
+      await waitFor(() => expect(app.store.getState().settings?.uploadDestinations).toHaveLength(1));
+      const open = async (): Promise<HTMLElement> => {
+        await user.click(screen.getByRole('button', { name: 'Upload' }));
+        return screen.getByRole('dialog', { name: 'Upload files' });
+      };
+      const note = /This browser tab cannot see where your files live/;
+      let dialog = await open();
+      expect(within(dialog).getByLabelText(/Files or folders/).getAttribute('placeholder')).toBe('/home/you/Videos/clip.mp4');
+      expect(within(dialog).getByText(note)).toBeTruthy();
+      await user.click(within(dialog).getByRole('button', { name: 'Got it' }));
+      expect(within(dialog).queryByText(note)).toBeNull();
+      const close = (): Promise<void> => user.click(within(dialog).getAllByRole('button', { name: 'Close' })[0]!);
+      await close();
+      dialog = await open();
+      expect(within(dialog).queryByText(note)).toBeNull();
+      await close();
+
+      localStorage.clear();
+      dialog = await open();
+      expect(within(dialog).getByText(note)).toBeTruthy();
+    }));
+
+  test('an example path in the form the machine running Ferry uses', () => {
+    expect(examplePath('C:\\Users\\ana\\AppData\\Roaming\\Ferry')).toBe('C:\\Users\\you\\Videos\\clip.mp4');
+    expect(examplePath('/Users/ana/Library/Application Support/Ferry')).toBe('/Users/you/Movies/clip.mov');
+    expect(examplePath('/home/ana/.config/Ferry')).toBe('/home/you/Videos/clip.mp4');
+  });
 });
