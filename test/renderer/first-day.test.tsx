@@ -202,3 +202,21 @@ describe('Upload in a browser tab explains typed paths once', () => {
     expect(examplePath('/home/ana/.config/Ferry')).toBe('/home/you/Videos/clip.mp4');
   });
 });
+
+test('an active bandwidth limit is shown in the summary, and goes when cleared', () =>
+  inWindow(async (_app, user) => {
+    const summary = screen.getByRole('region', { name: 'Summary' });
+    expect(within(summary).queryByText(/Limited to/)).toBeNull();
+    const setLimit = async (mib: string): Promise<void> => {
+      await user.click(screen.getByRole('button', { name: 'Settings' }));
+      const field = within(screen.getByRole('dialog', { name: 'Settings' })).getByLabelText('Bandwidth limit (MiB/s, empty for none)');
+      await user.clear(field);
+      if (mib) await user.type(field, mib);
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Settings' })).toBeNull());
+    };
+    await setLimit('2.5');
+    await waitFor(() => expect(within(summary).getByText('Limited to 2.50 MiB/s')).toBeTruthy());
+    await setLimit('');
+    await waitFor(() => expect(within(summary).queryByText(/Limited to/)).toBeNull());
+  }));
