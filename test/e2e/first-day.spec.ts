@@ -108,6 +108,7 @@ test('Remove on a finished download: the button says it keeps the file, and it d
   await app.getByRole('grid', { name: 'Transfers' }).press('Delete');
   const remove = app.getByRole('dialog', { name: 'Remove this transfer?' });
   await expect(remove.getByText('This download is finished: its file stays on disk unless you tick the box below.')).toBeVisible();
+  await expect(remove.getByRole('button', { name: 'Keep in list' })).toBeFocused();
   await remove.getByRole('checkbox', { name: 'Also delete the downloaded file from disk' }).check();
   await expect(remove.getByRole('button', { name: 'Remove and delete the file' })).toBeVisible();
   await remove.getByRole('checkbox').uncheck();

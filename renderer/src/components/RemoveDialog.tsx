@@ -72,7 +72,8 @@ export function RemoveDialog({ ids, onClose }: { ids: string[]; onClose(): void 
         ) : null}
         {r.uploads > 0 ? <p>{r.uploads === 1 ? 'Your file stays where it is: only the upload leaves the list.' : 'Your files stay where they are: only the uploads leave the list.'}</p> : null}
         <footer>
-          <button type="button" onClick={onClose}>
+          {/* The safe choice has the focus: Enter right after Delete removes nothing. */}
+          <button type="button" onClick={onClose} data-autofocus>
             Keep in list
           </button>
           <button type="button" className="danger" onClick={() => void remove()}>
