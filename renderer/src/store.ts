@@ -45,6 +45,8 @@ export interface TransfersState {
   /** Total speed, one sample a second, the last minute. */
   speedHistory: number[];
   notices: ShownNotice[];
+  /** Transfers this window just added: the list scrolls to them once and marks them for a moment. */
+  spotlight: Spotlight | null;
 
   /** A new session began: batches wait for its snapshot. */
   expectSnapshot(): void;
@@ -60,6 +62,16 @@ export interface TransfersState {
   focus(id: string | null): void;
   openDetails(id: string | null): void;
   dismissNotice(key: number): void;
+  /** Marks transfers just added (or found already there) so the list shows them. */
+  spotlightAdded(ids: string[]): void;
+  /** Ends that spotlight, unless a newer one took its place. */
+  endSpotlight(key: number): void;
+}
+
+export interface Spotlight {
+  ids: Record<string, true>;
+  /** Tells one add from the next, so a late timer never ends a newer spotlight. */
+  key: number;
 }
 
 const HISTORY = 60;
@@ -72,6 +84,7 @@ function isWholeRow(change: Partial<TransferSummary>): change is TransferSummary
   return change.integrity !== undefined && change.state !== undefined && change.name !== undefined && change.direction !== undefined;
 }
 let noticeKey = 0;
+let spotlightKey = 0;
 
 function queueOrder(byId: Map<string, TransferSummary>): string[] {
   return [...byId.values()].sort((a, b) => b.priority - a.priority || a.seq - b.seq).map((t) => t.id);
@@ -96,6 +109,7 @@ export function createTransfersStore() {
     detailsId: null,
     speedHistory: [],
     notices: [],
+    spotlight: null,
 
     expectSnapshot() {
       set({ batch: null, early: [] });
@@ -195,6 +209,12 @@ export function createTransfersStore() {
     focus: (id) => set({ focused: id }),
     openDetails: (detailsId) => set({ detailsId }),
     dismissNotice: (key) => set({ notices: get().notices.filter((n) => n.key !== key) }),
+    spotlightAdded(ids) {
+      if (ids.length > 0) set({ spotlight: { ids: Object.fromEntries(ids.map((id) => [id, true as const])), key: ++spotlightKey } });
+    },
+    endSpotlight(key) {
+      if (get().spotlight?.key === key) set({ spotlight: null });
+    },
   }));
 }
 
@@ -214,7 +234,8 @@ const SORTS: Record<Exclude<SortKey, 'queue'>, (a: TransferSummary, b: TransferS
   name: (a, b) => a.name.localeCompare(b.name),
   size: (a, b) => (b.total ?? -1) - (a.total ?? -1),
   progress: (a, b) => progressOf(b) - progressOf(a),
-  added: (a, b) => b.createdAt - a.createdAt,
+  // Links added together share a millisecond; seq (the order they were added in) breaks the tie.
+  added: (a, b) => b.createdAt - a.createdAt || b.seq - a.seq,
 };
 
 /** The ids the list shows, in the order it shows them. */

@@ -7,64 +7,21 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testi
 import userEvent from '@testing-library/user-event';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Profiler } from 'react';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { websocketChannel } from '../../electron/cli/serve';
+import { afterEach, describe, expect, test } from 'vitest';
 import { createClient } from '../../electron/common/rpc';
-import { App } from '../../renderer/src/components/App';
 import { TransferRow } from '../../renderer/src/components/TransferRow';
-import { AppContext, type AppServices } from '../../renderer/src/context';
+import { AppContext } from '../../renderer/src/context';
 import { createTransfersStore } from '../../renderer/src/store';
-import { NEEDS_NGINX, startNginx, type Nginx } from '../support/nginx';
-import { connect, startServe } from '../support/service';
+import { NEEDS_NGINX } from '../support/nginx';
+import { mountApp, nginxServing } from './mount-app';
 import { row } from './store.test';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const www = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-www-'));
 const body = Buffer.alloc(200_000, 3);
-fs.writeFileSync(path.join(www, 'manual.pdf'), body);
-let nginx: Nginx;
-
-beforeAll(async () => {
-  if (!NEEDS_NGINX) nginx = await startNginx(www);
-});
-afterAll(async () => {
-  await nginx?.stop();
-});
+const nginx = nginxServing({ 'manual.pdf': body });
 afterEach(cleanup);
-
-/** The window as the app mounts it, on a real engine. */
-async function mountApp() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-data-'));
-  const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-ct-dl-'));
-  const serve = await startServe(dataDir, [], { XDG_DOWNLOAD_DIR: downloads });
-  const ws = await connect(serve, { token: serve.token });
-  if (typeof ws === 'number') throw new Error(`ferry serve refused the test with ${ws}`);
-  const client = createClient(websocketChannel(ws));
-  const store = createTransfersStore();
-  client.onEvent((event) => store.getState().applyEvent(event));
-  const snap = await client.snapshot();
-  if (!snap.ok) throw new Error(snap.error.message);
-  store.getState().applySnapshot(snap.value);
-  const services: AppServices = { store, client, pathForFile: null, report: (message) => store.getState().applyEvent({ type: 'notice', notice: { level: 'error', title: 'Failed', body: message, ids: [] } }) };
-  const view = render(
-    <AppContext.Provider value={services}>
-      <App connection={{ state: 'open' }} />
-    </AppContext.Provider>,
-  );
-  return {
-    view,
-    store,
-    downloads,
-    close: async () => {
-      client.dispose();
-      ws.close();
-      await serve.stop();
-    },
-  };
-}
 
 describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
   test('empty queue, then Add with a checksum: the row reaches Verified', async () => {
@@ -127,7 +84,7 @@ describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
       await user.click(within(rowEl).getByRole('button', { name: 'Remove' }));
       const dialog = screen.getByRole('dialog', { name: 'Remove this transfer?' });
       expect((within(dialog).getByRole('checkbox') as HTMLInputElement).checked).toBe(false);
-      await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+      await user.click(within(dialog).getByRole('button', { name: 'Remove from list, keep the file' }));
       await waitFor(() => expect(screen.queryByRole('row', { name: /manual\.pdf/ })).toBeNull());
       expect(fs.existsSync(path.join(app.downloads, 'manual.pdf'))).toBe(true);
     } finally {

@@ -158,3 +158,19 @@ describe('the summary never contradicts itself (issue 16, must fix 5)', () => {
     expect(progressText(totals([row('d', { state: 'completed', bytes: 1024 })]))).toBe('Nothing left to move');
   });
 });
+
+describe('new items are visible (issue 16)', () => {
+  test('Newest first: the latest added on top, and among those added in the same millisecond the later one (higher seq) first', () => {
+    // Ten links added at once share a createdAt; a high priority puts x1 first in queue order.
+    const rows = [
+      row('x1', { createdAt: 2000, seq: 1, priority: 5 }),
+      row('x2', { createdAt: 2000, seq: 2 }),
+      row('x3', { createdAt: 2000, seq: 3 }),
+      row('old', { createdAt: 1000, seq: 0 }),
+      row('new', { createdAt: 3000, seq: 4 }),
+    ];
+    const byId = new Map(rows.map((t) => [t.id, t]));
+    const order = ['x1', 'old', 'x2', 'x3', 'new'];
+    expect(visibleIds({ byId, order, filter: 'all', search: '', sort: 'added' })).toEqual(['new', 'x3', 'x2', 'x1', 'old']);
+  });
+});

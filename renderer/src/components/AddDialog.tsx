@@ -17,7 +17,7 @@ export function linesWithoutLinks(text: string): string[] {
 
 /** Add downloads: a list of links, a folder, an optional checksum. */
 export function AddDialog({ initial, onClose }: { initial: string; onClose(): void }) {
-  const { client } = useApp();
+  const { client, store } = useApp();
   const downloadDir = useTransfers((s) => s.settings?.downloadDir ?? '');
   const [links, setLinks] = useState(initial);
   const [dir, setDir] = useState(downloadDir);
@@ -34,15 +34,16 @@ export function AddDialog({ initial, onClose }: { initial: string; onClose(): vo
     setBusy(true);
     const result = await client.addDownloads({ urls, dir: dir.trim() || null, checksum: checksum.trim() || null });
     setBusy(false);
-    if (result.ok) onClose();
-    else setError(result.error.message);
+    if (!result.ok) return setError(result.error.message);
+    store.getState().spotlightAdded(result.value.ids); // with those found already there
+    onClose();
   };
 
   return (
     <Dialog title="Add downloads" onClose={onClose}>
       <form onSubmit={(e) => void submit(e)}>
         <label htmlFor="add-links">Links</label>
-        <textarea id="add-links" rows={5} value={links} onChange={(e) => setLinks(e.target.value)} placeholder="https://example.com/file.iso (one per line)" autoFocus />
+        <textarea id="add-links" rows={5} value={links} onChange={(e) => setLinks(e.target.value)} placeholder="https://example.com/file.iso (one per line)" data-autofocus />
         <p className="hint">
           {urls.length === 1 ? '1 link' : `${urls.length} links`}
           {ignored.length > 0 ? `; ${ignored.length === 1 ? '1 line holds' : `${ignored.length} lines hold`} no http(s) link and will be skipped: ${ignored.slice(0, 3).map((l) => `"${l.length > 40 ? `${l.slice(0, 39)}…` : l}"`).join(', ')}${ignored.length > 3 ? ', …' : ''}` : ''}

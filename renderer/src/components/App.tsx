@@ -12,10 +12,12 @@ import { SummaryBar } from './SummaryBar';
 import { Toolbar } from './Toolbar';
 import { UploadDialog } from './UploadDialog';
 
+type UploadOpen = { kind: 'upload'; paths: string[]; withoutPaths: number };
 type Open =
   | { kind: 'add'; text: string }
-  | { kind: 'upload'; paths: string[]; withoutPaths: number }
-  | { kind: 'settings' }
+  | UploadOpen
+  /** From Upload with no destination: Settings opens on a new one, and saving goes back to the upload. */
+  | { kind: 'settings'; addDestination?: boolean; back?: UploadOpen }
   | { kind: 'remove'; ids: string[] }
   | null;
 
@@ -103,8 +105,8 @@ export function App({ connection }: { connection: { state: ConnectionState; deta
       ) : null}
       <Notices />
       {open?.kind === 'add' ? <AddDialog initial={open.text} onClose={close} /> : null}
-      {open?.kind === 'upload' ? <UploadDialog initialPaths={open.paths} droppedWithoutPaths={open.withoutPaths} onClose={close} onSettings={() => setOpen({ kind: 'settings' })} /> : null}
-      {open?.kind === 'settings' ? <SettingsDialog onClose={close} /> : null}
+      {open?.kind === 'upload' ? <UploadDialog initialPaths={open.paths} droppedWithoutPaths={open.withoutPaths} onClose={close} onAddDestination={() => setOpen({ kind: 'settings', addDestination: true, back: open })} /> : null}
+      {open?.kind === 'settings' ? <SettingsDialog onClose={close} addDestination={open.addDestination} onSaved={open.back ? () => setOpen(open.back!) : close} /> : null}
       {open?.kind === 'remove' ? <RemoveDialog ids={open.ids} onClose={close} /> : null}
     </div>
   );

@@ -1,6 +1,6 @@
 import { type ReactNode, useEffect, useRef } from 'react';
 
-/** A modal dialog (the native <dialog>: focus trapped, Escape closes, named by its title). */
+/** A modal dialog (the native <dialog>: focus trapped, Escape closes, named by its title; focus starts on [data-autofocus]). */
 export function Dialog({ title, onClose, children, wide }: { title: string; onClose(): void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -9,6 +9,10 @@ export function Dialog({ title, onClose, children, wide }: { title: string; onCl
       // Where <dialog> has no modal mode (jsdom), it is at least shown.
       if (typeof dialog.showModal === 'function') dialog.showModal();
       else dialog.setAttribute('open', '');
+      // Opening a modal dialog focuses its first control (the Close button); a field marked
+      // data-autofocus is where typing starts instead. (React's autoFocus fires while the
+      // dialog is still closed, so it cannot do this.)
+      dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     }
     return () => {
       if (typeof dialog?.close === 'function') dialog.close();

@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, useMemo, useRef } from 'react';
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef } from 'react';
 import { useApp, useTransfers } from '../context';
 import { useShallow, visibleIds } from '../store';
 import { actionsFor } from './actions';
@@ -9,6 +9,8 @@ import { TransferRow } from './TransferRow';
 const ROW_HEIGHT = 56;
 /** The sticky column header sits above the rows inside the scroller. */
 const HEADER_HEIGHT = 32;
+/** How long rows just added stay marked; the .row-new fade in styles.css lasts as long. */
+export const SPOTLIGHT_MS = 3000;
 
 /** The queue: a virtualized grid, so ten thousand transfers cost what the twenty on screen cost. */
 export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
@@ -26,9 +28,21 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     scrollMargin: HEADER_HEIGHT,
+    // A row scrolled to the top stops below the sticky header, not under it.
+    scrollPaddingStart: HEADER_HEIGHT,
     overscan: 8,
     initialRect: { width: 1000, height: 800 },
   });
+  useSpotlight(
+    ids,
+    useCallback(
+      (index: number) => {
+        // Already in view: leave the list where it is. Otherwise the first new row goes to the top, with the rest of them below it.
+        if (virtual.getOffsetForIndex(index, 'auto')?.[1] !== 'auto') virtual.scrollToIndex(index, { align: 'start' });
+      },
+      [virtual],
+    ),
+  );
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>): void => {
     const s = store.getState();
@@ -146,6 +160,36 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
       </div>
     </div>
   );
+}
+
+/**
+ * Brings what this window just added into view once its rows are in the list (they arrive
+ * in the change batch after the add's answer, or were there already). A filter or search
+ * that hides every one of them is cleared: whoever just added something wants to see it.
+ */
+function useSpotlight(ids: string[], reveal: (index: number) => void): void {
+  const { store } = useApp();
+  const spotlight = useTransfers((s) => s.spotlight);
+  const revealed = useRef<number | null>(null);
+  useEffect(() => {
+    if (!spotlight) return;
+    const timer = setTimeout(() => store.getState().endSpotlight(spotlight.key), SPOTLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [store, spotlight]);
+  useEffect(() => {
+    if (!spotlight || revealed.current === spotlight.key) return;
+    const at = ids.findIndex((id) => spotlight.ids[id]);
+    if (at >= 0) {
+      revealed.current = spotlight.key;
+      reveal(at);
+      return;
+    }
+    const s = store.getState();
+    if (Object.keys(spotlight.ids).some((id) => s.byId.has(id))) {
+      s.setFilter('all');
+      s.setSearch('');
+    }
+  }, [store, spotlight, ids, reveal]);
 }
 
 /** Where a row that could not render stands: the queue around it stays usable. */

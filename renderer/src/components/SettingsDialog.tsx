@@ -1,160 +1,286 @@
-import { type FormEvent, useState } from 'react';
-import type { DestinationHeader, Settings, UploadDestination } from '../../../electron/common/service';
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import type { DestinationHeader, Settings } from '../../../electron/common/service';
 import { useApp, useTransfers } from '../context';
 import { Dialog, FormFooter } from './Dialog';
+import { type DraftDestination, FIELD_IDS, type Problems, type SettingsChanges, type SettingsDraft, checkSettings, destinationIds, headerIds, inputForField } from './settings-check';
 
-type DraftDestination = Omit<UploadDestination, 'id'> & { id: string | null; key: number };
 let draftKey = 0;
-
 const MIB = 1 << 20;
+const LIMITS = [
+  ['maxActive', 'Transfers at once', 'numeric'],
+  ['maxPerHost', 'Connections per server', 'numeric'],
+  ['maxConnections', 'Connections per download', 'numeric'],
+  ['bandwidth', 'Bandwidth limit (MiB/s, empty for none)', 'decimal'],
+  ['stallTimeoutSeconds', 'Stall timeout (seconds)', 'numeric'],
+] as const;
+const newDestination = (): DraftDestination => ({ id: null, key: ++draftKey, name: '', url: '', protocol: 'tus', headers: [] });
 
-/** Settings: folders, limits, timeouts, and upload destinations (secrets never shown back). */
-export function SettingsDialog({ onClose }: { onClose(): void }) {
+/**
+ * Settings: folders, limits, timeouts, and upload destinations (secrets never shown back).
+ * `addDestination` opens it on a new destination's form, for whoever came to add one.
+ */
+export function SettingsDialog({ onClose, onSaved = onClose, addDestination = false }: { onClose(): void; onSaved?(): void; addDestination?: boolean }) {
   const { client } = useApp();
   const settings = useTransfers((s) => s.settings);
   const host = useTransfers((s) => s.host);
   if (!settings) return null;
-  return <SettingsForm settings={settings} desktop={host?.kind === 'desktop'} secretStorage={host?.secretStorage ?? 'key-file'} onClose={onClose} save={(s) => client.setSettings(s)} />;
+  return (
+    <SettingsForm
+      settings={settings}
+      addDestination={addDestination}
+      desktop={host?.kind === 'desktop'}
+      secretStorage={host?.secretStorage ?? 'key-file'}
+      onClose={onClose}
+      onSaved={onSaved}
+      save={(s) => client.setSettings(s)}
+    />
+  );
+}
+
+function draftOf(settings: Settings, addDestination: boolean): SettingsDraft {
+  const destinations = settings.uploadDestinations.map((d) => ({ ...d, key: ++draftKey }));
+  return {
+    downloadDir: settings.downloadDir,
+    maxActive: String(settings.maxActive),
+    maxPerHost: String(settings.maxPerHost),
+    maxConnections: String(settings.maxConnections),
+    bandwidth: settings.bandwidth === null ? '' : String(+(settings.bandwidth / MIB).toFixed(2)),
+    stallTimeoutSeconds: String(settings.stallTimeoutSeconds),
+    autoResume: settings.autoResume,
+    keepRunningInTray: settings.keepRunningInTray,
+    destinations: addDestination ? [...destinations, newDestination()] : destinations,
+  };
+}
+
+/** How many fields are marked, said once at the foot of the form (each message stands beside its field). */
+function summary(count: number): string {
+  return count === 1 ? 'One field needs a change: see the message beside it.' : `${count} fields need a change: see the message beside each.`;
 }
 
 function SettingsForm({
   settings,
+  addDestination,
   desktop,
   secretStorage,
   onClose,
+  onSaved,
   save,
 }: {
   settings: Settings;
+  addDestination: boolean;
   desktop: boolean;
   secretStorage: string;
   onClose(): void;
-  save(changes: Parameters<ReturnType<typeof useApp>['client']['setSettings']>[0]): ReturnType<ReturnType<typeof useApp>['client']['setSettings']>;
+  onSaved(): void;
+  save(changes: SettingsChanges): ReturnType<ReturnType<typeof useApp>['client']['setSettings']>;
 }) {
-  const [downloadDir, setDownloadDir] = useState(settings.downloadDir);
-  const [maxActive, setMaxActive] = useState(String(settings.maxActive));
-  const [maxPerHost, setMaxPerHost] = useState(String(settings.maxPerHost));
-  const [maxConnections, setMaxConnections] = useState(String(settings.maxConnections));
-  const [bandwidth, setBandwidth] = useState(settings.bandwidth === null ? '' : String(+(settings.bandwidth / MIB).toFixed(2)));
-  const [stall, setStall] = useState(String(settings.stallTimeoutSeconds));
-  const [autoResume, setAutoResume] = useState(settings.autoResume);
-  const [tray, setTray] = useState(settings.keepRunningInTray);
-  const [destinations, setDestinations] = useState<DraftDestination[]>(settings.uploadDestinations.map((d) => ({ ...d, key: ++draftKey })));
-  const [error, setError] = useState<string | null>(null);
+  const [draft, setDraft] = useState(() => draftOf(settings, addDestination));
+  // Fields are checked from the first Save on, then as they are typed, so a fixed one loses its mark at once.
+  const [attempted, setAttempted] = useState(false);
+  // What the engine refused (a folder it cannot write, say), beside the field it names.
+  const [refusal, setRefusal] = useState<{ input: string | null; message: string } | null>(null);
+  const [focus, setFocus] = useState<{ id: string } | { firstInvalid: true } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
 
-  const whole = (text: string, label: string): number => {
-    if (!/^\d+$/.test(text.trim())) throw new Error(`${label} must be a whole number`);
-    return Number(text);
+  const problems: Problems = { ...(attempted ? (checkSettings(draft).problems ?? {}) : {}), ...(refusal?.input ? { [refusal.input]: refusal.message } : {}) };
+  const count = Object.keys(problems).length;
+
+  useEffect(() => {
+    if (!focus) return;
+    const target = 'id' in focus ? document.getElementById(focus.id) : form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    target?.focus();
+    setFocus(null);
+  }, [focus]);
+
+  const edit = (change: (d: SettingsDraft) => Partial<SettingsDraft>): void => {
+    setRefusal(null);
+    setDraft((d) => ({ ...d, ...change(d) }));
   };
+  const text = (key: 'downloadDir' | 'maxActive' | 'maxPerHost' | 'maxConnections' | 'bandwidth' | 'stallTimeoutSeconds') => ({
+    id: FIELD_IDS[key],
+    value: draft[key],
+    onChange: (e: { target: { value: string } }) => edit(() => ({ [key]: e.target.value })),
+    ...marks(problems, FIELD_IDS[key]),
+  });
+  const update = (key: number, change: Partial<DraftDestination>): void => edit((d) => ({ destinations: d.destinations.map((x) => (x.key === key ? { ...x, ...change } : x)) }));
+  const updateHeader = (key: number, index: number, change: Partial<DestinationHeader>): void =>
+    edit((d) => ({ destinations: d.destinations.map((x) => (x.key === key ? { ...x, headers: x.headers.map((h, i) => (i === index ? { ...h, ...change } : h)) } : x)) }));
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    let changes;
-    try {
-      const limit = bandwidth.trim() === '' ? 0 : Math.round(Number(bandwidth) * MIB);
-      if (!Number.isFinite(limit) || limit < 0) throw new Error('The bandwidth limit must be a number of MiB/s, or empty for none');
-      changes = {
-        downloadDir: downloadDir.trim(),
-        maxActive: whole(maxActive, 'Transfers at once'),
-        maxPerHost: whole(maxPerHost, 'Connections per server'),
-        maxConnections: whole(maxConnections, 'Connections per download'),
-        bandwidth: limit,
-        stallTimeoutSeconds: whole(stall, 'Stall timeout'),
-        autoResume,
-        keepRunningInTray: tray,
-        uploadDestinations: destinations.map(({ key: _key, ...d }) => d),
-      };
-    } catch (problem) {
-      return setError((problem as Error).message);
-    }
-    const result = await save(changes);
-    if (result.ok) onClose();
-    else setError(result.error.field ? `${result.error.message}` : result.error.message);
+    setAttempted(true);
+    setRefusal(null);
+    const checked = checkSettings(draft);
+    if (!checked.changes) return setFocus({ firstInvalid: true });
+    setBusy(true);
+    const result = await save(checked.changes);
+    setBusy(false);
+    if (result.ok) return onSaved();
+    const input = inputForField(result.error.field, draft.destinations);
+    setRefusal({ input, message: result.error.message });
+    if (input) setFocus({ id: input });
   };
-
-  const update = (key: number, change: Partial<DraftDestination>): void => setDestinations((ds) => ds.map((d) => (d.key === key ? { ...d, ...change } : d)));
-  const updateHeader = (key: number, index: number, change: Partial<DestinationHeader>): void =>
-    setDestinations((ds) => ds.map((d) => (d.key === key ? { ...d, headers: d.headers.map((h, i) => (i === index ? { ...h, ...change } : h)) } : d)));
 
   return (
     <Dialog title="Settings" onClose={onClose} wide>
-      <form onSubmit={(e) => void submit(e)} className="settings">
+      <form ref={form} onSubmit={(e) => void submit(e)} className="settings" noValidate>
         <fieldset>
           <legend>Downloads</legend>
-          <label htmlFor="s-dir">Download folder</label>
-          <input id="s-dir" value={downloadDir} onChange={(e) => setDownloadDir(e.target.value)} spellCheck={false} />
+          <label htmlFor={FIELD_IDS.downloadDir}>Download folder</label>
+          <input {...text('downloadDir')} spellCheck={false} />
+          <Problem of={FIELD_IDS.downloadDir} problems={problems} />
         </fieldset>
         <fieldset className="grid2">
           <legend>Limits</legend>
-          <label htmlFor="s-active">Transfers at once</label>
-          <input id="s-active" inputMode="numeric" value={maxActive} onChange={(e) => setMaxActive(e.target.value)} />
-          <label htmlFor="s-host">Connections per server</label>
-          <input id="s-host" inputMode="numeric" value={maxPerHost} onChange={(e) => setMaxPerHost(e.target.value)} />
-          <label htmlFor="s-conn">Connections per download</label>
-          <input id="s-conn" inputMode="numeric" value={maxConnections} onChange={(e) => setMaxConnections(e.target.value)} />
-          <label htmlFor="s-bw">Bandwidth limit (MiB/s, empty for none)</label>
-          <input id="s-bw" inputMode="decimal" value={bandwidth} onChange={(e) => setBandwidth(e.target.value)} />
-          <label htmlFor="s-stall">Stall timeout (seconds)</label>
-          <input id="s-stall" inputMode="numeric" value={stall} onChange={(e) => setStall(e.target.value)} />
+          {LIMITS.map(([key, label, inputMode]) => (
+            <Labelled key={key} id={FIELD_IDS[key]} label={label} problems={problems}>
+              <input {...text(key)} inputMode={inputMode} />
+            </Labelled>
+          ))}
         </fieldset>
         <fieldset>
           <legend>Behaviour</legend>
           <label className="check">
-            <input type="checkbox" checked={autoResume} onChange={(e) => setAutoResume(e.target.checked)} /> Continue unfinished transfers when Ferry starts
+            <input type="checkbox" checked={draft.autoResume} onChange={(e) => edit(() => ({ autoResume: e.target.checked }))} /> Continue unfinished transfers when Ferry starts
           </label>
           {desktop ? (
             <label className="check">
-              <input type="checkbox" checked={tray} onChange={(e) => setTray(e.target.checked)} /> Keep running in the tray when the window closes
+              <input type="checkbox" checked={draft.keepRunningInTray} onChange={(e) => edit(() => ({ keepRunningInTray: e.target.checked }))} /> Keep running in the tray when the window closes
             </label>
           ) : null}
         </fieldset>
         <fieldset>
           <legend>Upload destinations</legend>
           <p className="hint">Secret header values are stored {secretStorage === 'os-keychain' ? "with the system's keychain" : 'encrypted with a key in the data folder'} and never shown again.</p>
-          {destinations.map((d, i) => (
-            <div className="destination" key={d.key} role="group" aria-label={`Destination ${i + 1}`}>
-              <label htmlFor={`d-name-${d.key}`}>Name</label>
-              <input id={`d-name-${d.key}`} value={d.name} onChange={(e) => update(d.key, { name: e.target.value })} />
-              <label htmlFor={`d-url-${d.key}`}>URL</label>
-              <input id={`d-url-${d.key}`} value={d.url} onChange={(e) => update(d.key, { url: e.target.value })} placeholder="https://tus.example.com/files/" spellCheck={false} />
-              <label htmlFor={`d-proto-${d.key}`}>Protocol</label>
-              <select id={`d-proto-${d.key}`} value={d.protocol} onChange={(e) => update(d.key, { protocol: e.target.value as 'tus' | 'put' })}>
-                <option value="tus">tus (resumable)</option>
-                <option value="put">HTTP PUT (not resumable)</option>
-              </select>
-              {d.headers.map((h, j) => (
-                <div className="header-row" key={j}>
-                  <input aria-label="Header name" value={h.name} onChange={(e) => updateHeader(d.key, j, { name: e.target.value })} placeholder="Authorization" />
-                  <input
-                    aria-label="Header value"
-                    type={h.secret ? 'password' : 'text'}
-                    value={h.value ?? ''}
-                    placeholder={h.value === null && h.hint !== undefined ? `stored${h.hint ? ` (${h.hint})` : ''}; type to replace` : ''}
-                    onChange={(e) => updateHeader(d.key, j, { value: e.target.value })}
-                  />
-                  <label className="check">
-                    <input type="checkbox" checked={h.secret} onChange={(e) => updateHeader(d.key, j, { secret: e.target.checked })} /> Secret
-                  </label>
-                  <button type="button" onClick={() => update(d.key, { headers: d.headers.filter((_, k) => k !== j) })}>
-                    Remove header
-                  </button>
-                </div>
-              ))}
-              <div className="destination-actions">
-                <button type="button" onClick={() => update(d.key, { headers: [...d.headers, { name: '', value: '', secret: true }] })}>
-                  Add header
-                </button>
-                <button type="button" onClick={() => setDestinations((ds) => ds.filter((x) => x.key !== d.key))}>
-                  Remove destination
-                </button>
-              </div>
-            </div>
+          {draft.destinations.map((d, i) => (
+            <DestinationForm
+              key={d.key}
+              d={d}
+              number={i + 1}
+              problems={problems}
+              first={addDestination && i === draft.destinations.length - 1}
+              update={(change) => update(d.key, change)}
+              updateHeader={(j, change) => updateHeader(d.key, j, change)}
+              remove={() => edit((all) => ({ destinations: all.destinations.filter((x) => x.key !== d.key) }))}
+              onHeaderAdded={(j) => setFocus({ id: headerIds(d.key, j).name })}
+            />
           ))}
-          <button type="button" onClick={() => setDestinations((ds) => [...ds, { id: null, key: ++draftKey, name: 'New destination', url: '', protocol: 'tus', headers: [] }])}>
+          <button
+            type="button"
+            onClick={() => {
+              const added = newDestination();
+              edit((all) => ({ destinations: [...all.destinations, added] }));
+              setFocus({ id: destinationIds(added.key).name });
+            }}
+          >
             Add destination
           </button>
         </fieldset>
-        <FormFooter error={error} submit="Save" onClose={onClose} />
+        <FormFooter error={refusal && !refusal.input ? refusal.message : count > 0 ? summary(count) : null} submit="Save" busy={busy} onClose={onClose} />
       </form>
     </Dialog>
+  );
+}
+
+/** The marks an input carries while it has a problem: invalid, and described by the message beside it. */
+function marks(problems: Problems, id: string): { 'aria-invalid'?: true; 'aria-describedby'?: string } {
+  return problems[id] ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {};
+}
+
+/** What is wrong with one field, said beside it. */
+function Problem({ of, problems }: { of: string; problems: Problems }) {
+  return problems[of] ? (
+    <span id={`${of}-error`} className="field-error">
+      {problems[of]}
+    </span>
+  ) : null;
+}
+
+/** A label, its input, and its problem if it has one: one row of the Limits grid. */
+function Labelled({ id, label, problems, children }: { id: string; label: string; problems: Problems; children: ReactNode }) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      {children}
+      <Problem of={id} problems={problems} />
+    </>
+  );
+}
+
+function DestinationForm({
+  d,
+  number,
+  problems,
+  first,
+  update,
+  updateHeader,
+  remove,
+  onHeaderAdded,
+}: {
+  d: DraftDestination;
+  number: number;
+  problems: Problems;
+  /** The one the dialog opened to add: its first field takes the focus. */
+  first: boolean;
+  update(change: Partial<DraftDestination>): void;
+  updateHeader(index: number, change: Partial<DestinationHeader>): void;
+  remove(): void;
+  onHeaderAdded(index: number): void;
+}) {
+  const ids = destinationIds(d.key);
+  return (
+    <div className="destination" role="group" aria-label={`Destination ${number}`}>
+      <label htmlFor={ids.name}>Name</label>
+      <input id={ids.name} value={d.name} onChange={(e) => update({ name: e.target.value })} placeholder="Home server" data-autofocus={first || undefined} {...marks(problems, ids.name)} />
+      <Problem of={ids.name} problems={problems} />
+      <label htmlFor={ids.url}>URL</label>
+      <input id={ids.url} value={d.url} onChange={(e) => update({ url: e.target.value })} placeholder="https://tus.example.com/files/" spellCheck={false} {...marks(problems, ids.url)} />
+      <Problem of={ids.url} problems={problems} />
+      <label htmlFor={ids.protocol}>Protocol</label>
+      <select id={ids.protocol} value={d.protocol} onChange={(e) => update({ protocol: e.target.value as 'tus' | 'put' })}>
+        <option value="tus">tus (resumable)</option>
+        <option value="put">HTTP PUT (not resumable)</option>
+      </select>
+      {d.headers.map((h, j) => {
+        const hid = headerIds(d.key, j);
+        return (
+          <div className="header-row" key={j}>
+            <input id={hid.name} aria-label="Header name" value={h.name} onChange={(e) => updateHeader(j, { name: e.target.value })} placeholder="Authorization" {...marks(problems, hid.name)} />
+            <input
+              id={hid.value}
+              aria-label="Header value"
+              type={h.secret ? 'password' : 'text'}
+              value={h.value ?? ''}
+              placeholder={h.value === null && h.hint !== undefined ? `stored${h.hint ? ` (${h.hint})` : ''}; type to replace` : ''}
+              onChange={(e) => updateHeader(j, { value: e.target.value })}
+              {...marks(problems, hid.value)}
+            />
+            <label className="check">
+              <input type="checkbox" checked={h.secret} onChange={(e) => updateHeader(j, { secret: e.target.checked })} /> Secret
+            </label>
+            <button type="button" onClick={() => update({ headers: d.headers.filter((_, k) => k !== j) })}>
+              Remove header
+            </button>
+            <Problem of={hid.name} problems={problems} />
+            <Problem of={hid.value} problems={problems} />
+          </div>
+        );
+      })}
+      <div className="destination-actions">
+        <button
+          type="button"
+          onClick={() => {
+            update({ headers: [...d.headers, { name: '', value: '', secret: true }] });
+            onHeaderAdded(d.headers.length);
+          }}
+        >
+          Add header
+        </button>
+        <button type="button" onClick={remove}>
+          Remove destination
+        </button>
+      </div>
+    </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { Totals } from '../../../electron/common/queue-totals';
 import { formatBytes, formatSpeed } from '../../../electron/common/format';
 import { useTransfers } from '../context';
+import { BandwidthLimit } from './BandwidthLimit';
 
 /** The last minute of total speed, as a small line. */
 function Sparkline({ samples }: { samples: number[] }) {
@@ -41,6 +42,7 @@ export function SummaryBar() {
           {formatSpeed(Math.max(0, t.speed))}
         </span>
         <Sparkline samples={history} />
+        <BandwidthLimit />
       </div>
       <div className="summary-counts">
         <span>{t.active} active</span>

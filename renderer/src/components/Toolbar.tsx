@@ -75,7 +75,7 @@ export function Toolbar({ onAdd, onUpload, onSettings, onRemove }: { onAdd(): vo
             <option value="name">Name</option>
             <option value="size">Size</option>
             <option value="progress">Progress</option>
-            <option value="added">Newest</option>
+            <option value="added">Newest first</option>
           </select>
         </label>
       </div>

@@ -13,6 +13,7 @@ export const TransferRow = memo(function TransferRow({ id, index, top, onRemove 
   const t = useTransfers((s) => s.byId.get(id));
   const selected = useTransfers((s) => s.selected[id] === true);
   const focused = useTransfers((s) => s.focused === id);
+  const added = useTransfers((s) => s.spotlight?.ids[id] === true);
   const canReveal = useTransfers((s) => s.host?.canRevealFiles ?? false);
   if (!t) return null;
   const can = actionsFor(t);
@@ -29,7 +30,7 @@ export const TransferRow = memo(function TransferRow({ id, index, top, onRemove 
       id={`row-${id}`}
       aria-rowindex={index + 2}
       aria-selected={selected}
-      className={`row state-${t.state}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`}
+      className={`row state-${t.state}${selected ? ' selected' : ''}${focused ? ' focused' : ''}${added ? ' row-new' : ''}`}
       style={{ transform: `translateY(${top}px)` }}
       onClick={(e) => store.getState().select(id, e.shiftKey ? 'range' : e.metaKey || e.ctrlKey ? 'toggle' : 'only')}
       onDoubleClick={() => store.getState().openDetails(id)}
