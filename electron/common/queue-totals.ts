@@ -72,7 +72,10 @@ export interface RunProgress {
   left: number;
   /** When every transfer left has a known size: bytes held and in all, those completed in the run included. */
   bytes: { done: number; size: number } | null;
-  /** 0..1: by bytes when they are known, else by transfers finished; null when no run was seen. */
+  /**
+   * 0..1; null when no run was seen. By bytes when every size left is known; else by
+   * transfers, each counting as one and those of known size by the share of bytes they hold.
+   */
   fraction: number | null;
 }
 
@@ -86,6 +89,7 @@ export function runProgress(t: Totals, start: RunStart | null): RunProgress {
   const finishedBytes = Math.max(0, t.completedBytes - from.completedBytes);
   const count = completed + failed + left;
   const bytes = left > 0 && t.unsized === 0 && t.size > 0 ? { done: finishedBytes + t.done, size: finishedBytes + t.size } : null;
-  const fraction = count === 0 ? null : left === 0 ? 1 : bytes ? bytes.done / bytes.size : (completed + failed) / count;
+  const sized = left - t.unsized;
+  const fraction = count === 0 ? null : left === 0 ? 1 : bytes ? bytes.done / bytes.size : (completed + failed + (t.size > 0 ? (sized * t.done) / t.size : 0)) / count;
   return { count, completed, failed, left, bytes, fraction };
 }

@@ -157,7 +157,10 @@ describe('the summary never contradicts itself (issue 16, must fix 5)', () => {
     const many = [row('u1', { direction: 'upload', state: 'active', total: null }), ...Array.from({ length: 41 }, (_, i) => row(`q${i}`, { direction: 'upload', total: null }))];
     expect(totals(many).unsized).toBe(42);
     expect(text(many)).toBe('42 to move, sizes not known yet');
-    expect(text([row('a', { state: 'active', bytes: 512, total: 1024 }), row('b', { total: null })])).toBe('2 to move, 1 of unknown size');
+    const mixed = [row('a', { state: 'active', bytes: 512, total: 1024 }), row('b', { total: null })];
+    expect(text(mixed)).toBe('512 B of 1.00 KiB and 1 of unknown size');
+    // Each transfer counts as one, a sized one by its share: a half-moved one of two is a quarter.
+    expect(runProgress(totals(mixed), null).fraction).toBe(0.25);
     expect(text([row('c', { state: 'active', bytes: 256, total: 1024 })])).toBe('256 B of 1.00 KiB (25%)');
     expect(text([row('d', { state: 'completed', bytes: 1024 })])).toBe('Nothing left to move');
   });
@@ -173,7 +176,8 @@ describe('the summary never contradicts itself (issue 16, must fix 5)', () => {
     const later = [...before, done('a'), done('b'), done('c'), row('d', { state: 'active', bytes: 100, total: 1000 })];
     expect(runProgress(totals(later), start).fraction).toBeGreaterThan(2500 / 4000);
     // A size not known yet: counted by transfers.
-    expect(text([...halfway, row('e', { total: null })], start)).toBe('2 of 5 finished (40%)');
+    // c half moved, d not at all (1000 B of 2000 B): 2 + 2 × 0.25 of 5.
+    expect(text([...halfway, row('e', { total: null })], start)).toBe('2 of 5 finished (50%)');
     expect(text([...before, done('a'), done('b'), done('c')], start)).toBe('All 3 finished');
     expect(text([...before, done('a')], start)).toBe('Finished');
     expect(text([...before, done('a'), row('f', { state: 'failed' })], start)).toBe('Done: 1 finished, 1 failed');

@@ -31,8 +31,9 @@ export function progressText(t: Totals, p: RunProgress): string {
   if (p.bytes) return `${formatBytes(p.bytes.done)} of ${formatBytes(p.bytes.size)}${percent}`;
   const finished = p.completed + p.failed;
   if (finished > 0) return `${finished} of ${p.count} finished${percent}`;
-  // Nothing finished yet and not every size known: how many, and how many of unknown size.
-  return `${p.left} to move, ${t.unsized === p.left ? 'sizes not known yet' : `${t.unsized} of unknown size`}`;
+  // Nothing finished yet and not every size known: the bytes of those known, and how many are not.
+  if (t.size > 0) return `${formatBytes(t.done)} of ${formatBytes(t.size)} and ${t.unsized} of unknown size`;
+  return `${p.left} to move, sizes not known yet`;
 }
 
 /**
@@ -55,8 +56,8 @@ export function SummaryBar() {
   const history = useTransfers((s) => s.speedHistory);
   const p = runProgress(t, useRunStart(t));
   const text = progressText(t, p);
-  // By transfers, nothing finished yet while something moves: moving, by how much unknown.
-  const moving = p.fraction === 0 && !p.bytes && t.active > 0;
+  // Moving, but by how much is not known (no size known, nothing finished): the moving bar.
+  const moving = p.fraction === 0 && t.active > 0 && t.size === 0;
   return (
     <section className="summary" aria-label="Summary">
       <div className="summary-speed">
