@@ -39,6 +39,7 @@ export const TransferRow = memo(function TransferRow({ id, index, top, height, o
   const t = useTransfers((s) => s.byId.get(id));
   const selected = useTransfers((s) => s.selected[id] === true);
   const focused = useTransfers((s) => s.focused === id);
+  const shown = useTransfers((s) => s.detailsId === id);
   const canReveal = useTransfers((s) => s.host?.canRevealFiles ?? false);
   if (!t) return null;
   const can = actionsFor(t);
@@ -57,7 +58,7 @@ export const TransferRow = memo(function TransferRow({ id, index, top, height, o
       id={`row-${id}`}
       aria-rowindex={index + 2}
       aria-selected={selected}
-      className={`row state-${t.state}${index % 2 ? ' alt' : ''}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`}
+      className={`row state-${t.state}${index % 2 ? ' alt' : ''}${selected ? ' selected' : ''}${focused ? ' focused' : ''}${shown ? ' details-shown' : ''}`}
       // Where and how tall the virtualizer counts this row, so the two can never disagree.
       style={{ transform: `translateY(${top}px)`, height }}
       onClick={(e) => store.getState().select(id, e.shiftKey ? 'range' : e.metaKey || e.ctrlKey ? 'toggle' : 'only')}
