@@ -5,6 +5,7 @@
  * next), no row overlaps another or the details panel, and every button and badge lies whole
  * inside the window and its container.
  */
+import * as fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { NEEDS_NGINX } from '../support/nginx';
 import { type Served, expect, screenshot, serve, test } from './fixtures';
@@ -132,6 +133,7 @@ test.afterAll(async () => {
   await page?.close();
   await served?.stop();
   await servers?.stop();
+  if (served) for (const dir of [served.downloads, served.dataDir]) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 for (const [width, height] of SIZES) {

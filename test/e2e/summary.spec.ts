@@ -110,4 +110,5 @@ test('300 small files upload: the summary bar never contradicts itself, and ends
   await expect(summary.getByText('0 waiting')).toBeVisible();
   await expect(summary.getByRole('progressbar', { name: 'Overall progress' })).toHaveAttribute('aria-valuenow', '100');
   expect(tus.storedDigests()).toHaveLength(FILES);
+  fs.rmSync(folder, { recursive: true, force: true });
 });
