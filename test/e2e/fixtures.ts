@@ -48,9 +48,22 @@ export const test = base.extend<{ served: Served; app: Page }>({
   },
 });
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** The screenshots the README shows; only `FERRY_SCREENSHOTS=docs` rewrites them. */
+export const DOCS_SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
+
+/**
+ * Saves a screenshot under test-results/screenshots; one marked `docs` is also copied to
+ * docs/screenshots when FERRY_SCREENSHOTS=docs (so an ordinary run never rewrites committed files).
+ */
+export async function screenshot(page: Page, name: string, options: { docs?: boolean } = {}): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  // Transitions finished (a bar still growing to 100% is not the state shown), moving bars still.
+  await page.screenshot({ path: file, animations: 'disabled' });
+  if (options.docs && process.env.FERRY_SCREENSHOTS === 'docs') {
+    fs.mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+    fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, `${name}.png`));
+  }
 }
 
 export { expect };

@@ -108,7 +108,7 @@ describe('rows subscribe by id', () => {
       <AppContext.Provider value={services}>
         {['t1', 't2'].map((id, i) => (
           <Profiler key={id} id={id} onRender={() => renders[id]!++}>
-            <TransferRow id={id} index={i} top={0} onRemove={() => undefined} />
+            <TransferRow id={id} index={i} top={0} height={56} onRemove={() => undefined} />
           </Profiler>
         ))}
       </AppContext.Provider>,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Settings, Snapshot, TransferSummary } from '../../electron/common/service';
+import { type RunStart, runProgress, runStart } from '../../electron/common/queue-totals';
 import { createTransfersStore, totals, visibleIds } from '../../renderer/src/store';
 import { progressText } from '../../renderer/src/components/SummaryBar';
 
@@ -147,15 +148,41 @@ describe('a window opened while transfers move (issue 16, must fix 1)', () => {
 });
 
 describe('the summary never contradicts itself (issue 16, must fix 5)', () => {
+  const text = (rows: TransferSummary[], start: RunStart | null = null): string => {
+    const t = totals(rows);
+    return progressText(t, runProgress(t, start));
+  };
+
   test('uploads not yet sized count as left to move, not as nothing', () => {
     const many = [row('u1', { direction: 'upload', state: 'active', total: null }), ...Array.from({ length: 41 }, (_, i) => row(`q${i}`, { direction: 'upload', total: null }))];
-    const t = totals(many);
-    expect(t.unsized).toBe(42);
-    expect(progressText(t)).toBe('42 to move, sizes not known yet');
-    const mixed = totals([row('a', { state: 'active', bytes: 512, total: 1024 }), row('b', { total: null })]);
-    expect(progressText(mixed)).toBe('512 B of 1.00 KiB and 1 of unknown size');
-    expect(progressText(totals([row('c', { state: 'active', bytes: 256, total: 1024 })]))).toBe('256 B of 1.00 KiB (25%)');
-    expect(progressText(totals([row('d', { state: 'completed', bytes: 1024 })]))).toBe('Nothing left to move');
+    expect(totals(many).unsized).toBe(42);
+    expect(text(many)).toBe('42 to move, sizes not known yet');
+    const mixed = [row('a', { state: 'active', bytes: 512, total: 1024 }), row('b', { total: null })];
+    expect(text(mixed)).toBe('512 B of 1.00 KiB and 1 of unknown size');
+    // Each transfer counts as one, a sized one by its share: a half-moved one of two is a quarter.
+    expect(runProgress(totals(mixed), null).fraction).toBe(0.25);
+    expect(text([row('c', { state: 'active', bytes: 256, total: 1024 })])).toBe('256 B of 1.00 KiB (25%)');
+    expect(text([row('d', { state: 'completed', bytes: 1024 })])).toBe('Nothing left to move');
+  });
+
+  test('a run counts what finished since it began, so finishing moves the bar forward, and it ends with all finished', () => {
+    const before = [row('old', { state: 'completed', bytes: 5000, total: 5000 })];
+    const start = runStart(totals(before));
+    const done = (id: string) => row(id, { state: 'completed', bytes: 1000, total: 1000 });
+    const halfway = [...before, done('a'), done('b'), row('c', { state: 'active', bytes: 500, total: 1000 }), row('d')];
+    expect(runProgress(totals(halfway), start)).toMatchObject({ count: 4, completed: 2, left: 2, bytes: { done: 2500, size: 4000 }, fraction: 2500 / 4000 });
+    expect(text(halfway, start)).toBe('2.44 KiB of 3.91 KiB (62%)');
+    // c finishes: the share grows (without the run, the sums of what is left would fall back to 0%).
+    const later = [...before, done('a'), done('b'), done('c'), row('d', { state: 'active', bytes: 100, total: 1000 })];
+    expect(runProgress(totals(later), start).fraction).toBeGreaterThan(2500 / 4000);
+    // A size not known yet: counted by transfers.
+    // c half moved, d not at all (1000 B of 2000 B): 2 + 2 × 0.25 of 5.
+    expect(text([...halfway, row('e', { total: null })], start)).toBe('2 of 5 finished (50%)');
+    expect(text([...before, done('a'), done('b'), done('c')], start)).toBe('All 3 finished');
+    expect(text([...before, done('a')], start)).toBe('Finished');
+    expect(text([...before, done('a'), row('f', { state: 'failed' })], start)).toBe('Done: 1 finished, 1 failed');
+    // Finished rows removed during the run never count below nothing.
+    expect(runProgress(totals([row('g', { state: 'active', bytes: 1, total: 2 })]), start)).toMatchObject({ count: 1, completed: 0, bytes: { done: 1, size: 2 } });
   });
 });
 

@@ -126,7 +126,7 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
       }}
     >
       <div className="scroller" ref={scroller}>
-        <div role="row" aria-rowindex={1} className="row header">
+        <div role="row" aria-rowindex={1} className="row header" style={{ height: HEADER_HEIGHT }}>
           <div role="columnheader">Name</div>
           <div role="columnheader">Progress</div>
           <div role="columnheader">Speed</div>
@@ -151,8 +151,8 @@ export function QueueList({ onRemove }: { onRemove(ids: string[]): void }) {
         ) : (
           <div className="rows" style={{ height: `${virtual.getTotalSize()}px` }}>
             {virtual.getVirtualItems().map((item) => (
-              <ErrorBoundary key={ids[item.index]} what="A row" onError={report} fallback={(message) => <RowFailed top={item.start - HEADER_HEIGHT} message={message} />}>
-                <TransferRow id={ids[item.index]!} index={item.index} top={item.start - HEADER_HEIGHT} onRemove={onRemove} />
+              <ErrorBoundary key={ids[item.index]} what="A row" onError={report} fallback={(message) => <RowFailed top={item.start - HEADER_HEIGHT} height={item.size} message={message} />}>
+                <TransferRow id={ids[item.index]!} index={item.index} top={item.start - HEADER_HEIGHT} height={item.size} onRemove={onRemove} />
               </ErrorBoundary>
             ))}
           </div>
@@ -193,9 +193,9 @@ function useSpotlight(ids: string[], reveal: (index: number) => void): void {
 }
 
 /** Where a row that could not render stands: the queue around it stays usable. */
-function RowFailed({ top, message }: { top: number; message: string }) {
+function RowFailed({ top, height, message }: { top: number; height: number; message: string }) {
   return (
-    <div role="row" className="row row-failed" style={{ transform: `translateY(${top}px)` }}>
+    <div role="row" className="row row-failed" style={{ transform: `translateY(${top}px)`, height }}>
       <div role="gridcell">This row could not be shown ({message}); the rest of the queue is fine. Reload to try it again.</div>
     </div>
   );

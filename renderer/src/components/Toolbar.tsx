@@ -67,7 +67,7 @@ export function Toolbar({ onAdd, onUpload, onSettings, onRemove }: { onAdd(): vo
           ))}
         </div>
         <span className="spacer" />
-        <input type="search" aria-label="Search by name" placeholder="Search by name" value={search} onChange={(e) => store.getState().setSearch(e.target.value)} />
+        <input type="search" aria-label="Search by name" placeholder="Search names" value={search} onChange={(e) => store.getState().setSearch(e.target.value)} />
         <label className="sort">
           <span>Sort</span>
           <select aria-label="Sort" value={sort} onChange={(e) => store.getState().setSort(e.target.value as SortKey)}>
