@@ -1,12 +1,14 @@
 /**
  * `npm start`: the desktop app where it can run; otherwise one line saying why and
  * `ferry serve` instead, with its URL, so a fresh machine always shows Ferry one way or
- * the other. (This file never loads Electron's API; it only looks for its binary.)
+ * the other. Either way it first says where downloads go, where Ferry keeps its data and
+ * how to stop it. (This file never loads Electron's API; it only looks for its binary.)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultDataDir, defaultDownloadDir } from '../engine';
 import { main as ferry } from './ferry';
 
 /** The project (or packaged app) folder: the nearest one up with Ferry's package.json. */
@@ -103,6 +105,34 @@ function fetchElectron(): void {
   spawnSync(process.execPath, [install], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 10 * 60_000 });
 }
 
+/** `--data-dir DIR` or `--data-dir=DIR` among ferry serve's arguments, resolved; else null. */
+function dataDirArgument(args: string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') break;
+    if (arg === '--data-dir' && i + 1 < args.length) return path.resolve(args[i + 1]!);
+    if (arg.startsWith('--data-dir=')) return path.resolve(arg.slice('--data-dir='.length));
+  }
+  return null;
+}
+
+/**
+ * What npm start says before Ferry starts: where downloads go, where the data lives, how
+ * to stop it. `how`: the desktop app, or ferry serve (which also takes --data-dir).
+ */
+export function startNotes(how: 'window' | 'serve', args: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const dataDir = (how === 'serve' ? dataDirArgument(args) : null) ?? defaultDataDir(env);
+  return [
+    `downloads go to ${defaultDownloadDir(env)} unless Settings names another folder`,
+    `Ferry's data (queue, history, ferry.log) is in ${dataDir}`,
+    how === 'window' ? 'Ctrl-C here quits Ferry, as Quit in its menu does' : 'Ctrl-C here stops Ferry; every transfer keeps its progress for the next start',
+  ];
+}
+
+function say(lines: string[]): void {
+  for (const line of lines) process.stderr.write(`ferry: ${line}\n`);
+}
+
 async function start(args: string[]): Promise<number> {
   if (args[0] === '--prepare-electron') return prepare();
   let electron = findElectron();
@@ -116,12 +146,19 @@ async function start(args: string[]): Promise<number> {
     if (typeof binding !== 'string') {
       process.stderr.write(`ferry: cannot build better-sqlite3 for Electron (${binding.failed}); starting ferry serve instead.\n`);
     } else {
+      say(startNotes('window', args));
       const child = spawn(electron.binary, [ROOT, ...args], { stdio: 'inherit', env: { ...process.env, FERRY_SQLITE_BINDING: binding } });
+      // Ctrl-C in the terminal reaches Electron too (same process group), which quits the app
+      // the way its Quit does; this process waits for that instead of returning the prompt
+      // early. A SIGTERM sent to this process alone is passed on.
+      process.on('SIGINT', () => undefined);
+      process.on('SIGTERM', () => child.kill('SIGTERM'));
       return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
     }
   } else {
     process.stderr.write(`ferry: the desktop app cannot open here: ${why}; starting ferry serve instead.\n`);
   }
+  say(startNotes('serve', args));
   return ferry(['serve', ...args]);
 }
 
