@@ -22,6 +22,23 @@ after(async () => {
 
 const RESULT_KEYS = ['bytes', 'direction', 'id', 'integrity', 'path', 'restarts', 'resumes', 'sha256', 'state', 'type', 'url'];
 
+/** Bytes in the partial of `name` in `dir` so far (0 before it exists). */
+function partialSize(dir: string, name: string): number {
+  try {
+    return fs.statSync(path.join(dir, `${name}.ferrypart`)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 function dirs() {
   return { dir: tempDir('cli-dl-'), data: tempDir('cli-data-') };
 }
@@ -219,7 +236,9 @@ describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
     const body = randomBytesOf(1 << 20, 6);
     const url = server.serve('/cli/interrupt.bin', { body, etag: '"i"' }, [{ stallAfter: 400_000 }]);
     const first = startCli(['get', url, '--dir', dir, '--data-dir', data, '--json']);
-    await new Promise((r) => setTimeout(r, 700));
+    // Ctrl-C once the bytes flow (a loaded machine may take a while to start), then at the stall.
+    await until(() => partialSize(dir, 'interrupt.bin') > 0, 'the download to start');
+    await new Promise((r) => setTimeout(r, 500));
     first.child.kill('SIGINT');
     const stopped = await first.done;
     assert.equal(stopped.code, 130, stopped.stderr);
@@ -245,7 +264,8 @@ describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
     const urlA = server.serve('/cli/ra.bin', { body: a, etag: '"a"' }, [{ stallAfter: 100_000 }]);
     const urlB = server.serve('/cli/rb.bin', { body: b, etag: '"b"' }, [{ stallAfter: 200_000 }]);
     const first = startCli(['get', urlA, urlB, '--dir', dir, '--data-dir', data, '--json']);
-    await new Promise((r) => setTimeout(r, 700));
+    await until(() => partialSize(dir, 'ra.bin') > 0 && partialSize(dir, 'rb.bin') > 0, 'both downloads to start');
+    await new Promise((r) => setTimeout(r, 500));
     first.child.kill('SIGINT');
     assert.equal((await first.done).code, 130);
     const resumed = await runCli(['resume', '--data-dir', data, '--json']);
