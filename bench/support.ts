@@ -223,7 +223,8 @@ export function printTable(rows: string[][]): void {
  */
 export function printRows(runs: Map<string, Measured[]>, per: Per): void {
   const digits = per.unit === 'GiB' ? 2 : 3;
-  const rows = [['', 'time s (min–max)', (per.unit === 'GiB' ? 'MiB/s' : 'files/s').padStart(7), `${cpuUnit(per)} (min–max) = user + sys`, 'peak RSS MB (min–max)']];
+  const spread = [...runs.values()].some((ms) => ms.length > 1) ? ' (min–max)' : '';
+  const rows = [['', `time s${spread}`, (per.unit === 'GiB' ? 'MiB/s' : 'files/s').padStart(7), `${cpuUnit(per)}${spread} = user + sys`, `peak RSS MB${spread}`]];
   const row = (name: string, ms: Array<{ seconds: number; userSeconds: number; systemSeconds: number; peakRssBytes?: number | null }>): string[] => {
     const seconds = median(ms.map((m) => m.seconds));
     const speed = per.unit === 'GiB' ? per.bytes / seconds / 2 ** 20 : per.files / seconds;
