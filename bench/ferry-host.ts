@@ -1,8 +1,9 @@
 /**
  * Hosts the engine for a benchmark: one verified download, measured from inside the
- * process (event-loop delay while hashing, peak RSS, and the seconds from adding the
- * download to its verdict, which leaves out Node's start as the desktop app does, its
- * engine being up already). FERRY_BENCH_CONNECTIONS sets connections per download and
+ * process (event-loop delay while hashing, peak RSS, and the seconds and CPU from adding
+ * the download to its verdict, which leave out Node's start and exit as the desktop app
+ * does, its engine being up already). The CPU is process.cpuUsage(): every thread of
+ * this process, the hashing threads included. FERRY_BENCH_CONNECTIONS sets connections per download and
  * FERRY_BENCH_PIECES the pieces per connection.
  * Prints one JSON line.
  */
@@ -17,9 +18,11 @@ async function main(): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const started = process.hrtime.bigint();
+  const cpuAtStart = process.cpuUsage();
   const { record } = engine.addDownload({ url: url!, dir: dir!, checksum: { algorithm: 'sha256', hex: sha256!, source: 'user' } });
   const result = await engine.run(record.id);
   const downloadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuAtStart);
   loop.disable();
   await engine.close();
   const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
@@ -28,6 +31,8 @@ async function main(): Promise<void> {
       state: result.state,
       integrity: result.integrity.status,
       downloadSeconds,
+      cpuUserSeconds: cpu.user / 1e6,
+      cpuSystemSeconds: cpu.system / 1e6,
       loopP50Ms: ms(loop.percentile(50)),
       loopP99Ms: ms(loop.percentile(99)),
       loopMaxMs: ms(loop.max),
