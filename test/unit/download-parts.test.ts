@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
@@ -138,6 +139,52 @@ describe('a hashing thread keeps the errno code of what failed (read defect)', (
     } finally {
       session.close();
       await pool.close();
+    }
+  });
+});
+
+describe('small bodies are hashed on the engine\'s thread (issue 13): the same answers as a hashing thread', () => {
+  test('updates, snapshots, a verify that finds a changed block, file feeds, final digests and errno codes agree, with no thread started', async () => {
+    const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 31) % 251));
+    const file = path.join(tempDir(), 'partial');
+    fs.writeFileSync(file, body);
+    const run = async (pool: HashPool, inline: boolean): Promise<unknown[]> => {
+      const buffers = allocateBuffers(8192);
+      const view = new Uint8Array(buffers[0]!);
+      const [whole, blocks] = pool.open(
+        [
+          { algorithms: ['sha256', 'md5'], blockSize: 0 },
+          { algorithms: [], blockSize: 1024 },
+        ],
+        buffers,
+        { inline },
+      ) as [HashSession, HashSession];
+      view.set(body.subarray(0, 3000));
+      await Promise.all([whole.update(0, 3000), blocks.update(0, 3000)]);
+      const first = await blocks.snapshot();
+      const rest = await blocks.feedFile(file, 3000, 5000);
+      const tampered = Buffer.from(body);
+      tampered[1500] = tampered[1500]! ^ 1;
+      fs.writeFileSync(`${file}.t`, tampered);
+      const [checker] = pool.open([{ algorithms: [], blockSize: 1024 }], [], { inline }) as [HashSession];
+      const verdict = await checker.verify(`${file}.t`, 0, 5000, [...first.blocks, ...rest.blocks].map(([, d]) => d), rest.tail);
+      const gone = await checker.feedFile(path.join(tempDir(), 'gone'), 0, 10).catch((error: NodeJS.ErrnoException) => error.code);
+      checker.close();
+      blocks.close();
+      return [first, rest, verdict, gone, await whole.final()];
+    };
+    const threads = new HashPool(1);
+    const inlinePool = new HashPool(1);
+    try {
+      const expected = await run(threads, false);
+      assert.deepEqual(await run(inlinePool, true), expected);
+      assert.deepEqual((expected[2] as { bad: number[] }).bad, [1], 'the changed byte is found in block 1');
+      assert.equal((expected[4] as { sha256: string }).sha256, createHash('sha256').update(body.subarray(0, 3000)).digest('hex'));
+      assert.equal(expected[3], 'ENOENT');
+      assert.equal((inlinePool as unknown as { workers: unknown[] }).workers.length, 0, 'no hashing thread was started for inline sessions');
+    } finally {
+      await threads.close();
+      await inlinePool.close();
     }
   });
 });

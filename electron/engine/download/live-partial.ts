@@ -1,5 +1,5 @@
 import type { DigestAlgorithm } from '../../common/integrity';
-import type { HashPool, HashSession } from '../hash/hash-pool';
+import { type HashPool, type HashSession, INLINE_HASH_MAX_BYTES } from '../hash/hash-pool';
 import { PartialFile, openFd } from './partial-file';
 import { PartialWriter, allocateBuffers } from './partial-writer';
 
@@ -47,6 +47,7 @@ export class LivePartial extends PartialFile {
         { algorithms: [], blockSize },
       ],
       buffers,
+      { inline: expectedBytes !== null && expectedBytes <= INLINE_HASH_MAX_BYTES },
     ) as [HashSession, HashSession];
     const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash);
     return new LivePartial(path, fd, fileHash, blockHash, writer);

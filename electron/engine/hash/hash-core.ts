@@ -1,0 +1,158 @@
+/**
+ * What a hashing session does, wherever it runs: on a hashing thread (hash-worker.ts) for
+ * big files, or on the engine's own thread for a body small enough that a round trip to a
+ * thread costs more than hashing it (hash-pool.ts). Each session keeps whole-file digests,
+ * block digests (one SHA-256 per `blockSize` bytes, aligned to offset 0), or both.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { FromWorker, SnapshotReply, ToWorker, VerifyReply } from './protocol';
+
+const READ_SIZE = 1 << 20;
+
+export class Session {
+  readonly files: Array<[string, Hash]>;
+  block: Hash | null;
+  offset = 0;
+  completed: Array<[number, string]> = [];
+
+  constructor(
+    algorithms: string[],
+    readonly blockSize: number,
+    start: number,
+    readonly buffers: Uint8Array[],
+  ) {
+    this.offset = start;
+    this.files = algorithms.map((a) => [a, createHash(a)]);
+    this.block = blockSize > 0 ? createHash('sha256') : null;
+  }
+
+  feed(bytes: Uint8Array): void {
+    for (const [, h] of this.files) h.update(bytes);
+    if (!this.block) {
+      this.offset += bytes.length;
+      return;
+    }
+    let at = 0;
+    while (at < bytes.length) {
+      const room = this.blockSize - (this.offset % this.blockSize);
+      const take = Math.min(room, bytes.length - at);
+      this.block.update(bytes.subarray(at, at + take));
+      at += take;
+      this.offset += take;
+      if (this.offset % this.blockSize === 0) {
+        this.completed.push([this.offset / this.blockSize - 1, this.block.digest('hex')]);
+        this.block = createHash('sha256');
+      }
+    }
+  }
+
+  snapshot(): SnapshotReply {
+    const atBoundary = this.offset % this.blockSize === 0;
+    const reply = { offset: this.offset, blocks: this.completed, tail: atBoundary || !this.block ? null : this.block.copy().digest('hex') };
+    this.completed = [];
+    return reply;
+  }
+}
+
+/** One read buffer per thread, made at the first read (the engine's thread may never need it). */
+let scratch: Buffer | null = null;
+
+function readRange(path: string, from: number, to: number, each: (bytes: Buffer) => void): boolean {
+  scratch ??= Buffer.allocUnsafe(READ_SIZE);
+  const buffer = scratch;
+  const fd = fs.openSync(path, 'r');
+  try {
+    let pos = from;
+    while (pos < to) {
+      const n = fs.readSync(fd, buffer, 0, Math.min(READ_SIZE, to - pos), pos);
+      if (n === 0) return false;
+      each(buffer.subarray(0, n));
+      pos += n;
+    }
+    return true;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Re-hashes the complete blocks and the tail of a partial and compares them with the
+ * recorded digests. The block session is left positioned at `upTo` when everything is
+ * intact, so new bytes continue the same block digests.
+ */
+export function verify(session: Session, path: string, from: number, upTo: number, expected: Array<string | null>, tail: string | null): VerifyReply {
+  const size = session.blockSize;
+  const bad: number[] = [];
+  let hash = createHash('sha256');
+  let inBlock = 0;
+  const first = Math.floor(from / size);
+  let index = first;
+  const complete = Math.floor(upTo / size);
+  const whole = readRange(path, from, upTo, (bytes) => {
+    let at = 0;
+    while (at < bytes.length) {
+      const take = Math.min(size - inBlock, bytes.length - at);
+      hash.update(bytes.subarray(at, at + take));
+      at += take;
+      inBlock += take;
+      if (inBlock === size) {
+        if (hash.digest('hex') !== expected[index - first]) bad.push(index);
+        index++;
+        inBlock = 0;
+        hash = createHash('sha256');
+      }
+    }
+  });
+  if (!whole) return { bad, short: true };
+  if (upTo % size !== 0 && hash.copy().digest('hex') !== tail) bad.push(complete);
+  session.completed = [];
+  if (bad.length === 0) {
+    session.offset = upTo;
+    session.block = hash;
+  }
+  return { bad, short: false };
+}
+
+/**
+ * Carries out one message for `sessions`; answers what goes back (null: nothing, as for
+ * open and close). Never throws: a failure is a `fail` answer with its errno code.
+ */
+export function handleHashMessage(sessions: Map<number, Session>, message: ToWorker): FromWorker | null {
+  const req = 'req' in message ? message.req : null;
+  try {
+    if (message.op === 'open') {
+      sessions.set(message.sid, new Session(message.algorithms, message.blockSize, message.start, message.buffers.map((b) => new Uint8Array(b))));
+      return null;
+    }
+    const session = sessions.get(message.sid);
+    if (!session) throw new Error(`no hashing session ${message.sid}`);
+    switch (message.op) {
+      case 'update':
+        session.feed(session.buffers[message.buffer]!.subarray(0, message.length));
+        return { op: 'ack', sid: message.sid, buffer: message.buffer };
+      case 'snapshot':
+        return { op: 'reply', sid: message.sid, req: message.req, value: session.snapshot() };
+      case 'feedFile': {
+        if (session.offset !== message.from) throw new Error(`feed from ${message.from} but the session is at ${session.offset}`);
+        const whole = readRange(message.path, message.from, message.to, (bytes) => session.feed(bytes));
+        if (!whole) throw new Error(`the partial file ended before byte ${message.to}`);
+        return { op: 'reply', sid: message.sid, req: message.req, value: session.snapshot() };
+      }
+      case 'verify':
+        return { op: 'reply', sid: message.sid, req: message.req, value: verify(session, message.path, message.from, message.upTo, message.expected, message.tail) };
+      case 'final': {
+        const digests: Record<string, string> = {};
+        for (const [algorithm, h] of session.files) digests[algorithm] = h.digest('hex');
+        sessions.delete(message.sid);
+        return { op: 'reply', sid: message.sid, req: message.req, value: digests };
+      }
+      case 'close':
+        sessions.delete(message.sid);
+        return null;
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    return { op: 'fail', sid: message.sid, req, message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
+  }
+}
