@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { TransferRecord, UploadProtocol } from '../common/transfer';
 import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, type EngineEvent, systemClock } from './context';
 import { logEngineEvent } from './event-log';
-import { HashPool } from './hash/hash-pool';
+import { HashPool, INLINE_HASH_MAX_BYTES } from './hash/hash-pool';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
 import { UndiciTransport } from './http/undici-transport';
@@ -77,9 +77,10 @@ export interface AddDownload {
 /** The task that runs a record: the one place that knows the task classes. */
 function createTask(record: TransferRecord, ctx: EngineContext): ScheduledTask {
   if (record.direction === 'upload') return new UploadTask(ctx, record);
-  // A download hashes on the threads from its first byte; start them while it connects.
-  // (A small upload hashes in place and may never need them.)
-  ctx.hashPool.warm();
+  // A download of a known size beyond what is hashed in place hashes on the threads from its
+  // first byte: they start while it connects. A small one (or one of unknown size yet) may
+  // never need them; they start with its first large body (hash-pool.ts).
+  if (record.total !== null && record.total > INLINE_HASH_MAX_BYTES) ctx.hashPool.warm();
   return new DownloadTask(ctx, record);
 }
 
