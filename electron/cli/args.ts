@@ -105,6 +105,25 @@ export function readUrlList(file: string): string[] {
   return urls;
 }
 
+/**
+ * --checksum-file: a web address as given, or a local file proven readable now (exit 2
+ * otherwise) and passed on as an absolute path. Never together with --checksum.
+ */
+export function parseChecksumFile(value: string | undefined, checksum: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (checksum !== undefined) throw new UsageError('--checksum and --checksum-file both name the reference; give one of them');
+  if (/^https?:\/\//i.test(value)) return parseUrl(value);
+  const file = path.resolve(value);
+  try {
+    if (!fs.statSync(file).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(`cannot read the checksum file ${file} (${code}); give a readable file or a URL to --checksum-file`);
+  }
+  return file;
+}
+
 export function parseHeaders(values: string[] | undefined): Array<[string, string]> {
   return (values ?? []).map((text) => {
     const parsed = parseHeaderArgument(text);

@@ -14,6 +14,7 @@ import {
   UsageError,
   engineFlagsGiven,
   parse,
+  parseChecksumFile,
   parseHeaders,
   parseRate,
   parseUrl,
@@ -33,7 +34,7 @@ const USAGE = `Usage:
   ferry get <url>... [--input-file FILE] [--dir DIR] [--name NAME] [--checksum ALGO:HEX]
                      [--connections N] [--max-active N] [--max-per-host N] [--limit-rate BYTES_PER_S]
                      [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR] [--json] [--force]
-                     [--verbose]
+                     [--verbose] [--checksum-file URL|PATH] [--no-sidecar]
   ferry put <path>... --to <url> [--protocol tus|put] [--max-active N] [--max-per-host N]
                      [--limit-rate R] [--stall-timeout SECONDS] [--header "K: V"]... [--data-dir DIR]
                      [--json] [--verbose]
@@ -45,6 +46,10 @@ const USAGE = `Usage:
 
 --limit-rate takes bytes per second (500000, 500K, 2M); --connections splits a large file.
 --input-file (-i) reads URLs one a line (- for standard input; # starts a comment).
+Without --checksum, a download of 1 MiB or more looks on its own origin for a checksum file
+(SHA256SUMS and the like in its folder, <url>.sha256 beside it); a match is verified (source
+sidecar), a difference exits 3. --checksum-file names one (a URL or a local file, any size);
+--no-sidecar turns the search off.
 A folder put or an --input-file shows one progress line and a summary; --verbose prints a
 line per file.
 When the app or ferry serve runs on the data directory, get, put, resume and list hand
@@ -61,6 +66,8 @@ const GET_OPTIONS = {
   force: { type: 'boolean' },
   'input-file': { type: 'string', short: 'i' },
   verbose: { type: 'boolean', short: 'v' },
+  'checksum-file': { type: 'string' },
+  'no-sidecar': { type: 'boolean' },
 } as const;
 
 const dataDirOf = (given: string | undefined): string => (given ? path.resolve(given) : defaultDataDir());
@@ -100,6 +107,7 @@ async function commandGet(args: string[]): Promise<number> {
     if (typeof parsed === 'string') throw new UsageError(parsed);
     if (urls.length > 1) throw new UsageError('--checksum goes with a single URL; run one ferry get per checksum');
   }
+  const checksumFile = parseChecksumFile(values['checksum-file'], values.checksum);
   const headers = parseHeaders(values.header);
   const limits = { ...transferLimits(values), bandwidth: values['limit-rate'] === undefined ? null : parseRate(values['limit-rate']) };
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
@@ -113,6 +121,8 @@ async function commandGet(args: string[]): Promise<number> {
         checksum: values.checksum ?? null,
         headers,
         ifDone: values.force ? 'download' : 'reuse',
+        checksumFile,
+        ...(values['no-sidecar'] ? { sidecar: false } : {}),
       });
       for (const { view, existing, alreadyDone } of added) {
         // view.url: the URL as kept, without a password the person typed.

@@ -51,7 +51,16 @@ export class LocalRunner implements Runner {
     const checksum = request.checksum === null ? null : parseChecksumArgument(request.checksum);
     if (typeof checksum === 'string') throw new UsageError(checksum);
     const added = await this.engine.addDownloads(
-      request.urls.map((url) => ({ url, dir: request.dir, name: request.name, checksum, headers: request.headers, ifDone: request.ifDone })),
+      request.urls.map((url) => ({
+        url,
+        dir: request.dir,
+        name: request.name,
+        checksum,
+        headers: request.headers,
+        ifDone: request.ifDone,
+        checksumFile: request.checksumFile,
+        sidecar: request.sidecar,
+      })),
     );
     return added.map(({ record, existing, alreadyDone }) => ({ view: summarize(record, null), existing, alreadyDone: alreadyDone === true }));
   }

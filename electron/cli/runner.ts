@@ -19,6 +19,10 @@ export interface DownloadRequest {
   checksum: string | null;
   headers: Array<[string, string]>;
   ifDone: 'reuse' | 'download';
+  /** --checksum-file: a URL, or an absolute path already checked readable. */
+  checksumFile?: string | null;
+  /** --no-sidecar: false; left out, the search runs as the engine's setting says. */
+  sidecar?: boolean;
 }
 
 export interface UploadRequest {

@@ -19,6 +19,8 @@ export type TransferErrorCode =
   | 'not-writable'
   | 'source-changed'
   | 'integrity-mismatch'
+  /** The checksum file a person named (--checksum-file) could not be read or does not describe the file. */
+  | 'checksum-file'
   | 'canceled'
   | 'internal';
 

@@ -12,9 +12,27 @@ export type DigestSource =
   | 'content-digest'
   | 'digest'
   | 'content-md5'
+  /** A checksum file (SHA256SUMS, <file>.sha256...) found beside the download on its origin, or named by the person. */
   | 'sidecar'
   | 'tus-checksum'
   | 'server-digest';
+
+/** What a match with a reference from each source proves, and what it does not. */
+const REFERENCE_MEANINGS: Readonly<Record<DigestSource, string>> = {
+  user: 'The checksum given with the download: a match proves these are the bytes it names, as far as you trust where you got it.',
+  'repr-digest': 'The server sent the checksum with the file: a match proves the transfer was intact, not who made the file.',
+  'content-digest': 'The server sent the checksum with the file: a match proves the transfer was intact, not who made the file.',
+  digest: 'The server sent the checksum with the file: a match proves the transfer was intact, not who made the file.',
+  'content-md5': 'The server sent the checksum with the file: a match proves the transfer was intact, not who made the file.',
+  sidecar:
+    'A checksum file published beside the download: a match proves the transfer delivered the bytes the site holds (transport integrity), not who made the file; whoever can change the file there can change its checksum too.',
+  'tus-checksum': 'The server checked every chunk it received against its checksum: the upload arrived intact.',
+  'server-digest': 'The server reported the checksum of what it stored: the upload arrived intact.',
+};
+
+export function referenceMeaning(source: DigestSource): string {
+  return REFERENCE_MEANINGS[source];
+}
 
 export const DIGEST_ALGORITHMS = ['sha256', 'sha512', 'sha1', 'md5'] as const;
 export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];

@@ -6,7 +6,7 @@
  * loses everything but its message on the way across.
  */
 import type { TransferError } from './errors';
-import type { Integrity } from './integrity';
+import type { DigestSource, Integrity } from './integrity';
 import type { Result } from './result';
 import {
   type Infer,
@@ -95,6 +95,17 @@ export interface TransferDetails {
   /** Every error, in plain words with what to do (TransferError.message says both). */
   errors: Array<{ at: number; error: TransferError }>;
   history: HistoryEntry[];
+  /** Where the reference digest came from and what it proves; null when there was none (yet). */
+  reference?: ReferenceOrigin | null;
+}
+
+/** The reference behind a verdict, in words a person can weigh. */
+export interface ReferenceOrigin {
+  source: DigestSource;
+  /** The checksum file's URL or path (source sidecar); null for a reference that came with the transfer. */
+  from: string | null;
+  /** What a match with it proves, and what it does not. */
+  meaning: string;
 }
 
 // ---------------------------------------------------------------- settings
@@ -129,6 +140,8 @@ export interface Settings {
   autoResume: boolean;
   /** Closing the window keeps Ferry running in the tray (desktop app). */
   keepRunningInTray: boolean;
+  /** Downloads of 1 MiB or more without a checksum look for one beside them on their origin (SHA256SUMS, <file>.sha256...). */
+  sidecarLookup: boolean;
   uploadDestinations: UploadDestination[];
 }
 
@@ -236,6 +249,10 @@ export const COMMANDS = {
      * `ferry get` does; 'download' (the default, the window's) fetches it anew.
      */
     ifDone: optional(literal('reuse', 'download')),
+    /** A checksum file for the downloads (`ferry get --checksum-file`): a URL, or an absolute path where the engine runs. */
+    checksumFile: optional(string({ max: 4096 })),
+    /** False: never search their origin for a checksum file (`--no-sidecar`). */
+    sidecar: optional(boolean),
   }),
   /** Where to: a destination from the settings, or (`to`, as `ferry put --to` gives it) a URL of its own. One of the two. */
   addUploads: object({
@@ -270,6 +287,7 @@ export const COMMANDS = {
     stallTimeoutSeconds: optional(integer(5, 3600)),
     autoResume: optional(boolean),
     keepRunningInTray: optional(boolean),
+    sidecarLookup: optional(boolean),
     uploadDestinations: optional(array(destination, { max: 100 })),
   }),
   /**

@@ -1,5 +1,5 @@
 import type { TransferError } from './errors';
-import type { DigestReference, Integrity } from './integrity';
+import type { DigestAlgorithm, DigestReference, Integrity } from './integrity';
 
 export type Direction = 'download' | 'upload';
 
@@ -27,6 +27,8 @@ export interface TransferRecord {
   userChecksum: DigestReference | null;
   /** A reference digest the server offered for the current version. */
   serverChecksum: DigestReference | null;
+  /** Checksum files beside the download (DESIGN.md section 10); null: search as the settings say. */
+  sidecar: SidecarState | null;
   total: number | null;
   /** Bytes of the partial covered by the last durable checkpoint. */
   offset: number;
@@ -66,6 +68,31 @@ export interface TransferRecord {
   completedAt: number | null;
 }
 
+/**
+ * A download's checksum files (DESIGN.md section 10): whether Ferry may search the origin,
+ * the one a person named, and what was found, kept so a resumed download never asks again.
+ */
+export interface SidecarState {
+  /** False: never search the origin for one (--no-sidecar). */
+  search: boolean;
+  /** The checksum file a person named (--checksum-file): a URL, or an absolute path on this machine. */
+  named: string | null;
+  found: SidecarFound | null;
+  /** The search ended, every candidate answered, and none describes the file: not asked again. */
+  none?: boolean;
+}
+
+/** A digest for the download, read from a checksum file. */
+export interface SidecarFound {
+  algorithm: DigestAlgorithm;
+  /** lowercase hex */
+  hex: string;
+  /** The checksum file's URL (or, for a named local file, its path). */
+  from: string;
+  /** The name its line gave the file; null for a bare digest. */
+  name: string | null;
+}
+
 /** What identifies the version of a file being uploaded: any change means "another file". */
 export interface SourceFingerprint {
   size: number;
@@ -75,7 +102,7 @@ export interface SourceFingerprint {
 
 export type UploadProtocol = 'tus' | 'put';
 
-export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect';
+export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect' | 'reference';
 
 export interface HistoryEntry {
   at: number;

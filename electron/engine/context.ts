@@ -2,6 +2,7 @@ import type { TransferError } from '../common/errors';
 import type { Direction, TransferRecord, TransferState } from '../common/transfer';
 import type { HashPool } from './hash/hash-pool';
 import type { Logger } from './log';
+import type { ChecksumFiles } from './references/checksum-files';
 import type { Transport } from './http/transport';
 import type { BandwidthLimiter } from './scheduler/bandwidth';
 import type { RequestLimiter } from './scheduler/request-limiter';
@@ -57,6 +58,11 @@ export interface DownloadTuning {
   maxRestarts: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /**
+   * Checksum files beside a download (references/): how long one may go without progress,
+   * and how long the verdict waits for a search still running when the last byte arrives.
+   */
+  sidecarTimeoutMs: number;
 }
 
 export const DEFAULT_TUNING: DownloadTuning = {
@@ -71,6 +77,7 @@ export const DEFAULT_TUNING: DownloadTuning = {
   piecesPerConnection: 4,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 30_000,
+  sidecarTimeoutMs: 5_000,
 };
 
 /** What happens to transfers, as the engine tells its host (CLI, app window). */
@@ -108,6 +115,8 @@ export interface EngineContext {
   limits(): Limits;
   /** What each tus endpoint said it can do (OPTIONS), by endpoint URL. */
   tusServers: Map<string, TusCapabilities>;
+  /** Checksum files fetched this run, by URL (asked once per folder however many files it holds). */
+  sidecars: ChecksumFiles;
   clock: Clock;
   tuning: DownloadTuning;
   /** Opens sealed header values (secrets) when a transfer starts; null where none are kept. */

@@ -22,6 +22,8 @@ import { SettingsStore } from './store/settings';
 import { FileLogger, type Logger, isLogLevel } from './log';
 import { splitCredentials } from './http/url-credentials';
 import { HeaderSealer, KeyFileSecretBox, type SecretBox } from './secrets';
+import { SidecarCache } from './references/sidecar-cache';
+import { sidecarStateFor } from './references/sidecar-state';
 
 export interface EngineOptions {
   dataDir: string;
@@ -72,6 +74,10 @@ export interface AddDownload {
    * and `ferry get --force`) downloads it again.
    */
   ifDone?: 'reuse' | 'download';
+  /** A checksum file for it (--checksum-file): a URL, or an absolute path on this machine. */
+  checksumFile?: string | null;
+  /** False: never search its origin for a checksum file (--no-sidecar); left out, the setting decides. */
+  sidecar?: boolean;
 }
 
 /** The task that runs a record: the one place that knows the task classes. */
@@ -135,6 +141,8 @@ export class Engine {
     const clock = options.clock ?? systemClock;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const requests = new RequestLimiter(limits.maxPerHost);
+    const transport = new CountedTransport(options.transport ?? new UndiciTransport(), requests);
+    const tuning = { ...DEFAULT_TUNING, ...options.tuning };
     const onEngineError = options.onEngineError ?? ((error: Error) => void process.stderr.write(`ferry engine: ${error.message}\n`));
     this.reportError = (error) => {
       try {
@@ -145,14 +153,15 @@ export class Engine {
     };
     this.context = {
       store: this.store,
-      transport: new CountedTransport(options.transport ?? new UndiciTransport(), requests),
+      transport,
       hashPool: new HashPool(2),
       bandwidth: new BandwidthLimiter(clock),
       requests,
       limits: () => this.scheduler.currentLimits,
       tusServers: new Map(),
+      sidecars: new SidecarCache(transport, clock, tuning),
       clock,
-      tuning: { ...DEFAULT_TUNING, ...options.tuning },
+      tuning,
       secrets: this.secrets,
       log: this.log,
       emit: (event) => {
@@ -269,13 +278,26 @@ export class Engine {
     const name = input.name ?? null;
     const found = this.store.findUnfinishedDownload(input.url, input.dir, name);
     if (found) {
-      // A checksum or headers given now (or again) are the ones from here on.
-      const changes = { ...(input.checksum ? { userChecksum: input.checksum } : {}), ...(input.headers.length > 0 ? { headers: input.headers } : {}) };
+      // A checksum, checksum file or headers given now (or again) are the ones from here on.
+      const sidecar = sidecarStateFor(found.sidecar, input);
+      const changes = {
+        ...(input.checksum ? { userChecksum: input.checksum } : {}),
+        ...(input.headers.length > 0 ? { headers: input.headers } : {}),
+        ...(sidecar !== found.sidecar ? { sidecar } : {}),
+      };
       if (Object.keys(changes).length > 0) this.store.update(found.id, changes, this.context.clock.now());
       return { record: this.store.get(found.id)!, existing: true };
     }
     const record = this.store.createDownload(
-      { url: input.url, dir: input.dir, requestedName: name, headers: input.headers, userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize },
+      {
+        url: input.url,
+        dir: input.dir,
+        requestedName: name,
+        headers: input.headers,
+        userChecksum: input.checksum ?? null,
+        sidecar: sidecarStateFor(null, input),
+        blockSize: this.context.tuning.blockSize,
+      },
       this.context.clock.now(),
     );
     return { record, existing: false };
@@ -393,6 +415,11 @@ export class Engine {
     return this.context.tuning.stallTimeoutMs;
   }
 
+  /** Whether downloads search their origin for checksum files (a download's own --no-sidecar still counts). */
+  setSidecarLookup(on: boolean): void {
+    this.context.sidecars.searching = on;
+  }
+
   /** Sleep and network hooks; the desktop shell wires them to powerMonitor and the OS. */
   suspend(): Promise<void> {
     return this.scheduler.suspend();
@@ -434,6 +461,7 @@ export class Engine {
         ['stopping the queue', () => this.scheduler.close()],
         ['stopping the bandwidth limit', () => this.context.bandwidth.close()],
         ['stopping the hashing threads', () => this.context.hashPool.close()],
+        ['stopping checksum file lookups', () => this.context.sidecars.close()],
         ['closing connections', () => this.context.transport.close()],
       ];
       // Each step is tried whatever the one before did, so the store is always closed and

@@ -26,6 +26,7 @@ import { SegmentedPartial } from './segmented-partial';
 import { SegmentedRun } from './segmented-run';
 import { isComplete, pieceCount, planSegments } from './segments';
 import { formatBytes } from '../../common/format';
+import { SidecarLookup } from '../references/sidecar-lookup';
 
 /**
  * One download, from wherever its record says it is to a verdict: a phase machine over
@@ -47,6 +48,8 @@ export class DownloadTask extends TransferTask implements DownloadJob {
   private readonly segmented = new SegmentedRun(this, this.fetcher, this.checkpoints);
   private readonly finalizer = new Finalizer(this);
   private readonly adopter = new OrphanAdopter(this, this.fetcher);
+  /** A checksum file beside the download, looked up while the body arrives. */
+  private readonly sidecar = new SidecarLookup(this);
 
   constructor(ctx: EngineContext, record: TransferRecord) {
     super(ctx, record);
@@ -72,7 +75,12 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     return this.checkpoints.settle();
   }
 
+  settleReferences(): Promise<void> {
+    return this.sidecar.settle();
+  }
+
   protected override async cleanup(): Promise<void> {
+    this.sidecar.stop();
     await this.checkpoints.settle().catch(() => undefined);
     await this.closePartial();
   }
@@ -87,6 +95,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       );
     }
     if (!this.live && !this.seg && (await this.finalizer.resumePlacement())) return true;
+    this.sidecar.begin(); // a resumed download knows its size already
     if (this.seg || this.ctx.store.segments(this.rec.id).length > 0) return this.resumeSegments(signal);
     const live = await this.check.ensure(signal);
     if (!live || live.position === 0) return this.fresh(signal, null);
@@ -203,6 +212,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       if (plan) this.ctx.store.checkpointSegments(this.rec.id, plan, [], this.ctx.clock.now());
       return plan;
     });
+    this.sidecar.begin(); // the size is known now: the lookup runs beside the body
 
     await this.checkpoints.idle(); // a checkpoint in flight must not fsync a closed descriptor
     await this.closePartial();

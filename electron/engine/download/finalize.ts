@@ -6,6 +6,7 @@ import { PlacementRefused, placeWithoutOverwrite } from '../fs/placement';
 import { hashFile } from '../hash/hash-file';
 import { type DownloadJob, RestartRequired } from './job';
 import { algorithmsFor, plainFileSize } from './partial-check';
+import { fileReference, personalReference, referenceOf } from '../references/reference';
 import { PartialFile, openFd, replacedError } from './partial-file';
 
 type Digests = Partial<Record<DigestAlgorithm, string>>;
@@ -27,10 +28,12 @@ export class Finalizer {
     const { job } = this;
     const part = (job.live ?? job.seg)!;
     this.takeLateChecksum();
+    await job.settleReferences();
     let digests = await part.finalDigests();
     const { rec } = job;
-    const user = rec.userChecksum;
-    if (user && !digests[user.algorithm]) digests = { ...digests, ...(await hashFile(job.ctx.hashPool, part.path, [user.algorithm])) };
+    // A reference learnt while the body arrived (a checksum file) may use an algorithm not hashed on the way.
+    const reference = referenceOf(rec);
+    if (reference && !digests[reference.algorithm]) digests = { ...digests, ...(await hashFile(job.ctx.hashPool, part.path, [reference.algorithm])) };
     const integrity = this.judge(digests, wireHash);
     const sha256 = digests.sha256 ?? null;
     if (integrity.status === 'mismatch') return this.mismatch(part, integrity, sha256);
@@ -81,20 +84,19 @@ export class Finalizer {
     if (digests.sha256 !== rec.sha256) return false;
     // An encoded download's verdict was about the bytes on the wire (gone now); the file's
     // SHA-256, recorded with that verdict, is what proves these are the same bytes.
-    if (rec.encoded && !rec.userChecksum) return true;
+    if (rec.encoded && !fileReference(rec)) return true;
     const integrity = this.judge(digests, null);
     return integrity.status === rec.integrity.status || (integrity.status === 'verified' && rec.integrity.status === 'unverified');
   }
 
   private judge(digests: Digests, wireHash: Hash | null): Integrity {
     const { rec } = this.job;
-    const user = rec.userChecksum;
     const server = rec.serverChecksum;
-    if (!user && server && rec.encoded && wireHash) {
+    if (!personalReference(rec) && server && rec.encoded && wireHash) {
       // The server's digest covers the encoded bytes it sent; those are what we check.
       return judgeIntegrity(server, { [server.algorithm]: wireHash.digest('hex') });
     }
-    return judgeIntegrity(user ?? (rec.encoded ? null : server), digests);
+    return judgeIntegrity(referenceOf(rec), digests);
   }
 
   /** A checksum given while the download ran (the same get again, the window) is the reference from here on. */
@@ -115,9 +117,13 @@ export class Finalizer {
     // Bytes we cannot prove are not kept; only our own file goes, never what replaced it.
     if (part.identity() === 'ours') fs.rmSync(part.path, { force: true });
     ctx.store.reset(rec.id, {}, ctx.clock.now());
+    const twice = `twice: expected ${integrity.expected}, got ${integrity.actual}. Nothing was saved`;
+    const from = integrity.source === 'sidecar' ? rec.sidecar?.found?.from : undefined;
     const error = transferError(
       'integrity-mismatch',
-      `The downloaded bytes do not match the ${integrity.source} ${integrity.algorithm} checksum, twice: expected ${integrity.expected}, got ${integrity.actual}. Nothing was saved; check the checksum or the source.`,
+      from
+        ? `The downloaded bytes do not match the ${integrity.algorithm} in the checksum file ${from}, ${twice}; that file may be stale or wrong (--no-sidecar downloads without it), or the bytes were changed on the way.`
+        : `The downloaded bytes do not match the ${integrity.source} ${integrity.algorithm} checksum, ${twice}; check the checksum or the source.`,
       false,
     );
     job.save({ state: 'failed', integrity, sha256, error, completedAt: ctx.clock.now() });

@@ -26,4 +26,6 @@ export interface DownloadJob {
   adopt(changes: Partial<TransferRecord>): void;
   history(kind: HistoryKind, detail: Record<string, unknown>): void;
   partialPath(): string;
+  /** Before the verdict: a checksum file still being looked up is waited for, briefly (references/sidecar-lookup.ts). */
+  settleReferences(): Promise<void>;
 }

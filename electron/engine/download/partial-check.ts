@@ -8,6 +8,7 @@ import { replacedError } from './partial-file';
 import { TransferFailure } from '../../common/errors';
 import { notResumableReason } from './response-policy';
 import { formatExactBytes } from '../../common/format';
+import { referenceOf } from '../references/reference';
 
 /**
  * Before a single stream resumes, the partial it continues: checked to exist as a plain
@@ -108,7 +109,7 @@ export class PartialCheck {
 /** SHA-256 always (every completed download records it), plus a reference's algorithm. */
 export function algorithmsFor(rec: DownloadJob['rec']): Array<'sha256' | 'sha512' | 'sha1' | 'md5'> {
   const set = new Set<'sha256' | 'sha512' | 'sha1' | 'md5'>(['sha256']);
-  const reference = rec.userChecksum ?? (rec.encoded ? null : rec.serverChecksum);
+  const reference = referenceOf(rec);
   if (reference) set.add(reference.algorithm);
   return [...set];
 }

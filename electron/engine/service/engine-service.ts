@@ -29,6 +29,7 @@ import { SealError, type SecretBox, isSealed, unsealHeaders } from '../secrets';
 import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../upload/collect';
 import { ChangeBatcher } from './change-batcher';
 import { NoticeCollector } from './notices';
+import { checkChecksumFile, referenceOrigin } from './references';
 import { summarize } from './summary';
 
 /** What the program hosting the engine (desktop app, `ferry serve`) provides. */
@@ -210,6 +211,8 @@ export class EngineService implements ServiceImplementation {
     }
     const checksum = a.checksum === null ? null : parseChecksumArgument(a.checksum);
     if (typeof checksum === 'string') return invalid('checksum', checksum);
+    const checksumFile = checkChecksumFile(a.checksumFile, checksum !== null);
+    if (!checksumFile.ok) return checksumFile;
     const headers = checkHeaders(a.headers ?? [], 'headers');
     if (!headers.ok) return headers;
     const dir = a.dir ?? this.settings.downloadDir;
@@ -218,7 +221,10 @@ export class EngineService implements ServiceImplementation {
     // The engine seals the header values (and a URL's user:pass@) and adds the lot in one
     // transaction: ten thousand URLs pasted at once are one write.
     const ifDone = a.ifDone ?? 'download';
-    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone }))));
+    const added = await sealedAdd(() => this.engine.addDownloads(
+        a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone, checksumFile: checksumFile.value, sidecar: a.sidecar ?? undefined })),
+      ),
+    );
     if (!added.ok) return added;
     // A finished file reused as it is has nothing to start.
     const done = added.value.filter((x) => x.alreadyDone);
@@ -309,6 +315,7 @@ export class EngineService implements ServiceImplementation {
       restarts: history.filter((h) => h.kind === 'restart').map((h) => ({ at: h.at, reason: str(h.detail.reason) ?? 'unknown' })),
       errors: history.filter((h) => h.kind === 'error').map((h) => ({ at: h.at, error: h.detail as unknown as TransferError })),
       history,
+      reference: referenceOrigin(record),
     });
   }
 
@@ -336,6 +343,7 @@ export class EngineService implements ServiceImplementation {
       // Many Linux desktops show no tray icons (GNOME without an extension): a window closed
       // into an invisible tray would look like a quit that never happened.
       keepRunningInTray: process.platform !== 'linux',
+      sidecarLookup: true,
       uploadDestinations: [],
     };
   }
@@ -348,6 +356,7 @@ export class EngineService implements ServiceImplementation {
     const s = this.settings;
     this.engine.setLimits({ maxActive: s.maxActive, maxPerHost: s.maxPerHost, maxConnections: s.maxConnections, bandwidth: s.bandwidth });
     this.engine.setStallTimeout(s.stallTimeoutSeconds * 1000);
+    this.engine.setSidecarLookup(s.sidecarLookup);
   }
 
   /** The settings as a client sees them: secret values replaced by a hint. */
@@ -384,6 +393,7 @@ export class EngineService implements ServiceImplementation {
     if (a.bandwidth !== null) next.bandwidth = a.bandwidth === 0 ? null : a.bandwidth;
     if (a.autoResume !== null) next.autoResume = a.autoResume;
     if (a.keepRunningInTray !== null) next.keepRunningInTray = a.keepRunningInTray;
+    if (a.sidecarLookup !== null) next.sidecarLookup = a.sidecarLookup;
     if (a.uploadDestinations !== null) {
       const destinations: UploadDestination[] = [];
       for (const [i, d] of a.uploadDestinations.entries()) {

@@ -101,4 +101,11 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ) WITHOUT ROWID;
     `);
   },
+  (db) => {
+    db.exec(`
+      -- Checksum files beside a download (issue 15): may Ferry search, the one a person
+      -- named, and the reference found (JSON, see SidecarState).
+      ALTER TABLE transfers ADD COLUMN sidecar TEXT;
+    `);
+  },
 ];

@@ -15,7 +15,7 @@ export const HISTORY_LIMIT = 200;
 export type FinishedState = Extract<TransferState, 'completed' | 'failed' | 'canceled'>;
 
 /** Columns holding JSON, and the TypeScript field each maps to. */
-const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'urlChain', 'integrity', 'error', 'fingerprint']);
+const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'sidecar', 'urlChain', 'integrity', 'error', 'fingerprint']);
 const BOOLEAN_FIELDS = new Set(['encoded']);
 
 // Name conversions are cached: a queue of thousands of small files reads and writes rows
@@ -57,6 +57,7 @@ export interface NewDownload {
   requestedName: string | null;
   headers: Array<[string, string]>;
   userChecksum: TransferRecord['userChecksum'];
+  sidecar?: TransferRecord['sidecar'];
   blockSize: number;
 }
 
@@ -154,6 +155,7 @@ export class TransferStore {
       name: null,
       headers: input.headers,
       userChecksum: input.userChecksum,
+      sidecar: input.sidecar ?? null,
       blockSize: input.blockSize,
     }, now);
   }
@@ -182,7 +184,7 @@ export class TransferStore {
 
   private insertRecord(
     input: Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requestedName' | 'name' | 'headers' | 'userChecksum' | 'blockSize'> &
-      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath'>>,
+      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath' | 'sidecar'>>,
     now: number,
   ): TransferRecord {
     const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
@@ -198,6 +200,7 @@ export class TransferStore {
       headers: input.headers,
       userChecksum: input.userChecksum,
       serverChecksum: null,
+      sidecar: input.sidecar ?? null,
       total: null,
       offset: 0,
       etag: null,
