@@ -310,6 +310,19 @@ describe('the search never delays or breaks a download', () => {
     assert.ok(Date.now() - started < 6_000, 'closing the engine did not wait on the stalled server');
   });
 
+  test('one request at a time to the host (--max-per-host 1): the lookup waits for the body\'s slot without timing out', { timeout: 60_000 }, async () => {
+    const at = folder();
+    const body = randomBytesOf(2 * MIB, 21);
+    // The body holds the host's one slot for longer than a lookup may take once on the network.
+    const url = home.serve(`${at}/one.iso`, { body, etag: '"h1"' }, [{ pauseAfter: { bytes: MIB, ms: 2500 } }]);
+    home.serve(`${at}/SHA256SUMS`, text(`${sha256(body)}  one.iso\n`));
+    const t = openEngine(undefined, undefined, { sidecarTimeoutMs: 400, stallTimeoutMs: 10_000 }, { limits: { maxPerHost: 1 } });
+    const done = await download(t, url);
+    await t.engine.close();
+    assert.deepEqual([done.state, done.integrity.status, done.integrity.source], ['completed', 'verified', 'sidecar']);
+    assert.ok(home.requests(`${at}/SHA256SUMS`)[0]!.at >= home.requests(`${at}/one.iso`)[0]!.at + 2500, 'asked once the body let go of the slot');
+  });
+
   test('missing checksum files (404s everywhere) change nothing', async () => {
     const at = folder();
     const body = randomBytesOf(BIG, 14);

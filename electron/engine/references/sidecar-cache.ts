@@ -73,13 +73,19 @@ export class SidecarCache implements ChecksumFiles {
 
   private async ask(start: string, headersFor: HeadersFor, anyOrigin: boolean): Promise<ChecksumFileAnswer> {
     const timeout = (): number => this.tuning.sidecarTimeoutMs;
-    const parent = AbortSignal.any([this.closed.signal, AbortSignal.timeout(4 * timeout())]);
+    // Four timeouts in all once on the network (a wait for a host slot behind downloads does not count).
+    const deadline = new AbortController();
+    let timer: NodeJS.Timeout | null = null;
+    const onNetwork = (): void => {
+      timer ??= setTimeout(() => deadline.abort(new Error('the checksum file took too long')), 4 * timeout()).unref();
+    };
+    const parent = AbortSignal.any([this.closed.signal, deadline.signal]);
     const watch = new StallWatch(this.clock, timeout, parent);
     let url = new URL(start);
     try {
       for (let hop = 0; ; hop++) {
         const headers = { 'user-agent': 'Ferry/0.1', ...headersFor(url), 'accept-encoding': 'identity' };
-        const response = await watch.request(this.transport, { url, method: 'GET', headers }, parent);
+        const response = await watch.request(this.transport, { url, method: 'GET', headers }, parent, onNetwork);
         const location = response.headers.get('location');
         if (REDIRECTS.has(response.status) && location) {
           response.discard();
@@ -106,6 +112,7 @@ export class SidecarCache implements ChecksumFiles {
       return { ok: false, definitive: false, why: failure instanceof Error ? failure.message : String(failure) };
     } finally {
       watch.stop();
+      if (timer) clearTimeout(timer);
     }
   }
 }

@@ -99,12 +99,19 @@ export class StallWatch {
 
   /**
    * Sends a request under this watch. The response's body is still watched: the caller
-   * touches the watch per chunk and stops it when the body is done.
+   * touches the watch per chunk and stops it when the body is done. `granted`: told when
+   * the request leaves Ferry's own queue for the network.
    */
-  async request(transport: Transport, req: Omit<HttpRequest, 'signal'>, parent: AbortSignal): Promise<HttpResponse> {
+  async request(transport: Transport, req: Omit<HttpRequest, 'signal'>, parent: AbortSignal, granted?: () => void): Promise<HttpResponse> {
     this.touch(req.body === undefined ? 'waiting' : 'sending');
     try {
-      const queue = { waiting: () => this.hold(), granted: () => this.touch() };
+      const queue = {
+        waiting: () => this.hold(),
+        granted: () => {
+          this.touch();
+          granted?.();
+        },
+      };
       const response = await transport.request({ ...req, signal: this.signal, queue });
       this.touch('receiving');
       return response;
