@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
 import { resultOf, runCli, startCli } from '../support/cli';
 import { download, listDir, openEngine, tempDir } from '../support/harness';
-import { ipcFixture, until } from '../support/service';
+import { ipcFixture, startServe, until } from '../support/service';
 
 /**
  * Checksum files found beside a download (issue 15, DESIGN.md section 10): the search, its
@@ -210,6 +210,26 @@ describe('where Ferry looks, and where it never does', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(integrityOf(again).status, 'verified');
     assert.equal(home.requests(`${at}/thing.bin`).length, 1, 'the bytes already held were not fetched again');
+  });
+
+  test('handed to a running Ferry (ferry serve), --checksum-file and --no-sidecar go with the downloads', { timeout: 60_000 }, async () => {
+    const at = folder();
+    const body = randomBytesOf(BIG, 18);
+    const url = home.serve(`${at}/door.iso`, { body, etag: '"dr"' });
+    home.serve(`${at}/SHA256SUMS`, text(`${'0'.repeat(64)}  door.iso\n`));
+    const local = path.join(tempDir(), 'door.iso.sha256');
+    fs.writeFileSync(local, sha256(body));
+    const { dir, data } = dirs();
+    const serve = await startServe(data);
+    try {
+      const run = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json', '--checksum-file', local, '--no-sidecar']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /handing this over/);
+      assert.deepEqual(integrityOf(run), { status: 'verified', algorithm: 'sha256', expected: sha256(body), actual: sha256(body), source: 'sidecar' });
+      assert.deepEqual(sidecarRequests(home, at, 'door.iso'), [], 'the wrong list in the folder was never asked for');
+    } finally {
+      await serve.stop();
+    }
   });
 
   test('usage: --checksum-file with --checksum, or a local file that is not there, exits 2', async () => {
