@@ -230,7 +230,8 @@ export function resultSentence(view: TransferView): string {
     return `Uploaded ${view.path} to ${view.url} (${formatBytes(view.total ?? view.bytes)}), ${verdict}`;
   }
   if (view.state === 'completed') {
-    const verdict = i.status === 'verified' ? `verified: ${i.algorithm} matches the ${i.source} checksum` : `unverified: no checksum was given or offered; sha256 ${view.sha256}`;
+    const matches = i.source === 'sidecar' ? 'matches its checksum file (proof of the transfer, not of who made the file)' : `matches the ${i.source} checksum`;
+    const verdict = i.status === 'verified' ? `verified: ${i.algorithm} ${matches}` : `unverified: no checksum was given or offered; sha256 ${view.sha256}`;
     return `Saved ${view.path} (${formatBytes(view.total ?? view.bytes)}), ${verdict}`;
   }
   const what = view.direction === 'upload' ? `${view.path} -> ${view.url}` : view.url;

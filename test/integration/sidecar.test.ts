@@ -51,6 +51,9 @@ describe('a checksum file beside the download gives the verdict (source sidecar)
     assert.deepEqual(listDir(dir), ['debian-12.5.0-amd64-netinst.iso']);
     assert.equal(home.requests(`${at}/SHA256SUMS`).length, 1);
     assert.deepEqual(home.requests(`${at}/debian-12.5.0-amd64-netinst.iso.sha256`), [], 'the folder\'s list named the file: nothing more was asked');
+    const human = dirs();
+    const said = await runCli(['get', url, '--dir', human.dir, '--data-dir', human.data]);
+    assert.match(said.stdout, /verified: sha256 matches its checksum file \(proof of the transfer, not of who made the file\)/);
   });
 
   test('<file>.sha256 holding a bare hex (as Go publishes): verified/sidecar', async () => {
