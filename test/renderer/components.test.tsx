@@ -15,12 +15,12 @@ import { TransferRow } from '../../renderer/src/components/TransferRow';
 import { AppContext } from '../../renderer/src/context';
 import { createTransfersStore } from '../../renderer/src/store';
 import { NEEDS_NGINX } from '../support/nginx';
-import { mountApp, nginxServing } from './mount-app';
+import { inWindow, mountApp, nginxServing } from './mount-app';
 import { row } from './store.test';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const body = Buffer.alloc(200_000, 3);
-const nginx = nginxServing({ 'manual.pdf': body });
+const nginx = nginxServing({ 'manual.pdf': body, 'manual.pdf.sha256': Buffer.from(`${sha256(body)}  manual.pdf\n`) });
 afterEach(cleanup);
 
 describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
@@ -42,6 +42,33 @@ describe.skipIf(NEEDS_NGINX)('the window on a real engine', () => {
       await app.close();
     }
   });
+
+  test('Add with a checksum file: the row reaches Verified, and the details name the file and what it proves', () =>
+    inWindow(async (_app, user) => {
+      await user.click(screen.getByRole('button', { name: 'Add' }));
+      const dialog = screen.getByRole('dialog', { name: 'Add downloads' });
+      await user.type(within(dialog).getByLabelText('Links'), nginx.url('manual.pdf'));
+      await user.type(within(dialog).getByLabelText('Checksum file (optional)'), nginx.url('manual.pdf.sha256'));
+      await user.click(within(dialog).getByRole('button', { name: 'Start' }));
+      const rowEl = await screen.findByRole('row', { name: /manual\.pdf/ }, { timeout: 10_000 });
+      await waitFor(() => expect(within(rowEl).getByText(/Verified/)).toBeTruthy(), { timeout: 10_000 });
+      await user.dblClick(rowEl);
+      const details = await screen.findByRole('complementary', { name: /Details of manual\.pdf/ });
+      const integrity = within(details).getByRole('region', { name: 'Integrity' });
+      await waitFor(() => expect(integrity.textContent).toContain(`checksum file ${nginx.url('manual.pdf.sha256')}`));
+      expect(integrity.textContent).toMatch(/proves the transfer .* not who made the file/);
+    }));
+
+  test('Settings turn off the search for checksum files beside downloads', () =>
+    inWindow(async (app, user) => {
+      await user.click(screen.getByRole('button', { name: 'Settings' }));
+      const dialog = screen.getByRole('dialog', { name: 'Settings' });
+      const box = within(dialog).getByRole('checkbox', { name: /Look for a checksum file/ }) as HTMLInputElement;
+      expect(box.checked).toBe(true);
+      await user.click(box);
+      await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(app.store.getState().settings?.sidecarLookup).toBe(false));
+    }));
 
   test('a bad checksum is refused in words, inside the dialog, and nothing is added', async () => {
     const app = await mountApp();

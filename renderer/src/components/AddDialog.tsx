@@ -15,13 +15,14 @@ export function linesWithoutLinks(text: string): string[] {
     .filter((line) => line && !line.startsWith('#') && urlsIn(line).length === 0);
 }
 
-/** Add downloads: a list of links, a folder, an optional checksum. */
+/** Add downloads: a list of links, a folder, an optional checksum or checksum file. */
 export function AddDialog({ initial, onClose }: { initial: string; onClose(): void }) {
   const { client, store } = useApp();
   const downloadDir = useTransfers((s) => s.settings?.downloadDir ?? '');
   const [links, setLinks] = useState(initial);
   const [dir, setDir] = useState(downloadDir);
   const [checksum, setChecksum] = useState('');
+  const [checksumFile, setChecksumFile] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const urls = urlsIn(links);
@@ -32,7 +33,7 @@ export function AddDialog({ initial, onClose }: { initial: string; onClose(): vo
     if (urls.length === 0) return setError('Paste at least one link starting with http:// or https://.');
     if (checksum.trim() && urls.length > 1) return setError('A checksum goes with a single link; add the others separately.');
     setBusy(true);
-    const result = await client.addDownloads({ urls, dir: dir.trim() || null, checksum: checksum.trim() || null });
+    const result = await client.addDownloads({ urls, dir: dir.trim() || null, checksum: checksum.trim() || null, checksumFile: checksumFile.trim() || null });
     setBusy(false);
     if (!result.ok) return setError(result.error.message);
     store.getState().spotlightAdded(result.value.ids); // with those found already there
@@ -52,6 +53,14 @@ export function AddDialog({ initial, onClose }: { initial: string; onClose(): vo
         <input id="add-dir" value={dir} onChange={(e) => setDir(e.target.value)} spellCheck={false} />
         <label htmlFor="add-checksum">Checksum (optional)</label>
         <input id="add-checksum" value={checksum} onChange={(e) => setChecksum(e.target.value)} placeholder="sha256:9f86d08…" spellCheck={false} />
+        <label htmlFor="add-checksum-file">Checksum file (optional)</label>
+        <input
+          id="add-checksum-file"
+          value={checksumFile}
+          onChange={(e) => setChecksumFile(e.target.value)}
+          placeholder="https://example.com/SHA256SUMS, or its full path on this computer"
+          spellCheck={false}
+        />
         <FormFooter error={error} submit="Start" busy={busy} onClose={onClose} />
       </form>
     </Dialog>

@@ -145,7 +145,15 @@ export function DetailsPanel({ id }: { id: string }) {
           {integrity.source ? (
             <>
               <dt>Reference from</dt>
-              <dd>{integrity.source}</dd>
+              <dd>
+                {integrity.source === 'sidecar' && details?.reference?.from ? (
+                  <>
+                    checksum file <span className="mono">{details.reference.from}</span>
+                  </>
+                ) : (
+                  integrity.source
+                )}
+              </dd>
             </>
           ) : null}
           {integrity.expected ? (
@@ -176,6 +184,7 @@ export function DetailsPanel({ id }: { id: string }) {
             </>
           ) : null}
         </dl>
+        {details?.reference && integrity.source ? <p className="hint">{details.reference.meaning}</p> : null}
       </section>
       {details ? (
         <>

@@ -48,6 +48,7 @@ function draftOf(settings: Settings, addDestination: boolean): SettingsDraft {
     stallTimeoutSeconds: String(settings.stallTimeoutSeconds),
     autoResume: settings.autoResume,
     keepRunningInTray: settings.keepRunningInTray,
+    sidecarLookup: settings.sidecarLookup,
     destinations: addDestination ? [...destinations, newDestination()] : destinations,
   };
 }
@@ -149,6 +150,10 @@ function SettingsForm({
               <input type="checkbox" checked={draft.keepRunningInTray} onChange={(e) => edit(() => ({ keepRunningInTray: e.target.checked }))} /> Keep running in the tray when the window closes
             </label>
           ) : null}
+          <label className="check">
+            <input type="checkbox" checked={draft.sidecarLookup} onChange={(e) => edit(() => ({ sidecarLookup: e.target.checked }))} /> Look for a checksum file (SHA256SUMS,
+            file.sha256) beside downloads of 1 MiB or more, on their own site
+          </label>
         </fieldset>
         <fieldset>
           <legend>Upload destinations</legend>

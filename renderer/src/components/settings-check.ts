@@ -19,6 +19,7 @@ export interface SettingsDraft {
   stallTimeoutSeconds: string;
   autoResume: boolean;
   keepRunningInTray: boolean;
+  sidecarLookup: boolean;
   destinations: DraftDestination[];
 }
 
@@ -73,6 +74,7 @@ export function checkSettings(draft: SettingsDraft): { changes: SettingsChanges;
       bandwidth,
       autoResume: draft.autoResume,
       keepRunningInTray: draft.keepRunningInTray,
+      sidecarLookup: draft.sidecarLookup,
       uploadDestinations: draft.destinations.map(({ key: _key, ...d }) => ({ ...d, name: d.name.trim(), url: d.url.trim() })),
     },
   };
