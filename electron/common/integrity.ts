@@ -17,8 +17,8 @@ export type DigestSource =
   | 'tus-checksum'
   | 'server-digest';
 
-/** What a match with a reference from each source proves, and what it does not. */
-const REFERENCE_MEANINGS: Readonly<Record<DigestSource, string>> = {
+/** What a match with a reference from each source proves, and what it does not (a source added later gets the general sentence). */
+const REFERENCE_MEANINGS: Readonly<Partial<Record<DigestSource, string>>> = {
   user: 'The checksum given with the download: a match proves these are the bytes it names, as far as you trust where you got it.',
   'repr-digest': 'The server sent the checksum with the file: a match proves the transfer was intact, not who made the file.',
   'content-digest': 'The server sent the checksum with the file: a match proves the transfer was intact, not who made the file.',
@@ -31,7 +31,7 @@ const REFERENCE_MEANINGS: Readonly<Record<DigestSource, string>> = {
 };
 
 export function referenceMeaning(source: DigestSource): string {
-  return REFERENCE_MEANINGS[source];
+  return REFERENCE_MEANINGS[source] ?? 'A match proves the bytes are the ones the reference names, not who made them.';
 }
 
 export const DIGEST_ALGORITHMS = ['sha256', 'sha512', 'sha1', 'md5'] as const;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -69,6 +70,21 @@ describe('a checksum file beside the download gives the verdict (source sidecar)
     assert.equal(done.sidecar?.found?.from, `${url}.sha256`);
   });
 
+  test('SHA512SUMS, or a <file>.md5 where that is all there is: verified with that algorithm, hashed once more at the end', async () => {
+    for (const [sidecar, algorithm] of [['SHA512SUMS', 'sha512'], ['weak.iso.md5', 'md5']] as const) {
+      const at = folder();
+      const body = randomBytesOf(BIG, 16);
+      const url = home.serve(`${at}/weak.iso`, { body, etag: '"a1"' });
+      const hex = createHash(algorithm).update(body).digest('hex');
+      home.serve(`${at}/${sidecar}`, text(`${hex}  weak.iso\n`));
+      const t = openEngine();
+      const done = await download(t, url);
+      await t.engine.close();
+      assert.deepEqual(done.integrity, { status: 'verified', algorithm, expected: hex, actual: hex, source: 'sidecar' }, sidecar);
+      assert.equal(done.sha256, sha256(body), 'the SHA-256 is recorded too');
+    }
+  });
+
   test('a wrong SHA256SUMS is a mismatch: exit 3, nothing under the final name, never a silent pass', async () => {
     const at = folder();
     const body = randomBytesOf(BIG, 3);
@@ -83,6 +99,12 @@ describe('a checksum file beside the download gives the verdict (source sidecar)
     assert.equal((result.error as { code: string }).code, 'integrity-mismatch');
     assert.match((result.error as { message: string }).message, /SHA256SUMS/);
     assert.deepEqual(listDir(dir), []);
+    // What the message offers: the same get without the checksum file.
+    const without = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json', '--no-sidecar']);
+    assert.equal(without.code, 0, without.stderr);
+    assert.equal(resultOf(without).id, result.id, 'the same transfer, not a second one');
+    assert.equal(integrityOf(without).status, 'unverified');
+    assert.deepEqual(listDir(dir), ['image.iso']);
   });
 
   test('the details (service contract) name the checksum file and say it proves the transfer, not the author', async () => {
