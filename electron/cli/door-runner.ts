@@ -124,6 +124,15 @@ export class DoorRunner implements Runner {
     return [...this.rows.values()].filter((row) => !isEnded(row));
   }
 
+  async relink(id: string, url: string): Promise<{ how: string; droppedHeaders: boolean }> {
+    this.beforeAdding();
+    const taken = value(await this.client.relink({ id, url }));
+    // Followed from the change batch that carries the new link: the row as it was (failed,
+    // say) would otherwise read as the end of the run.
+    await this.until(() => this.closed || this.rows.get(id)?.url === url);
+    return taken;
+  }
+
   async list(): Promise<TransferView[]> {
     return [...this.rows.values()].sort((a, b) => a.seq - b.seq);
   }

@@ -24,7 +24,7 @@ import {
 } from './args';
 import { DoorError } from './door-runner';
 import { Output } from './output';
-import { EXIT, type Runner, openRunner } from './runner';
+import { EXIT, type Runner, openRunner, resolveId } from './runner';
 import { commandServe } from './serve-command';
 
 export { EXIT, exitCodeFor } from './runner';
@@ -40,6 +40,8 @@ const USAGE = `Usage:
   ferry resume [--data-dir DIR] [--json]     run every unfinished transfer to its end
                [--connections N] [--max-active N] [--max-per-host N] [--stall-timeout SECONDS]
   ferry list   [--data-dir DIR] [--json]     transfers and their states
+  ferry relink <id> <url> [--data-dir DIR] [--json]   a new link for an unfinished download,
+               taken only when it serves the same bytes (the id as ferry list shows it)
   ferry serve  [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json] [--new-token]
   ferry --version
 
@@ -47,7 +49,7 @@ const USAGE = `Usage:
 --input-file (-i) reads URLs one a line (- for standard input; # starts a comment).
 A folder put or an --input-file shows one progress line and a summary; --verbose prints a
 line per file.
-When the app or ferry serve runs on the data directory, get, put, resume and list hand
+When the app or ferry serve runs on the data directory, get, put, resume, list and relink hand
 their work to it and follow it there.
 Exit codes: 0 all completed, 1 a transfer failed, 2 usage error, 3 integrity mismatch,
 4 another Ferry without a local door holds the data directory, 130/143 interrupted (progress saved).`;
@@ -181,6 +183,22 @@ async function commandResume(args: string[]): Promise<number> {
   });
 }
 
+async function commandRelink(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, COMMON_OPTIONS, 'relink', true);
+  if (values.help) return usage();
+  if (positionals.length !== 2) throw new UsageError('ferry relink takes a transfer\'s id (ferry list shows it) and its new URL');
+  const [given, text] = positionals as [string, string];
+  const url = parseUrl(text);
+  const output = new Output({ json: Boolean(values.json) });
+  return withRunner(values, 'ferry relink', output, {}, async (runner) => {
+    const id = resolveId(given, await runner.list());
+    const taken = await runner.relink(id, url);
+    output.note(`New link taken: ${taken.how}.`);
+    if (taken.droppedHeaders) output.note('The headers given for the old link stay with its origin; the new link is asked without them.');
+    return runner.run([id]);
+  });
+}
+
 async function commandList(args: string[]): Promise<number> {
   const { values } = parse(args, COMMON_OPTIONS, 'list', false);
   if (values.help) return usage();
@@ -191,7 +209,7 @@ async function commandList(args: string[]): Promise<number> {
   });
 }
 
-const COMMANDS = ['get', 'put', 'resume', 'list', 'serve'];
+const COMMANDS = ['get', 'put', 'resume', 'list', 'relink', 'serve'];
 
 function unknownCommand(command: string): string {
   const near = COMMANDS.find((c) => editDistance(command.toLowerCase(), c) <= 1);
@@ -213,6 +231,8 @@ export async function main(argv: string[]): Promise<number> {
         return await commandResume(rest);
       case 'list':
         return await commandList(rest);
+      case 'relink':
+        return await commandRelink(rest);
       case 'put':
         return await commandPut(rest);
       case 'serve':

@@ -68,6 +68,12 @@ export class LocalRunner implements Runner {
     return this.engine.unfinished().map((r) => summarize(r, null));
   }
 
+  async relink(id: string, url: string): Promise<{ how: string; droppedHeaders: boolean }> {
+    const result = await this.engine.relink(id, url);
+    if (!result.ok) throw new UsageError(result.code === 'not-found' ? `${result.reason}; ferry list shows the ids` : `the new link was not taken: ${result.reason}. The old link and the bytes held are kept.`);
+    return { how: result.how, droppedHeaders: result.droppedHeaders };
+  }
+
   async list(): Promise<TransferView[]> {
     return this.engine.list().map((r) => summarize(r, null));
   }

@@ -278,6 +278,12 @@ export const COMMANDS = {
    */
   clearFinished: object({ states: array(literal('completed', 'failed', 'canceled'), { min: 1, max: 3 }) }),
   details: object({ id: string({ max: 64 }) }),
+  /**
+   * A new link for an unfinished download (DESIGN.md section 10): taken only when it proves
+   * to serve the same bytes, and then the download continues from them; refused (`rejected`,
+   * with the reason) otherwise, and nothing changes.
+   */
+  relink: object({ id: string({ max: 64 }), url: httpUrl() }),
   reveal: object({ id: string({ max: 64 }) }),
   openFile: object({ id: string({ max: 64 }) }),
 } satisfies Record<string, Schema<unknown, unknown>>;
@@ -309,6 +315,8 @@ export interface CommandValues {
   /** How many transfers were forgotten; the windows hear which in the next change batch. */
   clearFinished: { removed: number };
   details: TransferDetails;
+  /** How the new link proved itself; whether headers given for the old origin were dropped. */
+  relink: { how: string; droppedHeaders: boolean };
   reveal: null;
   openFile: null;
 }

@@ -7,6 +7,7 @@ import type { TransferRecord, UploadProtocol } from '../common/transfer';
 import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, type EngineEvent, systemClock } from './context';
 import { logEngineEvent } from './event-log';
 import { HashPool, INLINE_HASH_MAX_BYTES } from './hash/hash-pool';
+import { type RelinkResult, relinkDownload } from './download/relink-download';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
 import { UndiciTransport } from './http/undici-transport';
@@ -327,6 +328,12 @@ export class Engine {
 
   settled(id: string): Promise<TransferRecord> {
     return this.scheduler.settled(id);
+  }
+
+  /** A new link for an unfinished download, taken only when it proves to serve the same bytes (relink-download.ts). */
+  relink(id: string, url: string): Promise<RelinkResult> {
+    const deps = { ctx: this.context, pause: (ids: string[]) => this.pause(ids), start: (ids: string[]) => this.start(ids), isActive: (x: string) => this.activeProgress().some((p) => p.id === x) };
+    return relinkDownload(deps, id, url);
   }
 
   /** Stops transfers with a checkpoint; they stay paused until started again. */

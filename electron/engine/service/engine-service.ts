@@ -127,6 +127,7 @@ export class EngineService implements ServiceImplementation {
       setSettings: (a) => this.setSettings(a),
       clearFinished: async ({ states }) => ok({ removed: (await this.engine.clearFinished(states)).length }),
       details: ({ id }) => this.details(id),
+      relink: ({ id, url }) => this.relink(id, url),
       reveal: ({ id }) => this.fileAction(id, this.host.reveal, 'Showing a file in its folder'),
       openFile: ({ id }) => this.fileAction(id, this.host.open, 'Opening a file'),
     };
@@ -310,6 +311,14 @@ export class EngineService implements ServiceImplementation {
       errors: history.filter((h) => h.kind === 'error').map((h) => ({ at: h.at, error: h.detail as unknown as TransferError })),
       history,
     });
+  }
+
+  private async relink(id: string, url: string): Promise<Result<CommandValues['relink'], ServiceError>> {
+    const result = await this.engine.relink(id, url);
+    if (!result.ok) return err({ code: result.code === 'not-found' ? 'not-found' : 'rejected', field: result.code === 'not-found' ? 'id' : 'url', message: result.code === 'not-found' ? `${result.reason}; it may have been removed` : `the new link was not taken: ${result.reason}. The old link and the bytes held are kept.` });
+    this.batcher.touch(id);
+    this.engine.start([id]);
+    return ok({ how: result.how, droppedHeaders: result.droppedHeaders });
   }
 
   private async fileAction(id: string, action: ServiceHost['reveal'], what: string): Promise<Result<null, ServiceError>> {
