@@ -3,6 +3,7 @@ import { formatBytes } from '../../../electron/common/format';
 import type { TransferDetails } from '../../../electron/common/service';
 import { useApp, useTransfers } from '../context';
 import { stateLabel } from './actions';
+import { ChangeLink } from './ChangeLink';
 import { IntegrityBadge } from './IntegrityBadge';
 
 const time = (at: number): string => new Date(at).toLocaleString();
@@ -130,6 +131,7 @@ export function DetailsPanel({ id }: { id: string }) {
           {summary.error.retryable ? <p className="hint">Trying again later may work: choose Retry.</p> : null}
         </section>
       ) : null}
+      {summary.direction === 'download' && summary.state !== 'completed' && summary.state !== 'canceled' ? <ChangeLink id={id} /> : null}
       {summary.state === 'queued' || summary.state === 'paused' ? <QueuePlace id={id} priority={summary.priority} /> : null}
       <section aria-label="Integrity">
         <h3>Integrity</h3>
