@@ -106,7 +106,9 @@ export class DoorRunner implements Runner {
     const added = { ids: [] as string[], existing: [] as string[], alreadyDone: [] as string[] };
     for (let at = 0; at < request.urls.length; at += MAX_URLS_PER_CALL) {
       const urls = request.urls.slice(at, at + MAX_URLS_PER_CALL);
-      const part = value(await this.client.addDownloads({ urls, dir: request.dir, name: request.name, checksum: request.checksum, headers: request.headers, ifDone: request.ifDone }));
+      const part = value(
+        await this.client.addDownloads({ urls, dir: request.dir, name: request.name, checksum: request.checksum, headers: request.headers, ifDone: request.ifDone, mirrors: request.mirrors, checksumSource: request.checksumSource }),
+      );
       added.ids.push(...part.ids);
       added.existing.push(...part.existing);
       added.alreadyDone.push(...part.alreadyDone);

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { parseChecksumArgument } from '../common/integrity';
 import { formatBytes } from '../common/format';
-import { DataDirLockedError, PUT_NEEDS_FOLDER_URL, SealError, StoreTooNewError, collectFiles, defaultDataDir, defaultDownloadDir, ferryVersion } from '../engine';
+import { DataDirLockedError, MetalinkError, type MetalinkFile, PUT_NEEDS_FOLDER_URL, isMetalinkSource, loadMetalink, SealError, StoreTooNewError, collectFiles, defaultDataDir, defaultDownloadDir, ferryVersion } from '../engine';
 import { editDistance } from './arg-errors';
 import {
   COMMON_OPTIONS,
@@ -83,16 +83,36 @@ async function withRunner(
   }
 }
 
+/** The files the Metalinks describe, each said in a note; a Metalink that cannot be read is a usage error (exit 2). */
+async function describedBy(sources: string[]): Promise<MetalinkFile[]> {
+  const files: MetalinkFile[] = [];
+  for (const source of sources) {
+    try {
+      files.push(...(await loadMetalink(source)));
+    } catch (error) {
+      if (error instanceof MetalinkError) throw new UsageError(error.message);
+      throw new UsageError(`cannot read the Metalink ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  return files;
+}
+
 async function commandGet(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, GET_OPTIONS, 'get', true);
   if (values.help) return usage();
-  const urls = positionals.map(parseUrl);
+  // A Metalink (a .meta4 or .metalink link or file) stands for the files it describes.
+  const metalinks = positionals.filter(isMetalinkSource);
+  const urls = positionals.filter((p) => !metalinks.includes(p)).map(parseUrl);
   if (values['input-file'] !== undefined) {
     const listed = readUrlList(values['input-file']);
-    if (listed.length === 0 && urls.length === 0) throw new UsageError(`the input file ${values['input-file']} has no URL in it (one a line; # starts a comment)`);
-    urls.push(...listed);
+    if (listed.length === 0 && urls.length === 0 && metalinks.length === 0) throw new UsageError(`the input file ${values['input-file']} has no URL in it (one a line; # starts a comment)`);
+    for (const url of listed) (isMetalinkSource(url) ? metalinks : urls).push(url);
   }
-  if (urls.length === 0) throw new UsageError('ferry get needs at least one URL (or --input-file FILE with one a line)');
+  if (urls.length === 0 && metalinks.length === 0) throw new UsageError('ferry get needs at least one URL (or --input-file FILE with one a line)');
+  if (metalinks.length > 0 && (values.name !== undefined || values.checksum !== undefined)) {
+    throw new UsageError('--name and --checksum go with a plain URL; a Metalink names its files and gives their checksums');
+  }
+  const described = await describedBy(metalinks);
   // A list of links is a batch: one progress line and a summary, as a folder put.
   const output = new Output({ json: Boolean(values.json), condensed: values['input-file'] !== undefined && urls.length > 1 && !values.verbose });
   if (values.name !== undefined && urls.length > 1) throw new UsageError('--name goes with a single URL; drop it or give one URL');
@@ -108,14 +128,16 @@ async function commandGet(args: string[]): Promise<number> {
   const folder = prepareDir(values.dir ?? defaultDownloadDir());
   try {
     return await withRunner(values, 'ferry get', output, { stallSeconds: stall, limits }, async (runner) => {
-      const added = await runner.addDownloads({
-        urls,
-        dir: folder.path,
-        name: values.name ?? null,
-        checksum: values.checksum ?? null,
-        headers,
-        ifDone: values.force ? 'download' : 'reuse',
-      });
+      const ifDone = values.force ? 'download' : 'reuse';
+      const added = urls.length > 0 ? await runner.addDownloads({ urls, dir: folder.path, name: values.name ?? null, checksum: values.checksum ?? null, headers, ifDone }) : [];
+      for (const file of described) {
+        const [first, ...mirrors] = file.mirrors.map((m) => m.url);
+        const hash = file.hashes[0];
+        const checksum = hash ? `${hash.algorithm}:${hash.hex}` : null;
+        const links = `${file.mirrors.length} link${file.mirrors.length > 1 ? 's' : ''}`;
+        output.note(`${file.name}: ${links} from its Metalink, ${hash ? `checked against its ${hash.algorithm}` : 'which gives no checksum Ferry can check'}`);
+        added.push(...(await runner.addDownloads({ urls: [first!], dir: folder.path, name: file.name, checksum, checksumSource: 'metalink', mirrors, headers, ifDone })));
+      }
       for (const { view, existing, alreadyDone } of added) {
         // view.url: the URL as kept, without a password the person typed.
         if (alreadyDone) output.note(`Already downloaded: ${view.path} still has the SHA-256 it was saved with; nothing to fetch (--force downloads it again).`);

@@ -48,10 +48,11 @@ export class LocalRunner implements Runner {
   ) {}
 
   async addDownloads(request: DownloadRequest): Promise<AddedView[]> {
-    const checksum = request.checksum === null ? null : parseChecksumArgument(request.checksum);
-    if (typeof checksum === 'string') throw new UsageError(checksum);
+    const parsed = request.checksum === null ? null : parseChecksumArgument(request.checksum);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    const checksum = parsed && request.checksumSource === 'metalink' ? { ...parsed, source: 'metalink' as const } : parsed;
     const added = await this.engine.addDownloads(
-      request.urls.map((url) => ({ url, dir: request.dir, name: request.name, checksum, headers: request.headers, ifDone: request.ifDone })),
+      request.urls.map((url) => ({ url, dir: request.dir, name: request.name, checksum, headers: request.headers, ifDone: request.ifDone, mirrors: request.mirrors })),
     );
     return added.map(({ record, existing, alreadyDone }) => ({ view: summarize(record, null), existing, alreadyDone: alreadyDone === true }));
   }

@@ -20,6 +20,10 @@ export interface DownloadRequest {
   checksum: string | null;
   headers: Array<[string, string]>;
   ifDone: 'reuse' | 'download';
+  /** Other links to the same file (a Metalink's mirrors); with a single URL. */
+  mirrors?: string[];
+  /** Where `checksum` came from: the person (default) or a Metalink. */
+  checksumSource?: 'user' | 'metalink';
 }
 
 export interface UploadRequest {

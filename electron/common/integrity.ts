@@ -13,6 +13,7 @@ export type DigestSource =
   | 'digest'
   | 'content-md5'
   | 'sidecar'
+  | 'metalink'
   | 'tus-checksum'
   | 'server-digest';
 

@@ -236,6 +236,10 @@ export const COMMANDS = {
      * `ferry get` does; 'download' (the default, the window's) fetches it anew.
      */
     ifDone: optional(literal('reuse', 'download')),
+    /** Other links to the same file (a Metalink's mirrors), tried in order when one fails. Only with a single URL. */
+    mirrors: optional(array(httpUrl(), { max: 64 })),
+    /** Where `checksum` came from: a person ('user', the default) or a Metalink. */
+    checksumSource: optional(literal('user', 'metalink')),
   }),
   /** Where to: a destination from the settings, or (`to`, as `ferry put --to` gives it) a URL of its own. One of the two. */
   addUploads: object({

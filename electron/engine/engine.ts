@@ -21,7 +21,7 @@ import { type StoreDamage, openDatabase } from './store/database';
 import { type FinishedState, TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
 import { FileLogger, type Logger, isLogLevel } from './log';
-import { splitCredentials } from './http/url-credentials';
+import { splitCredentials, withoutUserinfo } from './http/url-credentials';
 import { HeaderSealer, KeyFileSecretBox, type SecretBox } from './secrets';
 
 export interface EngineOptions {
@@ -73,6 +73,8 @@ export interface AddDownload {
    * and `ferry get --force`) downloads it again.
    */
   ifDone?: 'reuse' | 'download';
+  /** Other links to the same file (a Metalink's mirrors), without user information. */
+  mirrors?: string[];
 }
 
 /** The task that runs a record: the one place that knows the task classes. */
@@ -276,7 +278,7 @@ export class Engine {
       return { record: this.store.get(found.id)!, existing: true };
     }
     const record = this.store.createDownload(
-      { url: input.url, dir: input.dir, requestedName: name, headers: input.headers, userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize },
+      { url: input.url, dir: input.dir, requestedName: name, headers: input.headers, userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize, mirrors: input.mirrors?.map(withoutUserinfo) },
       this.context.clock.now(),
     );
     return { record, existing: false };

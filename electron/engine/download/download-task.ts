@@ -18,6 +18,7 @@ import { Checkpointer } from './checkpointer';
 import { DownloadFetcher, type Fetched, release } from './fetcher';
 import { Finalizer } from './finalize';
 import { OrphanAdopter } from './adopt-orphan';
+import { MirrorFailover } from './mirror-failover';
 import { type DownloadJob, RestartRequired } from './job';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
 import { PartialCheck, algorithmsFor, plainFileSize } from './partial-check';
@@ -26,6 +27,9 @@ import { SegmentedPartial } from './segmented-partial';
 import { SegmentedRun } from './segmented-run';
 import { isComplete, pieceCount, planSegments } from './segments';
 import { formatBytes } from '../../common/format';
+
+/** Failures of a link (its server, its network path) that another mirror may not share; a full disk it would. */
+const LINK_FAILURES: ReadonlySet<string> = new Set(['http-status', 'connection-refused', 'connection-reset', 'dns', 'tls', 'timeout', 'stalled', 'too-many-redirects', 'server-broken', 'unsupported-scheme']);
 
 /**
  * One download, from wherever its record says it is to a verdict: a phase machine over
@@ -47,6 +51,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
   private readonly segmented = new SegmentedRun(this, this.fetcher, this.checkpoints);
   private readonly finalizer = new Finalizer(this);
   private readonly adopter = new OrphanAdopter(this, this.fetcher);
+  private readonly mirrors = new MirrorFailover(this);
 
   constructor(ctx: EngineContext, record: TransferRecord) {
     super(ctx, record);
@@ -61,11 +66,23 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     return { bytes: this.live?.position ?? this.seg?.held() ?? this.rec.offset, total: this.rec.total };
   }
 
-  /** The bytes we hold cannot be continued: start again from 0. */
-  protected override async recover(error: unknown): Promise<boolean> {
-    if (!(error instanceof RestartRequired)) return false;
-    await this.restart(error.reason);
-    return true;
+  /**
+   * The bytes we hold cannot be continued: start again from 0 (after bytes a checksum
+   * refused, from the next mirror where there is one). A failed link with mirrors left: the
+   * next mirror, at once (mirror-failover.ts).
+   */
+  protected override async recover(error: unknown, signal: AbortSignal): Promise<boolean> {
+    if (error instanceof RestartRequired) {
+      await this.restart(error.reason);
+      if (error.badBytes && this.mirrors.available) await this.mirrors.next('its bytes did not match the checksum', signal);
+      return true;
+    }
+    if (!this.mirrors.available || signal.aborted) return false;
+    const failure = this.classify(error);
+    if (!LINK_FAILURES.has(failure.code)) return false;
+    await this.checkpoints.settle().catch(() => undefined);
+    await this.closePartial();
+    return this.mirrors.next(failure.message, signal);
   }
 
   protected override beforeStop(): Promise<void> {

@@ -209,8 +209,10 @@ export class EngineService implements ServiceImplementation {
     if (a.name !== null && (a.name.includes('/') || a.name.includes('\\') || a.name === '.' || a.name === '..')) {
       return invalid('name', `"${a.name}" is not a file name: leave out folders (choose the folder with dir)`);
     }
-    const checksum = a.checksum === null ? null : parseChecksumArgument(a.checksum);
-    if (typeof checksum === 'string') return invalid('checksum', checksum);
+    const parsed = a.checksum === null ? null : parseChecksumArgument(a.checksum);
+    if (typeof parsed === 'string') return invalid('checksum', parsed);
+    const checksum = parsed && a.checksumSource === 'metalink' ? { ...parsed, source: 'metalink' as const } : parsed;
+    if (a.mirrors && a.mirrors.length > 0 && a.urls.length > 1) return invalid('mirrors', 'mirrors go with a single URL');
     const headers = checkHeaders(a.headers ?? [], 'headers');
     if (!headers.ok) return headers;
     const dir = a.dir ?? this.settings.downloadDir;
@@ -219,7 +221,7 @@ export class EngineService implements ServiceImplementation {
     // The engine seals the header values (and a URL's user:pass@) and adds the lot in one
     // transaction: ten thousand URLs pasted at once are one write.
     const ifDone = a.ifDone ?? 'download';
-    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone }))));
+    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone, mirrors: a.mirrors ?? [] }))));
     if (!added.ok) return added;
     // A finished file reused as it is has nothing to start.
     const done = added.value.filter((x) => x.alreadyDone);

@@ -101,4 +101,10 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ) WITHOUT ROWID;
     `);
   },
+  (db) => {
+    db.exec(`
+      -- Other links to the same file (a Metalink's mirrors), as a JSON array of URLs.
+      ALTER TABLE transfers ADD COLUMN mirrors TEXT NOT NULL DEFAULT '[]';
+    `);
+  },
 ];

@@ -15,7 +15,7 @@ export const HISTORY_LIMIT = 200;
 export type FinishedState = Extract<TransferState, 'completed' | 'failed' | 'canceled'>;
 
 /** Columns holding JSON, and the TypeScript field each maps to. */
-const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'urlChain', 'integrity', 'error', 'fingerprint']);
+const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'urlChain', 'mirrors', 'integrity', 'error', 'fingerprint']);
 const BOOLEAN_FIELDS = new Set(['encoded']);
 
 // Name conversions are cached: a queue of thousands of small files reads and writes rows
@@ -58,6 +58,8 @@ export interface NewDownload {
   headers: Array<[string, string]>;
   userChecksum: TransferRecord['userChecksum'];
   blockSize: number;
+  /** Other links to the same file, tried in order when the first fails. */
+  mirrors?: string[];
 }
 
 export interface NewUpload {
@@ -155,6 +157,7 @@ export class TransferStore {
       headers: input.headers,
       userChecksum: input.userChecksum,
       blockSize: input.blockSize,
+      mirrors: input.mirrors ?? [],
     }, now);
   }
 
@@ -182,7 +185,7 @@ export class TransferStore {
 
   private insertRecord(
     input: Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requestedName' | 'name' | 'headers' | 'userChecksum' | 'blockSize'> &
-      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath'>>,
+      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath' | 'mirrors'>>,
     now: number,
   ): TransferRecord {
     const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
@@ -205,6 +208,7 @@ export class TransferStore {
       ifRange: null,
       effectiveUrl: null,
       urlChain: [],
+      mirrors: input.mirrors ?? [],
       encoded: false,
       blockSize: input.blockSize,
       tailDigest: null,
