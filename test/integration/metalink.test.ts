@@ -91,6 +91,19 @@ describe('ferry get of a Metalink', () => {
     assert.equal(continued.length, 1, `the second mirror continued past 0: ${JSON.stringify(b.requests('/lives/big.bin').map((r) => r.range))}`);
   });
 
+  test('a plain get whose server names mirrors in Link: rel=duplicate headers (RFC 6249) fails over to them', async () => {
+    const dir = tempDir('meta-dl-');
+    const data = tempDir('meta-data-');
+    const body = randomBytesOf(3 << 20, 94);
+    const mirror = b.serve('/dup/linked.bin', { body, etag: '"dup"' });
+    const origin = a.serve('/orig/linked.bin', { body, etag: '"o"', headers: { link: `<${mirror}>; rel=duplicate; pri=1` } }, [{ cutAfter: (2 << 20) + 100_000 }, ...Array.from({ length: 5 }, () => ({ status: 503 }))]);
+    const run = await runCli(['get', origin, '--dir', dir, '--data-dir', data, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(resultOf(run).sha256, sha256(body));
+    assert.equal(resultOf(run).url, mirror, 'the download ended on the mirror');
+    assert.ok(b.requests('/dup/linked.bin').some((r) => /^bytes=[1-9]\d*-$/.test(r.range ?? '')), 'the mirror continued past 0');
+  });
+
   test('a Metalink hash no mirror matches exits 3 with nothing under the final name; a broken Metalink is a usage error', async () => {
     const dir = tempDir('meta-dl-');
     const data = tempDir('meta-data-');

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetalinkError, parseMetalink } from '../../electron/engine/metalink/parse';
+import { duplicateLinks } from '../../electron/engine/http/link-header';
 
 const SHA = 'f0ad929cd259957e160ea442eb80986b5f01'.padEnd(64, '0');
 /** RFC 5854 section 1.1's example, with Ferry-checkable hashes and a second file. */
@@ -62,4 +63,17 @@ test('what is refused, and said: a DTD or entities, an unknown entity, broken XM
     [`<metalink>${' '.repeat(1 << 20)}</metalink>`, /larger than 1 MiB/],
   ];
   for (const [text, message] of cases) assert.throws(() => parseMetalink(text), (error: Error) => error instanceof MetalinkError && message.test(error.message), text.slice(0, 80));
+});
+
+test('RFC 6249 Link headers: rel=duplicate URLs by pri, resolved, http(s) only, without credentials, no other relations', () => {
+  const header = [
+    '<http://mirror-b.example/f.iso>; rel=duplicate; pri=2; geo=de',
+    '<//mirror-a.example/f.iso>; rel="duplicate"; pri=1',
+    '<ftp://ftp.example/f.iso>; rel=duplicate; pri=1',
+    '<https://u:p@secret.example/f.iso>; rel=duplicate',
+    '<http://example.com/f.iso.meta4>; rel=describedby; type="application/metalink4+xml"',
+    '<../other/f.iso>; rel=duplicate',
+  ].join(', ');
+  assert.deepEqual(duplicateLinks(header, 'https://example.com/pub/f.iso'), ['https://mirror-a.example/f.iso', 'http://mirror-b.example/f.iso', 'https://example.com/other/f.iso']);
+  assert.deepEqual(duplicateLinks(undefined, 'https://example.com/'), []);
 });

@@ -11,6 +11,7 @@ import { claimFreeName } from '../fs/placement';
 import { filenameFromContentDisposition, filenameFromUrl } from '../http/content-disposition';
 import { parseContentLength } from '../http/content-range';
 import { serverDigestReference } from '../http/digest-headers';
+import { duplicateLinks } from '../http/link-header';
 import { readValidators } from '../http/validators';
 import { TransferTask } from '../transfer/transfer-task';
 import { type Bound, type Pump, pumpBody } from './body-pump';
@@ -290,6 +291,10 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     } else if (reference && !this.rec.serverChecksum) {
       changes.serverChecksum = reference;
     }
+    // RFC 6249: the server names mirrors of the same file; new ones join the list.
+    const known = new Set([this.rec.url, fetched.url, ...this.rec.mirrors]);
+    const added = duplicateLinks(h.get('link'), fetched.url).filter((u) => !known.has(u));
+    if (added.length > 0) changes.mirrors = [...this.rec.mirrors, ...added];
     this.save(changes);
   }
 
