@@ -236,6 +236,12 @@ export const COMMANDS = {
      * `ferry get` does; 'download' (the default, the window's) fetches it anew.
      */
     ifDone: optional(literal('reuse', 'download')),
+    /**
+     * Handed over by Ferry's browser extension (DESIGN.md section 11): the page the download
+     * was started from, and where the browser's own request ended. Recorded in the
+     * transfer's history ('captured'), so its details say where it came from.
+     */
+    capture: optional(object({ page: optional(httpUrl()), finalUrl: optional(httpUrl()) })),
   }),
   /** Where to: a destination from the settings, or (`to`, as `ferry put --to` gives it) a URL of its own. One of the two. */
   addUploads: object({

@@ -23,6 +23,7 @@ import { SettingsStore } from './store/settings';
 import { FileLogger, type Logger, isLogLevel } from './log';
 import { splitCredentials } from './http/url-credentials';
 import { HeaderSealer, KeyFileSecretBox, type SecretBox } from './secrets';
+import { type CapturedFrom, capturedDetail } from './store/captured';
 
 export interface EngineOptions {
   dataDir: string;
@@ -73,6 +74,8 @@ export interface AddDownload {
    * and `ferry get --force`) downloads it again.
    */
   ifDone?: 'reuse' | 'download';
+  /** Handed over by the browser: recorded as a 'captured' history entry (store/captured.ts). */
+  captured?: CapturedFrom | null;
 }
 
 /** The task that runs a record: the one place that knows the task classes. */
@@ -267,6 +270,12 @@ export class Engine {
   }
 
   private insertDownload(input: AddDownload & Cleaned): Added {
+    const added = this.insertOrFindDownload(input);
+    if (input.captured) this.store.addHistory(added.record.id, 'captured', capturedDetail(input.captured), this.context.clock.now());
+    return added;
+  }
+
+  private insertOrFindDownload(input: AddDownload & Cleaned): Added {
     const name = input.name ?? null;
     const found = this.store.findUnfinishedDownload(input.url, input.dir, name);
     if (found) {
