@@ -9,6 +9,7 @@
  * stdout carries frames and nothing else; what a person may need to read goes to stderr
  * (Chromium shows a host's stderr in its own log).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CHROMIUM_EXTENSION_ORIGIN,
@@ -62,6 +63,8 @@ export interface HostSessionOptions {
   write(frame: Buffer): void;
   /** Says something on stderr. Never given a message's content. */
   log(message: string): void;
+  /** Where `ferry serve` keeps its window's address, for the popup's Open button. */
+  dataDir?: string;
 }
 
 export interface HostSession {
@@ -111,7 +114,7 @@ export function hostSession(options: HostSessionOptions): HostSession {
     });
     const service = await door;
     if (!service) return fail(request.id, NOT_RUNNING);
-    const answer = await relay(service, request);
+    const answer = await relay(service, request, options.dataDir ?? null);
     if (answer.ok) reply({ id: request.id, ok: true, value: answer.value });
     else fail(request.id, answer.error);
   };
@@ -144,12 +147,25 @@ export function hostSession(options: HostSessionOptions): HostSession {
 
 type HostResult<K extends HostRequest['method']> = Result<HostValues[K], HostError>;
 
-async function relay(service: HostService, request: HostRequest): Promise<HostResult<HostRequest['method']>> {
+/** The window of `ferry serve` on this data directory, from the token and port it keeps there; null when unknown. */
+export function serveWindow(dataDir: string): string | null {
+  try {
+    const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'serve.json'), 'utf8')) as { token?: unknown; port?: unknown };
+    if (typeof saved.token !== 'string' || !/^[A-Za-z0-9_-]{32,}$/.test(saved.token) || !Number.isInteger(saved.port)) return null;
+    return `http://127.0.0.1:${saved.port as number}/#token=${saved.token}`;
+  } catch {
+    return null;
+  }
+}
+
+async function relay(service: HostService, request: HostRequest, dataDir: string | null): Promise<HostResult<HostRequest['method']>> {
   if (request.method === 'status') {
     const snapshot = await service.snapshot();
     if (!snapshot.ok) return snapshot;
     const { rows, more } = popupRows(snapshot.value.transfers);
-    return ok({ transfers: rows, more, host: { kind: snapshot.value.host.kind, version: snapshot.value.host.version } });
+    const host = snapshot.value.host;
+    const open = host.kind === 'serve' && dataDir ? serveWindow(dataDir) : null;
+    return ok({ transfers: rows, more, host: { kind: host.kind, version: host.version }, open });
   }
   return capture(service, request.arg);
 }
@@ -217,6 +233,7 @@ export async function commandNativeHost(args: string[]): Promise<number> {
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   const session = hostSession({
     caller: callerOf(caller),
+    dataDir,
     connect: () => connectLocalDoor(dataDir, { app: ferryVersion(), timeoutMs: 3000 }),
     write: (frame) => void process.stdout.write(frame),
     log,

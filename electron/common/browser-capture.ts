@@ -115,7 +115,8 @@ export type BrowserTransferView = Pick<TransferSummary, 'id' | 'name' | 'state' 
 export interface HostValues {
   /** `added`: transfers Ferry took; `existing`: unfinished ones it continues instead. */
   capture: { ids: string[]; existing: string[] };
-  status: { transfers: BrowserTransferView[]; more: number; host: { kind: 'desktop' | 'serve'; version: string } };
+  /** `open`: where Ferry's window opens in the browser (`ferry serve`); null for the desktop app. */
+  status: { transfers: BrowserTransferView[]; more: number; host: { kind: 'desktop' | 'serve'; version: string }; open: string | null };
 }
 
 export type HostErrorCode =
