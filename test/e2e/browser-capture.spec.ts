@@ -178,11 +178,18 @@ test('with the bypass key held, the browser keeps the download', async () => {
   await browserKeeps(() => page.click('#bypass', { modifiers: ['Alt'] }), 'bypass.bin');
 });
 
-test('with capture turned off in the popup, the browser keeps the download', async () => {
+test('the popup lists the transfers with their verdicts and opens Ferry, whose details say the file came from the browser; with capture turned off there, the browser keeps the download', async () => {
   const popup = await context.newPage();
   await popup.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/popup.html`);
   await expect(popup.getByRole('list', { name: 'Transfers' }).getByText('clicked.bin')).toBeVisible();
   await expect(popup.getByText('SHA-256 recorded').first()).toBeVisible();
+  // Open Ferry: the window of ferry serve, where the details say where the file came from.
+  const opened = context.waitForEvent('page');
+  await popup.getByRole('button', { name: 'Open Ferry' }).click();
+  const app = await opened;
+  await app.getByRole('row', { name: /clicked\.bin/ }).getByRole('button', { name: 'Details' }).click();
+  await expect(app.getByRole('complementary', { name: 'Details of clicked.bin' }).getByTestId('captured-from')).toHaveText(`Captured from the browser on the page ${origin}/page.html`);
+  await app.close();
   await popup.getByLabel('Capture downloads').uncheck();
   await popup.close();
   await expect.poll(() => worker.evaluate(async () => {

@@ -231,8 +231,9 @@ describe('ferry native-host against ferry serve', () => {
   test('status answers the popup\'s rows; a wrong origin, garbage and an oversized frame reach nothing', async () => {
     const status = await runHost(data, encodeFrame({ id: 1, method: 'status' }));
     assert.equal(status.code, 0, status.stderr);
-    const value = (status.replies[0] as { ok: true; value: { transfers: Array<{ name: string; verdict: string }>; host: { kind: string } } }).value;
+    const value = (status.replies[0] as { ok: true; value: { transfers: Array<{ name: string; verdict: string }>; host: { kind: string }; open: string | null } }).value;
     assert.equal(value.host.kind, 'serve');
+    assert.equal(value.open, serve.url.href, 'the popup\'s Open Ferry button opens the window of ferry serve');
     assert.ok(value.transfers.some((t) => t.name === 'report.bin'));
 
     const client = (await connectLocalDoor(data))!;
