@@ -51,8 +51,8 @@ const capturedDownload = object({
   name: optional(string({ max: 255 })),
   /** The page the download was started from. */
   referrer: optional(httpUrl()),
-  /** The Cookie header for the URL, as the browser would send it. A secret. */
-  cookies: optional(string({ max: 16_384, allowEmpty: true })),
+  /** The Cookie header for the URL, as the browser would send it (at most what a header may hold in the contract). A secret. */
+  cookies: optional(string({ max: 8192, allowEmpty: true })),
 });
 
 /**
