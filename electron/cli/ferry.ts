@@ -26,6 +26,8 @@ import { DoorError } from './door-runner';
 import { Output } from './output';
 import { EXIT, type Runner, openRunner, resolveId } from './runner';
 import { commandServe } from './serve-command';
+import { commandBrowser } from './browser-install';
+import { commandNativeHost } from './native-host';
 
 export { EXIT, exitCodeFor } from './runner';
 
@@ -43,6 +45,9 @@ const USAGE = `Usage:
   ferry relink <id> <url> [--data-dir DIR] [--json]   a new link for an unfinished download,
                taken only when it serves the same bytes (the id as ferry list shows it)
   ferry serve  [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json] [--new-token]
+  ferry browser install|uninstall [--browser NAME]... [--data-dir DIR] [--json]
+               the native-messaging host for Ferry's browser extension (every browser found)
+  ferry native-host [--data-dir DIR]   the host itself (the browser starts it)
   ferry --version
 
 --limit-rate takes bytes per second (500000, 500K, 2M); --connections splits a large file.
@@ -231,7 +236,7 @@ async function commandList(args: string[]): Promise<number> {
   });
 }
 
-const COMMANDS = ['get', 'put', 'resume', 'list', 'relink', 'serve'];
+const COMMANDS = ['get', 'put', 'resume', 'list', 'relink', 'serve', 'browser', 'native-host'];
 
 function unknownCommand(command: string): string {
   const near = COMMANDS.find((c) => editDistance(command.toLowerCase(), c) <= 1);
@@ -259,6 +264,10 @@ export async function main(argv: string[]): Promise<number> {
         return await commandPut(rest);
       case 'serve':
         return await commandServe(rest, usage);
+      case 'browser':
+        return await commandBrowser(rest, usage);
+      case 'native-host':
+        return await commandNativeHost(rest);
       case undefined:
         // A bare `ferry` is a question, not a command: the usage, on stderr, exit 2.
         process.stderr.write(`${USAGE}\n`);

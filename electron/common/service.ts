@@ -240,6 +240,12 @@ export const COMMANDS = {
     mirrors: optional(array(httpUrl(), { max: 64 })),
     /** Where `checksum` came from: a person ('user', the default) or a Metalink. */
     checksumSource: optional(literal('user', 'metalink')),
+    /**
+     * Handed over by Ferry's browser extension (DESIGN.md section 11): the page the download
+     * was started from, and where the browser's own request ended. Recorded in the
+     * transfer's history ('captured'), so its details say where it came from.
+     */
+    capture: optional(object({ page: optional(httpUrl()), finalUrl: optional(httpUrl()) })),
   }),
   /** Where to: a destination from the settings, or (`to`, as `ferry put --to` gives it) a URL of its own. One of the two. */
   addUploads: object({

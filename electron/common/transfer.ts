@@ -80,7 +80,7 @@ export interface SourceFingerprint {
 
 export type UploadProtocol = 'tus' | 'put';
 
-export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect' | 'relink';
+export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect' | 'relink' | 'captured';
 
 export interface HistoryEntry {
   at: number;

@@ -23,6 +23,7 @@ import { SettingsStore } from './store/settings';
 import { FileLogger, type Logger, isLogLevel } from './log';
 import { splitCredentials, withoutUserinfo } from './http/url-credentials';
 import { HeaderSealer, KeyFileSecretBox, type SecretBox } from './secrets';
+import { type CapturedFrom, capturedDetail } from './store/captured';
 
 export interface EngineOptions {
   dataDir: string;
@@ -75,6 +76,8 @@ export interface AddDownload {
   ifDone?: 'reuse' | 'download';
   /** Other links to the same file (a Metalink's mirrors), without user information. */
   mirrors?: string[];
+  /** Handed over by the browser: recorded as a 'captured' history entry (store/captured.ts). */
+  captured?: CapturedFrom | null;
 }
 
 /** The task that runs a record: the one place that knows the task classes. */
@@ -269,6 +272,12 @@ export class Engine {
   }
 
   private insertDownload(input: AddDownload & Cleaned): Added {
+    const added = this.insertOrFindDownload(input);
+    if (input.captured) this.store.addHistory(added.record.id, 'captured', capturedDetail(input.captured), this.context.clock.now());
+    return added;
+  }
+
+  private insertOrFindDownload(input: AddDownload & Cleaned): Added {
     const name = input.name ?? null;
     const found = this.store.findUnfinishedDownload(input.url, input.dir, name);
     if (found) {

@@ -126,12 +126,14 @@ export class TransferStore {
       putSegment: db.prepare('INSERT INTO segments (transfer_id, start, end, position, tail_digest) VALUES (?, ?, ?, ?, ?)'),
       clearSegments: db.prepare('DELETE FROM segments WHERE transfer_id = ?'),
       addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
-      // Rows older than the latest HISTORY_LIMIT go, except the first start (how it began).
+      // Rows older than the latest HISTORY_LIMIT go, except the first start (how it began)
+      // and the first capture (where it came from).
       // Below the limit the OFFSET finds no row, the comparison is NULL, and nothing goes.
       trimHistory: db.prepare(
         `DELETE FROM history WHERE transfer_id = @id
            AND id < (SELECT id FROM history WHERE transfer_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)
-           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'start')`,
+           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'start')
+           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'captured')`,
       ),
       finished: db.prepare(`SELECT id, state FROM transfers WHERE state IN (SELECT value FROM json_each(?))`),
       history: db.prepare('SELECT at, kind, detail FROM history WHERE transfer_id = ? ORDER BY id'),
