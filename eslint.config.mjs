@@ -1,5 +1,5 @@
 // Lint enforces the layering of shared/DESIGN.md section 1: common <- engine <- (main | cli);
-// common <- preload; common <- renderer. Nothing imports upward or sideways, and cli and
+// common <- preload; common <- renderer; common <- browser (the extension). Nothing imports upward or sideways, and cli and
 // main see the engine only through electron/engine/index.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -72,5 +72,10 @@ export default tseslint.config(
     ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     [...NODE_BUILTINS, 'electron', '**/engine/**', '**/main/**', '**/cli/**', '**/preload/**'],
     'renderer imports electron/common only; it talks to the engine through a TransferClient.',
+  ),
+  layer(
+    ['browser/**/*.ts'],
+    [...NODE_BUILTINS, 'electron', 'react', 'react-dom', '**/engine/**', '**/main/**', '**/cli/**', '**/preload/**', '**/renderer/**'],
+    'browser/ (the extension) imports electron/common only; it reaches Ferry through native messaging.',
   ),
 );

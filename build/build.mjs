@@ -13,7 +13,7 @@
 //   metafile), the folders they are in (a new file next to them may change what an import
 //   resolves to), the installed packages' record and this script.
 //
-// `node build/build.mjs [main|preload|renderer]...`: the named parts only (default: all).
+// `node build/build.mjs [main|preload|renderer|browser]...`: the named parts only (default: all).
 // `rm -rf out` always gives a full build.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -167,10 +167,22 @@ function copyIfChanged(from, to) {
   fs.writeFileSync(to, content);
 }
 
+function writeIfChanged(to, text) {
+  let current = null;
+  try {
+    current = fs.readFileSync(to, 'utf8');
+  } catch {
+    // not there yet
+  }
+  if (current === text) return;
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.writeFileSync(to, text);
+}
+
 const parts = process.argv.slice(2);
-const unknown = parts.filter((p) => !['main', 'preload', 'renderer'].includes(p));
+const unknown = parts.filter((p) => !['main', 'preload', 'renderer', 'browser'].includes(p));
 if (unknown.length > 0) {
-  process.stderr.write(`build: unknown part ${unknown.join(', ')}; the parts are main, preload and renderer\n`);
+  process.stderr.write(`build: unknown part ${unknown.join(', ')}; the parts are main, preload, renderer and browser\n`);
   process.exit(2);
 }
 const wanted = (part) => parts.length === 0 || parts.includes(part);
@@ -204,4 +216,38 @@ if (wanted('renderer')) {
     outfile: 'out/renderer/app.js',
   });
   copyIfChanged('renderer/index.html', 'out/renderer/index.html');
+}
+if (wanted('browser')) {
+  // The extension (shared/DESIGN.md section 11): one set of scripts, two manifests. Chromium
+  // gets the pinned key (its ID is then the one the host manifests admit) and a service
+  // worker; Firefox gets its extension id and background scripts.
+  typescript('browser-types', 'type-checking the extension', 'browser/tsconfig.json', ['out/.tsbuildinfo-browser']);
+  const common = await import('../out/electron/common/browser-capture.js').catch(() => null);
+  if (!common) {
+    process.stderr.write('build: the extension needs electron/common compiled first (the main part)\n');
+    process.exit(1);
+  }
+  const version = JSON.parse(fs.readFileSync('package.json', 'utf8')).version;
+  const base = JSON.parse(fs.readFileSync('browser/manifest.json', 'utf8'));
+  const targets = {
+    chromium: { target: 'chrome120', manifest: { ...base, version, key: common.CHROMIUM_EXTENSION_KEY, background: { service_worker: 'background.js' } } },
+    firefox: {
+      target: 'firefox115',
+      manifest: { ...base, version, background: { scripts: ['background.js'] }, browser_specific_settings: { gecko: { id: common.FIREFOX_EXTENSION_ID, strict_min_version: '115.0' } } },
+    },
+  };
+  for (const [name, { target, manifest }] of Object.entries(targets)) {
+    const outdir = `out/browser/${name}`;
+    await bundle(`browser-${name}`, `the ${name} extension`, {
+      entryPoints: ['background', 'content', 'popup', 'options'].map((entry) => `browser/src/${entry}.ts`),
+      bundle: true,
+      format: 'iife',
+      target,
+      outdir,
+    });
+    writeIfChanged(`${outdir}/manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const file of ['popup.html', 'popup.css', 'options.html']) copyIfChanged(`browser/src/${file}`, `${outdir}/${file}`);
+    copyIfChanged('build/icons/32x32.png', `${outdir}/icon-32.png`);
+    copyIfChanged('build/icons/128x128.png', `${outdir}/icon-128.png`);
+  }
 }

@@ -106,7 +106,20 @@ export class DoorRunner implements Runner {
     const added = { ids: [] as string[], existing: [] as string[], alreadyDone: [] as string[] };
     for (let at = 0; at < request.urls.length; at += MAX_URLS_PER_CALL) {
       const urls = request.urls.slice(at, at + MAX_URLS_PER_CALL);
-      const part = value(await this.client.addDownloads({ urls, dir: request.dir, name: request.name, checksum: request.checksum, headers: request.headers, ifDone: request.ifDone, checksumFile: request.checksumFile, sidecar: request.sidecar }));
+      const part = value(
+        await this.client.addDownloads({
+          urls,
+          dir: request.dir,
+          name: request.name,
+          checksum: request.checksum,
+          headers: request.headers,
+          ifDone: request.ifDone,
+          mirrors: request.mirrors,
+          checksumSource: request.checksumSource,
+          checksumFile: request.checksumFile,
+          sidecar: request.sidecar,
+        }),
+      );
       added.ids.push(...part.ids);
       added.existing.push(...part.existing);
       added.alreadyDone.push(...part.alreadyDone);
@@ -122,6 +135,15 @@ export class DoorRunner implements Runner {
 
   async unfinished(): Promise<TransferView[]> {
     return [...this.rows.values()].filter((row) => !isEnded(row));
+  }
+
+  async relink(id: string, url: string): Promise<{ how: string; droppedHeaders: boolean }> {
+    this.beforeAdding();
+    const taken = value(await this.client.relink({ id, url }));
+    // Followed from the change batch that carries the new link: the row as it was (failed,
+    // say) would otherwise read as the end of the run.
+    await this.until(() => this.closed || this.rows.get(id)?.url === url);
+    return taken;
   }
 
   async list(): Promise<TransferView[]> {

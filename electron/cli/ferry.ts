@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { parseChecksumArgument } from '../common/integrity';
 import { formatBytes } from '../common/format';
-import { DataDirLockedError, PUT_NEEDS_FOLDER_URL, SealError, StoreTooNewError, collectFiles, defaultDataDir, defaultDownloadDir, ferryVersion } from '../engine';
+import { DataDirLockedError, MetalinkError, type MetalinkFile, PUT_NEEDS_FOLDER_URL, isMetalinkSource, loadMetalink, SealError, StoreTooNewError, collectFiles, defaultDataDir, defaultDownloadDir, ferryVersion } from '../engine';
 import { editDistance } from './arg-errors';
 import {
   COMMON_OPTIONS,
@@ -25,8 +25,10 @@ import {
 } from './args';
 import { DoorError } from './door-runner';
 import { Output } from './output';
-import { EXIT, type Runner, openRunner } from './runner';
+import { EXIT, type Runner, openRunner, resolveId } from './runner';
 import { commandServe } from './serve-command';
+import { commandBrowser } from './browser-install';
+import { commandNativeHost } from './native-host';
 
 export { EXIT, exitCodeFor } from './runner';
 
@@ -41,7 +43,12 @@ const USAGE = `Usage:
   ferry resume [--data-dir DIR] [--json]     run every unfinished transfer to its end
                [--connections N] [--max-active N] [--max-per-host N] [--stall-timeout SECONDS]
   ferry list   [--data-dir DIR] [--json]     transfers and their states
+  ferry relink <id> <url> [--data-dir DIR] [--json]   a new link for an unfinished download,
+               taken only when it serves the same bytes (the id as ferry list shows it)
   ferry serve  [--host 127.0.0.1] [--port N] [--data-dir DIR] [--json] [--new-token]
+  ferry browser install|uninstall [--browser NAME]... [--data-dir DIR] [--json]
+               the native-messaging host for Ferry's browser extension (every browser found)
+  ferry native-host [--data-dir DIR]   the host itself (the browser starts it)
   ferry --version
 
 --limit-rate takes bytes per second (500000, 500K, 2M); --connections splits a large file.
@@ -52,7 +59,7 @@ sidecar), a difference exits 3. --checksum-file names one (a URL or a local file
 --no-sidecar turns the search off.
 A folder put or an --input-file shows one progress line and a summary; --verbose prints a
 line per file.
-When the app or ferry serve runs on the data directory, get, put, resume and list hand
+When the app or ferry serve runs on the data directory, get, put, resume, list and relink hand
 their work to it and follow it there.
 Exit codes: 0 all completed, 1 a transfer failed, 2 usage error, 3 integrity mismatch,
 4 another Ferry without a local door holds the data directory, 130/143 interrupted (progress saved).`;
@@ -88,16 +95,36 @@ async function withRunner(
   }
 }
 
+/** The files the Metalinks describe, each said in a note; a Metalink that cannot be read is a usage error (exit 2). */
+async function describedBy(sources: string[]): Promise<MetalinkFile[]> {
+  const files: MetalinkFile[] = [];
+  for (const source of sources) {
+    try {
+      files.push(...(await loadMetalink(source)));
+    } catch (error) {
+      if (error instanceof MetalinkError) throw new UsageError(error.message);
+      throw new UsageError(`cannot read the Metalink ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  return files;
+}
+
 async function commandGet(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, GET_OPTIONS, 'get', true);
   if (values.help) return usage();
-  const urls = positionals.map(parseUrl);
+  // A Metalink (a .meta4 or .metalink link or file) stands for the files it describes.
+  const metalinks = positionals.filter(isMetalinkSource);
+  const urls = positionals.filter((p) => !metalinks.includes(p)).map(parseUrl);
   if (values['input-file'] !== undefined) {
     const listed = readUrlList(values['input-file']);
-    if (listed.length === 0 && urls.length === 0) throw new UsageError(`the input file ${values['input-file']} has no URL in it (one a line; # starts a comment)`);
-    urls.push(...listed);
+    if (listed.length === 0 && urls.length === 0 && metalinks.length === 0) throw new UsageError(`the input file ${values['input-file']} has no URL in it (one a line; # starts a comment)`);
+    for (const url of listed) (isMetalinkSource(url) ? metalinks : urls).push(url);
   }
-  if (urls.length === 0) throw new UsageError('ferry get needs at least one URL (or --input-file FILE with one a line)');
+  if (urls.length === 0 && metalinks.length === 0) throw new UsageError('ferry get needs at least one URL (or --input-file FILE with one a line)');
+  if (metalinks.length > 0 && (values.name !== undefined || values.checksum !== undefined)) {
+    throw new UsageError('--name and --checksum go with a plain URL; a Metalink names its files and gives their checksums');
+  }
+  const described = await describedBy(metalinks);
   // A list of links is a batch: one progress line and a summary, as a folder put.
   const output = new Output({ json: Boolean(values.json), condensed: values['input-file'] !== undefined && urls.length > 1 && !values.verbose });
   if (values.name !== undefined && urls.length > 1) throw new UsageError('--name goes with a single URL; drop it or give one URL');
@@ -114,16 +141,18 @@ async function commandGet(args: string[]): Promise<number> {
   const folder = prepareDir(values.dir ?? defaultDownloadDir());
   try {
     return await withRunner(values, 'ferry get', output, { stallSeconds: stall, limits }, async (runner) => {
-      const added = await runner.addDownloads({
-        urls,
-        dir: folder.path,
-        name: values.name ?? null,
-        checksum: values.checksum ?? null,
-        headers,
-        ifDone: values.force ? 'download' : 'reuse',
-        checksumFile,
-        ...(values['no-sidecar'] ? { sidecar: false } : {}),
-      });
+      const ifDone = values.force ? 'download' : 'reuse';
+      // --checksum-file and --no-sidecar: for plain URLs, and for a Metalink's file that gives no checksum.
+      const references = { checksumFile, ...(values['no-sidecar'] ? { sidecar: false } : {}) };
+      const added = urls.length > 0 ? await runner.addDownloads({ urls, dir: folder.path, name: values.name ?? null, checksum: values.checksum ?? null, headers, ifDone, ...references }) : [];
+      for (const file of described) {
+        const [first, ...mirrors] = file.mirrors.map((m) => m.url);
+        const hash = file.hashes[0];
+        const checksum = hash ? `${hash.algorithm}:${hash.hex}` : null;
+        const links = `${file.mirrors.length} link${file.mirrors.length > 1 ? 's' : ''}`;
+        output.note(`${file.name}: ${links} from its Metalink, ${hash ? `checked against its ${hash.algorithm}` : 'which gives no checksum Ferry can check'}`);
+        added.push(...(await runner.addDownloads({ urls: [first!], dir: folder.path, name: file.name, checksum, checksumSource: 'metalink', mirrors, headers, ifDone, ...(hash ? {} : references) })));
+      }
       for (const { view, existing, alreadyDone } of added) {
         // view.url: the URL as kept, without a password the person typed.
         if (alreadyDone) output.note(`Already downloaded: ${view.path} still has the SHA-256 it was saved with; nothing to fetch (--force downloads it again).`);
@@ -191,6 +220,22 @@ async function commandResume(args: string[]): Promise<number> {
   });
 }
 
+async function commandRelink(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, COMMON_OPTIONS, 'relink', true);
+  if (values.help) return usage();
+  if (positionals.length !== 2) throw new UsageError('ferry relink takes a transfer\'s id (ferry list shows it) and its new URL');
+  const [given, text] = positionals as [string, string];
+  const url = parseUrl(text);
+  const output = new Output({ json: Boolean(values.json) });
+  return withRunner(values, 'ferry relink', output, {}, async (runner) => {
+    const id = resolveId(given, await runner.list());
+    const taken = await runner.relink(id, url);
+    output.note(`New link taken: ${taken.how}.`);
+    if (taken.droppedHeaders) output.note('The headers given for the old link stay with its origin; the new link is asked without them.');
+    return runner.run([id]);
+  });
+}
+
 async function commandList(args: string[]): Promise<number> {
   const { values } = parse(args, COMMON_OPTIONS, 'list', false);
   if (values.help) return usage();
@@ -201,7 +246,7 @@ async function commandList(args: string[]): Promise<number> {
   });
 }
 
-const COMMANDS = ['get', 'put', 'resume', 'list', 'serve'];
+const COMMANDS = ['get', 'put', 'resume', 'list', 'relink', 'serve', 'browser', 'native-host'];
 
 function unknownCommand(command: string): string {
   const near = COMMANDS.find((c) => editDistance(command.toLowerCase(), c) <= 1);
@@ -223,10 +268,16 @@ export async function main(argv: string[]): Promise<number> {
         return await commandResume(rest);
       case 'list':
         return await commandList(rest);
+      case 'relink':
+        return await commandRelink(rest);
       case 'put':
         return await commandPut(rest);
       case 'serve':
         return await commandServe(rest, usage);
+      case 'browser':
+        return await commandBrowser(rest, usage);
+      case 'native-host':
+        return await commandNativeHost(rest);
       case undefined:
         // A bare `ferry` is a question, not a command: the usage, on stderr, exit 2.
         process.stderr.write(`${USAGE}\n`);

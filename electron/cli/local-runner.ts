@@ -48,8 +48,9 @@ export class LocalRunner implements Runner {
   ) {}
 
   async addDownloads(request: DownloadRequest): Promise<AddedView[]> {
-    const checksum = request.checksum === null ? null : parseChecksumArgument(request.checksum);
-    if (typeof checksum === 'string') throw new UsageError(checksum);
+    const parsed = request.checksum === null ? null : parseChecksumArgument(request.checksum);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    const checksum = parsed && request.checksumSource === 'metalink' ? { ...parsed, source: 'metalink' as const } : parsed;
     const added = await this.engine.addDownloads(
       request.urls.map((url) => ({
         url,
@@ -58,6 +59,7 @@ export class LocalRunner implements Runner {
         checksum,
         headers: request.headers,
         ifDone: request.ifDone,
+        mirrors: request.mirrors,
         checksumFile: request.checksumFile,
         sidecar: request.sidecar,
       })),
@@ -75,6 +77,12 @@ export class LocalRunner implements Runner {
 
   async unfinished(): Promise<TransferView[]> {
     return this.engine.unfinished().map((r) => summarize(r, null));
+  }
+
+  async relink(id: string, url: string): Promise<{ how: string; droppedHeaders: boolean }> {
+    const result = await this.engine.relink(id, url);
+    if (!result.ok) throw new UsageError(result.code === 'not-found' ? `${result.reason}; ferry list shows the ids` : `the new link was not taken: ${result.reason}. The old link and the bytes held are kept.`);
+    return { how: result.how, droppedHeaders: result.droppedHeaders };
   }
 
   async list(): Promise<TransferView[]> {

@@ -7,6 +7,7 @@
 import { DataDirLockedError, connectLocalDoor, ferryVersion } from '../engine';
 import { DoorRunner } from './door-runner';
 import { type EngineSettings, LocalRunner, openLocalEngine } from './local-runner';
+import { UsageError } from './args';
 import type { Output, TransferView } from './output';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
@@ -19,6 +20,10 @@ export interface DownloadRequest {
   checksum: string | null;
   headers: Array<[string, string]>;
   ifDone: 'reuse' | 'download';
+  /** Other links to the same file (a Metalink's mirrors); with a single URL. */
+  mirrors?: string[];
+  /** Where `checksum` came from: the person (default) or a Metalink. */
+  checksumSource?: 'user' | 'metalink';
   /** --checksum-file: a URL, or an absolute path already checked readable. */
   checksumFile?: string | null;
   /** --no-sidecar: false; left out, the search runs as the engine's setting says. */
@@ -47,10 +52,22 @@ export interface Runner {
   addDownloads(request: DownloadRequest): Promise<AddedView[]>;
   addUploads(request: UploadRequest): Promise<AddedView[]>;
   unfinished(): Promise<TransferView[]>;
+  /** Gives download `id` a new link, or throws a UsageError saying why not (exit 2); answers how it proved itself. */
+  relink(id: string, url: string): Promise<{ how: string; droppedHeaders: boolean }>;
   list(): Promise<TransferView[]>;
   /** Follows `ids` to their end, printing progress and results; answers the exit code. */
   run(ids: string[]): Promise<number>;
   close(): Promise<void>;
+}
+
+/** The transfer `given` names: its whole id, or a prefix of it (as ferry list shows) no other id shares. */
+export function resolveId(given: string, views: TransferView[]): string {
+  const exact = views.find((v) => v.id === given);
+  if (exact) return exact.id;
+  const matches = given.length >= 4 ? views.filter((v) => v.id.startsWith(given)) : [];
+  if (matches.length === 1) return matches[0]!.id;
+  if (matches.length > 1) throw new UsageError(`${matches.length} transfers have ids starting with ${given}; give more of it (ferry list shows them)`);
+  throw new UsageError(`no transfer has the id ${given}; ferry list shows the ids`);
 }
 
 export function exitCodeFor(views: TransferView[]): number {

@@ -14,6 +14,7 @@ export type DigestSource =
   | 'content-md5'
   /** A checksum file (SHA256SUMS, <file>.sha256...) found beside the download on its origin, or named by the person. */
   | 'sidecar'
+  | 'metalink'
   | 'tus-checksum'
   | 'server-digest';
 
@@ -26,6 +27,7 @@ const REFERENCE_MEANINGS: Readonly<Partial<Record<DigestSource, string>>> = {
   'content-md5': 'The server sent the checksum with the file: a match proves the transfer was intact, not who made the file.',
   sidecar:
     'A checksum file published beside the download: a match proves the transfer delivered the bytes the site holds (transport integrity), not who made the file; whoever can change the file there can change its checksum too.',
+  metalink: 'The Metalink gave this checksum for the file: a match proves the bytes are the ones it describes, whichever mirror sent them; trust rests on where the Metalink came from.',
   'tus-checksum': 'The server checked every chunk it received against its checksum: the upload arrived intact.',
   'server-digest': 'The server reported the checksum of what it stored: the upload arrived intact.',
 };

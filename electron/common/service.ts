@@ -249,6 +249,16 @@ export const COMMANDS = {
      * `ferry get` does; 'download' (the default, the window's) fetches it anew.
      */
     ifDone: optional(literal('reuse', 'download')),
+    /** Other links to the same file (a Metalink's mirrors), tried in order when one fails. Only with a single URL. */
+    mirrors: optional(array(httpUrl(), { max: 64 })),
+    /** Where `checksum` came from: a person ('user', the default) or a Metalink. */
+    checksumSource: optional(literal('user', 'metalink')),
+    /**
+     * Handed over by Ferry's browser extension (DESIGN.md section 11): the page the download
+     * was started from, and where the browser's own request ended. Recorded in the
+     * transfer's history ('captured'), so its details say where it came from.
+     */
+    capture: optional(object({ page: optional(httpUrl()), finalUrl: optional(httpUrl()) })),
     /** A checksum file for the downloads (`ferry get --checksum-file`): a URL, or an absolute path where the engine runs. */
     checksumFile: optional(string({ max: 4096 })),
     /** False: never search their origin for a checksum file (`--no-sidecar`). */
@@ -296,6 +306,12 @@ export const COMMANDS = {
    */
   clearFinished: object({ states: array(literal('completed', 'failed', 'canceled'), { min: 1, max: 3 }) }),
   details: object({ id: string({ max: 64 }) }),
+  /**
+   * A new link for an unfinished download (DESIGN.md section 10): taken only when it proves
+   * to serve the same bytes, and then the download continues from them; refused (`rejected`,
+   * with the reason) otherwise, and nothing changes.
+   */
+  relink: object({ id: string({ max: 64 }), url: httpUrl() }),
   reveal: object({ id: string({ max: 64 }) }),
   openFile: object({ id: string({ max: 64 }) }),
 } satisfies Record<string, Schema<unknown, unknown>>;
@@ -327,6 +343,8 @@ export interface CommandValues {
   /** How many transfers were forgotten; the windows hear which in the next change batch. */
   clearFinished: { removed: number };
   details: TransferDetails;
+  /** How the new link proved itself; whether headers given for the old origin were dropped. */
+  relink: { how: string; droppedHeaders: boolean };
   reveal: null;
   openFile: null;
 }

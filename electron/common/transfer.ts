@@ -38,6 +38,11 @@ export interface TransferRecord {
   ifRange: string | null;
   effectiveUrl: string | null;
   urlChain: string[];
+  /**
+   * Other links to the same file (a Metalink's mirrors), tried in order when the current
+   * one fails; a link is taken only when it serves the bytes already held (relink.ts).
+   */
+  mirrors: string[];
   /** The response had a Content-Encoding: it is decoded and never resumed. */
   encoded: boolean;
   blockSize: number;
@@ -102,7 +107,7 @@ export interface SourceFingerprint {
 
 export type UploadProtocol = 'tus' | 'put';
 
-export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect' | 'reference';
+export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect' | 'relink' | 'captured' | 'reference';
 
 export interface HistoryEntry {
   at: number;

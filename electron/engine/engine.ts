@@ -7,6 +7,7 @@ import type { TransferRecord, UploadProtocol } from '../common/transfer';
 import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, type EngineEvent, systemClock } from './context';
 import { logEngineEvent } from './event-log';
 import { HashPool, INLINE_HASH_MAX_BYTES } from './hash/hash-pool';
+import { type RelinkResult, relinkDownload } from './download/relink-download';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
 import { UndiciTransport } from './http/undici-transport';
@@ -20,10 +21,11 @@ import { type StoreDamage, openDatabase } from './store/database';
 import { type FinishedState, TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
 import { FileLogger, type Logger, isLogLevel } from './log';
-import { splitCredentials } from './http/url-credentials';
+import { splitCredentials, withoutUserinfo } from './http/url-credentials';
 import { HeaderSealer, KeyFileSecretBox, type SecretBox } from './secrets';
+import { type CapturedFrom, capturedDetail } from './store/captured';
 import { SidecarCache } from './references/sidecar-cache';
-import { sidecarStateFor } from './references/sidecar-state';
+import { type SidecarChoice, sidecarStateFor } from './references/sidecar-state';
 
 export interface EngineOptions {
   dataDir: string;
@@ -60,7 +62,7 @@ export interface AddUpload {
   headers?: Array<[string, string]>;
 }
 
-export interface AddDownload {
+export interface AddDownload extends SidecarChoice {
   /** A user:pass@ in it is a credential: sent as Basic auth, never kept in the URL. */
   url: string;
   dir: string;
@@ -74,10 +76,10 @@ export interface AddDownload {
    * and `ferry get --force`) downloads it again.
    */
   ifDone?: 'reuse' | 'download';
-  /** A checksum file for it (--checksum-file): a URL, or an absolute path on this machine. */
-  checksumFile?: string | null;
-  /** False: never search its origin for a checksum file (--no-sidecar); left out, the setting decides. */
-  sidecar?: boolean;
+  /** Other links to the same file (a Metalink's mirrors), without user information. */
+  mirrors?: string[];
+  /** Handed over by the browser: recorded as a 'captured' history entry (store/captured.ts). */
+  captured?: CapturedFrom | null;
 }
 
 /** The task that runs a record: the one place that knows the task classes. */
@@ -275,29 +277,23 @@ export class Engine {
   }
 
   private insertDownload(input: AddDownload & Cleaned): Added {
+    const added = this.insertOrFindDownload(input);
+    if (input.captured) this.store.addHistory(added.record.id, 'captured', capturedDetail(input.captured), this.context.clock.now());
+    return added;
+  }
+
+  private insertOrFindDownload(input: AddDownload & Cleaned): Added {
     const name = input.name ?? null;
     const found = this.store.findUnfinishedDownload(input.url, input.dir, name);
     if (found) {
       // A checksum, checksum file or headers given now (or again) are the ones from here on.
       const sidecar = sidecarStateFor(found.sidecar, input);
-      const changes = {
-        ...(input.checksum ? { userChecksum: input.checksum } : {}),
-        ...(input.headers.length > 0 ? { headers: input.headers } : {}),
-        ...(sidecar !== found.sidecar ? { sidecar } : {}),
-      };
+      const changes = { ...(input.checksum ? { userChecksum: input.checksum } : {}), ...(input.headers.length > 0 ? { headers: input.headers } : {}), ...(sidecar !== found.sidecar ? { sidecar } : {}) };
       if (Object.keys(changes).length > 0) this.store.update(found.id, changes, this.context.clock.now());
       return { record: this.store.get(found.id)!, existing: true };
     }
     const record = this.store.createDownload(
-      {
-        url: input.url,
-        dir: input.dir,
-        requestedName: name,
-        headers: input.headers,
-        userChecksum: input.checksum ?? null,
-        sidecar: sidecarStateFor(null, input),
-        blockSize: this.context.tuning.blockSize,
-      },
+      { url: input.url, dir: input.dir, requestedName: name, headers: input.headers, userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize, mirrors: input.mirrors?.map(withoutUserinfo), sidecar: sidecarStateFor(null, input) },
       this.context.clock.now(),
     );
     return { record, existing: false };
@@ -349,6 +345,12 @@ export class Engine {
 
   settled(id: string): Promise<TransferRecord> {
     return this.scheduler.settled(id);
+  }
+
+  /** A new link for an unfinished download, taken only when it proves to serve the same bytes (relink-download.ts). */
+  relink(id: string, url: string): Promise<RelinkResult> {
+    const deps = { ctx: this.context, pause: (ids: string[]) => this.pause(ids), start: (ids: string[]) => this.start(ids), isActive: (x: string) => this.activeProgress().some((p) => p.id === x) };
+    return relinkDownload(deps, id, url);
   }
 
   /** Stops transfers with a checkpoint; they stay paused until started again. */

@@ -7,6 +7,7 @@
 
 // The engine itself, its options and inputs.
 export { type AddDownload, type AddUpload, Engine, type EngineOptions } from './engine';
+export type { RelinkResult } from './download/relink-download';
 export type { Clock, DownloadTuning, EngineEvent } from './context';
 export { DEFAULT_LIMITS, type Limits } from './scheduler/limits';
 export type { Placement } from './scheduler/scheduler';
@@ -21,6 +22,8 @@ export type { EngineService, ServiceHost } from './service/engine-service';
 export { summarize } from './service/summary';
 export { type DoorClient, type LocalDoor, connectLocalDoor, openLocalDoor } from './door/local-door';
 export { doorAddress } from './door/socket-channel';
+export { isMetalinkSource, loadMetalink } from './metalink/load';
+export { MetalinkError, type MetalinkFile } from './metalink/parse';
 export { KeyFileSecretBox, SealError, type SecretBox } from './secrets';
 export { FetchTransport } from './http/fetch-transport';
 export type { Transport } from './http/transport';

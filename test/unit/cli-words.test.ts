@@ -7,6 +7,7 @@ import type { TransferSummary } from '../../electron/common/service';
 import { prepareDir } from '../../electron/cli/args';
 import { listTable, shortIds } from '../../electron/cli/list-table';
 import { batchSentence } from '../../electron/cli/output';
+import { resolveId } from '../../electron/cli/runner';
 import { tempDir } from '../support/harness';
 
 function row(over: Partial<TransferSummary>): TransferSummary {
@@ -87,4 +88,12 @@ test('a folder the command created is removed again when nothing was put in it; 
   const existing = prepareDir(base);
   existing.tidy();
   assert.ok(fs.existsSync(base));
+});
+
+test('an id is its whole self or a prefix of at least four characters that no other id shares', () => {
+  const views = [row({ id: 'abcd1234-x' }), row({ id: 'abcd9999-y' }), row({ id: 'ffff0000-z' })];
+  assert.equal(resolveId('abcd1234-x', views), 'abcd1234-x');
+  assert.equal(resolveId('ffff', views), 'ffff0000-z');
+  assert.throws(() => resolveId('abcd', views), /2 transfers have ids starting with abcd; give more of it/);
+  assert.throws(() => resolveId('fff', views), /no transfer has the id fff/);
 });

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { afterNotSatisfiable, classifyRangeAnswer, judgeRangeResponse, notResumableReason, type PolicyRecord, splittable } from '../../electron/engine/download/response-policy';
 import { PartialWriter, allocateBuffers } from '../../electron/engine/download/partial-writer';
 import { HashPool, type HashSession } from '../../electron/engine/hash/hash-pool';
+import { sampleBlocks } from '../../electron/engine/download/relink';
 import { headersForOrigin, headersFromRecord } from '../../electron/engine/http/headers';
 import { tempDir } from '../support/harness';
 
@@ -187,4 +188,10 @@ describe('small bodies are hashed on the engine\'s thread (issue 13): the same a
       await inlinePool.close();
     }
   });
+});
+
+test('relink samples the first, the middle and the last block held whole (all of them when there are three or fewer)', () => {
+  assert.deepEqual(sampleBlocks([0, 1]), [0, 1]);
+  assert.deepEqual(sampleBlocks([0, 1, 2, 3, 4, 5, 6]), [0, 3, 6]);
+  assert.deepEqual(sampleBlocks([2, 5, 9, 11]), [2, 9, 11]);
 });

@@ -11,6 +11,7 @@ import { claimFreeName } from '../fs/placement';
 import { filenameFromContentDisposition, filenameFromUrl } from '../http/content-disposition';
 import { parseContentLength } from '../http/content-range';
 import { serverDigestReference } from '../http/digest-headers';
+import { duplicateLinks } from '../http/link-header';
 import { readValidators } from '../http/validators';
 import { TransferTask } from '../transfer/transfer-task';
 import { type Bound, type Pump, pumpBody } from './body-pump';
@@ -18,6 +19,7 @@ import { Checkpointer } from './checkpointer';
 import { DownloadFetcher, type Fetched, release } from './fetcher';
 import { Finalizer } from './finalize';
 import { OrphanAdopter } from './adopt-orphan';
+import { MirrorFailover } from './mirror-failover';
 import { type DownloadJob, RestartRequired } from './job';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
 import { PartialCheck, algorithmsFor, plainFileSize } from './partial-check';
@@ -27,6 +29,9 @@ import { SegmentedRun } from './segmented-run';
 import { isComplete, pieceCount, planSegments } from './segments';
 import { formatBytes } from '../../common/format';
 import { SidecarLookup } from '../references/sidecar-lookup';
+
+/** Failures of a link (its server, its network path) that another mirror may not share; a full disk it would. */
+const LINK_FAILURES: ReadonlySet<string> = new Set(['http-status', 'connection-refused', 'connection-reset', 'dns', 'tls', 'timeout', 'stalled', 'too-many-redirects', 'server-broken', 'unsupported-scheme']);
 
 /**
  * One download, from wherever its record says it is to a verdict: a phase machine over
@@ -48,6 +53,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
   private readonly segmented = new SegmentedRun(this, this.fetcher, this.checkpoints);
   private readonly finalizer = new Finalizer(this);
   private readonly adopter = new OrphanAdopter(this, this.fetcher);
+  private readonly mirrors = new MirrorFailover(this);
   /** A checksum file beside the download, looked up while the body arrives. */
   private readonly sidecar = new SidecarLookup(this);
 
@@ -64,11 +70,23 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     return { bytes: this.live?.position ?? this.seg?.held() ?? this.rec.offset, total: this.rec.total };
   }
 
-  /** The bytes we hold cannot be continued: start again from 0. */
-  protected override async recover(error: unknown): Promise<boolean> {
-    if (!(error instanceof RestartRequired)) return false;
-    await this.restart(error.reason);
-    return true;
+  /**
+   * The bytes we hold cannot be continued: start again from 0 (after bytes a checksum
+   * refused, from the next mirror where there is one). A failed link with mirrors left: the
+   * next mirror, at once (mirror-failover.ts).
+   */
+  protected override async recover(error: unknown, signal: AbortSignal): Promise<boolean> {
+    if (error instanceof RestartRequired) {
+      await this.restart(error.reason);
+      if (error.badBytes && this.mirrors.available) await this.mirrors.next('its bytes did not match the checksum', signal);
+      return true;
+    }
+    if (!this.mirrors.available || signal.aborted) return false;
+    const failure = this.classify(error);
+    if (!LINK_FAILURES.has(failure.code)) return false;
+    await this.checkpoints.settle().catch(() => undefined);
+    await this.closePartial();
+    return this.mirrors.next(failure.message, signal);
   }
 
   protected override beforeStop(): Promise<void> {
@@ -283,6 +301,10 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     } else if (reference && !this.rec.serverChecksum) {
       changes.serverChecksum = reference;
     }
+    // RFC 6249: the server names mirrors of the same file; new ones join the list.
+    const known = new Set([this.rec.url, fetched.url, ...this.rec.mirrors]);
+    const added = duplicateLinks(h.get('link'), fetched.url).filter((u) => !known.has(u));
+    if (added.length > 0) changes.mirrors = [...this.rec.mirrors, ...added];
     this.save(changes);
   }
 

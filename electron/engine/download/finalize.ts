@@ -28,7 +28,7 @@ export class Finalizer {
     const { job } = this;
     const part = (job.live ?? job.seg)!;
     this.takeLateChecksum();
-    await job.settleReferences();
+    await job.settleReferences?.();
     let digests = await part.finalDigests();
     const { rec } = job;
     // A reference learnt while the body arrived (a checksum file) may use an algorithm not hashed on the way.
@@ -112,7 +112,7 @@ export class Finalizer {
     job.history('error', { code: 'integrity-mismatch', ...detail });
     if (!this.mismatchRestarted) {
       this.mismatchRestarted = true;
-      throw new RestartRequired(`checksum mismatch (${integrity.source} ${integrity.algorithm} expected ${integrity.expected}, got ${integrity.actual})`);
+      throw new RestartRequired(`checksum mismatch (${integrity.source} ${integrity.algorithm} expected ${integrity.expected}, got ${integrity.actual})`, true);
     }
     // Bytes we cannot prove are not kept; only our own file goes, never what replaced it.
     if (part.identity() === 'ours') fs.rmSync(part.path, { force: true });

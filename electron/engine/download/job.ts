@@ -5,7 +5,11 @@ import type { SegmentedPartial } from './segmented-partial';
 
 /** The bytes we hold cannot be continued: start again from 0, for the reason given. */
 export class RestartRequired extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    /** The bytes were refused by a checksum: the link that served them is not to be trusted again this run. */
+    readonly badBytes = false,
+  ) {
     super(reason);
     this.name = 'RestartRequired';
   }
@@ -27,5 +31,5 @@ export interface DownloadJob {
   history(kind: HistoryKind, detail: Record<string, unknown>): void;
   partialPath(): string;
   /** Before the verdict: a checksum file still being looked up is waited for, briefly (references/sidecar-lookup.ts). */
-  settleReferences(): Promise<void>;
+  settleReferences?(): Promise<void>;
 }

@@ -128,6 +128,7 @@ export class EngineService implements ServiceImplementation {
       setSettings: (a) => this.setSettings(a),
       clearFinished: async ({ states }) => ok({ removed: (await this.engine.clearFinished(states)).length }),
       details: ({ id }) => this.details(id),
+      relink: ({ id, url }) => this.relink(id, url),
       reveal: ({ id }) => this.fileAction(id, this.host.reveal, 'Showing a file in its folder'),
       openFile: ({ id }) => this.fileAction(id, this.host.open, 'Opening a file'),
     };
@@ -209,8 +210,10 @@ export class EngineService implements ServiceImplementation {
     if (a.name !== null && (a.name.includes('/') || a.name.includes('\\') || a.name === '.' || a.name === '..')) {
       return invalid('name', `"${a.name}" is not a file name: leave out folders (choose the folder with dir)`);
     }
-    const checksum = a.checksum === null ? null : parseChecksumArgument(a.checksum);
-    if (typeof checksum === 'string') return invalid('checksum', checksum);
+    const parsed = a.checksum === null ? null : parseChecksumArgument(a.checksum);
+    if (typeof parsed === 'string') return invalid('checksum', parsed);
+    const checksum = parsed && a.checksumSource === 'metalink' ? { ...parsed, source: 'metalink' as const } : parsed;
+    if (a.mirrors && a.mirrors.length > 0 && a.urls.length > 1) return invalid('mirrors', 'mirrors go with a single URL');
     const checksumFile = checkChecksumFile(a.checksumFile, checksum !== null);
     if (!checksumFile.ok) return checksumFile;
     const headers = checkHeaders(a.headers ?? [], 'headers');
@@ -221,8 +224,20 @@ export class EngineService implements ServiceImplementation {
     // The engine seals the header values (and a URL's user:pass@) and adds the lot in one
     // transaction: ten thousand URLs pasted at once are one write.
     const ifDone = a.ifDone ?? 'download';
-    const added = await sealedAdd(() => this.engine.addDownloads(
-        a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone, checksumFile: checksumFile.value, sidecar: a.sidecar ?? undefined })),
+    const added = await sealedAdd(() =>
+      this.engine.addDownloads(
+        a.urls.map((url) => ({
+          url,
+          dir: ready.value,
+          name: a.name,
+          checksum,
+          headers: headers.value,
+          ifDone,
+          mirrors: a.mirrors ?? [],
+          captured: a.capture,
+          checksumFile: checksumFile.value,
+          sidecar: a.sidecar ?? undefined,
+        })),
       ),
     );
     if (!added.ok) return added;
@@ -317,6 +332,14 @@ export class EngineService implements ServiceImplementation {
       history,
       reference: referenceOrigin(record),
     });
+  }
+
+  private async relink(id: string, url: string): Promise<Result<CommandValues['relink'], ServiceError>> {
+    const result = await this.engine.relink(id, url);
+    if (!result.ok) return err({ code: result.code === 'not-found' ? 'not-found' : 'rejected', field: result.code === 'not-found' ? 'id' : 'url', message: result.code === 'not-found' ? `${result.reason}; it may have been removed` : `the new link was not taken: ${result.reason}. The old link and the bytes held are kept.` });
+    this.batcher.touch(id);
+    this.engine.start([id]);
+    return ok({ how: result.how, droppedHeaders: result.droppedHeaders });
   }
 
   private async fileAction(id: string, action: ServiceHost['reveal'], what: string): Promise<Result<null, ServiceError>> {

@@ -103,6 +103,12 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   },
   (db) => {
     db.exec(`
+      -- Other links to the same file (a Metalink's mirrors), as a JSON array of URLs.
+      ALTER TABLE transfers ADD COLUMN mirrors TEXT NOT NULL DEFAULT '[]';
+    `);
+  },
+  (db) => {
+    db.exec(`
       -- Checksum files beside a download (issue 15): may Ferry search, the one a person
       -- named, and the reference found (JSON, see SidecarState).
       ALTER TABLE transfers ADD COLUMN sidecar TEXT;

@@ -15,7 +15,7 @@ export const HISTORY_LIMIT = 200;
 export type FinishedState = Extract<TransferState, 'completed' | 'failed' | 'canceled'>;
 
 /** Columns holding JSON, and the TypeScript field each maps to. */
-const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'sidecar', 'urlChain', 'integrity', 'error', 'fingerprint']);
+const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'sidecar', 'urlChain', 'mirrors', 'integrity', 'error', 'fingerprint']);
 const BOOLEAN_FIELDS = new Set(['encoded']);
 
 // Name conversions are cached: a queue of thousands of small files reads and writes rows
@@ -59,6 +59,8 @@ export interface NewDownload {
   userChecksum: TransferRecord['userChecksum'];
   sidecar?: TransferRecord['sidecar'];
   blockSize: number;
+  /** Other links to the same file, tried in order when the first fails. */
+  mirrors?: string[];
 }
 
 export interface NewUpload {
@@ -125,12 +127,14 @@ export class TransferStore {
       putSegment: db.prepare('INSERT INTO segments (transfer_id, start, end, position, tail_digest) VALUES (?, ?, ?, ?, ?)'),
       clearSegments: db.prepare('DELETE FROM segments WHERE transfer_id = ?'),
       addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
-      // Rows older than the latest HISTORY_LIMIT go, except the first start (how it began).
+      // Rows older than the latest HISTORY_LIMIT go, except the first start (how it began)
+      // and the first capture (where it came from).
       // Below the limit the OFFSET finds no row, the comparison is NULL, and nothing goes.
       trimHistory: db.prepare(
         `DELETE FROM history WHERE transfer_id = @id
            AND id < (SELECT id FROM history WHERE transfer_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)
-           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'start')`,
+           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'start')
+           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'captured')`,
       ),
       finished: db.prepare(`SELECT id, state FROM transfers WHERE state IN (SELECT value FROM json_each(?))`),
       history: db.prepare('SELECT at, kind, detail FROM history WHERE transfer_id = ? ORDER BY id'),
@@ -157,6 +161,7 @@ export class TransferStore {
       userChecksum: input.userChecksum,
       sidecar: input.sidecar ?? null,
       blockSize: input.blockSize,
+      mirrors: input.mirrors ?? [],
     }, now);
   }
 
@@ -184,7 +189,7 @@ export class TransferStore {
 
   private insertRecord(
     input: Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requestedName' | 'name' | 'headers' | 'userChecksum' | 'blockSize'> &
-      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath' | 'sidecar'>>,
+      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath' | 'mirrors' | 'sidecar'>>,
     now: number,
   ): TransferRecord {
     const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
@@ -208,6 +213,7 @@ export class TransferStore {
       ifRange: null,
       effectiveUrl: null,
       urlChain: [],
+      mirrors: input.mirrors ?? [],
       encoded: false,
       blockSize: input.blockSize,
       tailDigest: null,

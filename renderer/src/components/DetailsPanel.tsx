@@ -3,6 +3,7 @@ import { formatBytes } from '../../../electron/common/format';
 import type { TransferDetails } from '../../../electron/common/service';
 import { useApp, useTransfers } from '../context';
 import { stateLabel } from './actions';
+import { ChangeLink } from './ChangeLink';
 import { IntegrityBadge } from './IntegrityBadge';
 
 const time = (at: number): string => new Date(at).toLocaleString();
@@ -29,6 +30,19 @@ const PRIORITIES: Array<[number, string]> = [
 ];
 
 /** Where a waiting transfer stands: its priority and its place among its peers. */
+/** A download handed over by the browser extension says so, with the page it came from. */
+function CapturedFrom({ history }: { history: TransferDetails['history'] }) {
+  const captured = history.find((h) => h.kind === 'captured');
+  if (!captured) return null;
+  const page = typeof captured.detail.page === 'string' ? captured.detail.page : null;
+  return (
+    <p data-testid="captured-from">
+      Captured from the browser{page ? ' on the page ' : ''}
+      {page ? <span className="mono">{page}</span> : null}
+    </p>
+  );
+}
+
 function QueuePlace({ id, priority }: { id: string; priority: number }) {
   const { client, report } = useApp();
   const run = (p: Promise<{ ok: boolean; error?: { message: string } }>): void => void p.then((r) => !r.ok && report(r.error!.message));
@@ -130,6 +144,7 @@ export function DetailsPanel({ id }: { id: string }) {
           {summary.error.retryable ? <p className="hint">Trying again later may work: choose Retry.</p> : null}
         </section>
       ) : null}
+      {summary.direction === 'download' && summary.state !== 'completed' && summary.state !== 'canceled' ? <ChangeLink id={id} /> : null}
       {summary.state === 'queued' || summary.state === 'paused' ? <QueuePlace id={id} priority={summary.priority} /> : null}
       <section aria-label="Integrity">
         <h3>Integrity</h3>
@@ -198,6 +213,7 @@ export function DetailsPanel({ id }: { id: string }) {
               ))}
             </ol>
             {details.uploadUrl ? <p className="mono">Upload URL: {details.uploadUrl}</p> : null}
+            <CapturedFrom history={details.history} />
             {details.validators.etag || details.validators.lastModified ? (
               <dl>
                 {details.validators.etag ? (
