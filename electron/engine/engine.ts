@@ -15,6 +15,10 @@ import { DownloadTask } from './download/download-task';
 import { UploadTask } from './upload/upload-task';
 import { BandwidthLimiter } from './scheduler/bandwidth';
 import { RequestLimiter } from './scheduler/request-limiter';
+import { HostPoliteness } from './scheduler/host-politeness';
+import { type WindowState, WindowKeeper } from './scheduler/time-windows';
+import { HostLimitStore } from './store/host-limits';
+import type { TimeWindows } from '../common/time-windows';
 import { EngineError, describeError } from './scheduler/failures';
 import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler, type ScheduledTask } from './scheduler/scheduler';
 import { type StoreDamage, openDatabase } from './store/database';
@@ -46,6 +50,10 @@ export interface EngineOptions {
   sqliteBinding?: string;
   /** Where the engine writes what it does; default ferry.log in the data directory (log.ts). */
   logger?: Logger;
+  /** Active hours and a bandwidth schedule (common/time-windows.ts); none by default. */
+  timeWindows?: TimeWindows;
+  /** Hears each edge of the time windows crossed (the queue held or let go, the limit changed). */
+  onTimeWindow?: (state: WindowState) => void;
 }
 
 export interface AddUpload {
@@ -109,6 +117,10 @@ export class Engine {
   readonly settings: SettingsStore;
   /** The engine's log: redacts secrets itself, so any record is safe to write. */
   readonly log: Logger;
+  /** What each host allows, remembered across runs (polite hosts, host-politeness.ts). */
+  readonly hosts: HostPoliteness;
+  /** Active hours and the bandwidth schedule (time-windows.ts). */
+  readonly windows: WindowKeeper;
   private readonly ownsLog: boolean;
   private readonly context: EngineContext;
   private readonly scheduler: Scheduler;
@@ -135,7 +147,8 @@ export class Engine {
     this.secrets = options.secrets ?? new KeyFileSecretBox(options.dataDir);
     const clock = options.clock ?? systemClock;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const requests = new RequestLimiter(limits.maxPerHost);
+    this.hosts = new HostPoliteness(new HostLimitStore(db), clock);
+    const requests = new RequestLimiter(limits.maxPerHost, this.hosts);
     const onEngineError = options.onEngineError ?? ((error: Error) => void process.stderr.write(`ferry engine: ${error.message}\n`));
     this.reportError = (error) => {
       try {
@@ -168,6 +181,8 @@ export class Engine {
       },
     };
     this.scheduler = new Scheduler(this.context, { requests, limits, createTask, onEngineError: this.reportError });
+    this.windows = new WindowKeeper(clock, { scheduler: this.scheduler, bandwidth: this.context.bandwidth }, options.onTimeWindow, this.reportError);
+    if (options.timeWindows) this.windows.set(options.timeWindows);
   }
 
   /** The damaged store kept aside at open, if any (see storeDamage). */
@@ -389,6 +404,12 @@ export class Engine {
 
   setLimits(changes: Partial<Limits>): void {
     this.scheduler.setLimits(changes);
+    this.windows.apply(); // a scheduled rate stays in force over the new base
+  }
+
+  /** Active hours and a bandwidth schedule, in force at once; `windows.state` says where they stand. */
+  setTimeWindows(windows: TimeWindows): void {
+    this.windows.set(windows);
   }
 
   /** Applies to requests from now on (each request arms its watchdog with the current value). */
@@ -437,6 +458,7 @@ export class Engine {
   /** Stops everything with checkpoints, then releases the data directory. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.windows.close();
       const steps: Array<[string, () => unknown]> = [
         ['stopping the queue', () => this.scheduler.close()],
         ['stopping the bandwidth limit', () => this.context.bandwidth.close()],

@@ -5,7 +5,11 @@ import type { SegmentedPartial } from './segmented-partial';
 
 /** The bytes we hold cannot be continued: start again from 0, for the reason given. */
 export class RestartRequired extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    /** A 206 judged bad (rule 3): under parallel requests, a host that breaks ranges. */
+    readonly badRange = false,
+  ) {
     super(reason);
     this.name = 'RestartRequired';
   }
