@@ -8,6 +8,7 @@ import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
 import { TEST_TUNING, tempDir } from '../support/harness';
 import { TestClock } from '../support/test-clock';
 import { until } from '../support/service';
+import { resultOf, runCli } from '../support/cli';
 
 /** Time windows (issue 15): active hours and a bandwidth schedule, crossed with the clock injected. */
 let server: FaultServer;
@@ -89,5 +90,26 @@ describe('time windows', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  test('ferry get takes --active-hours and --limit-rate-schedule; a mistake is a usage error that names the day meant', async () => {
+    const dir = tempDir('ferry-dl-');
+    const data = tempDir('ferry-data-');
+    const bad = await runCli(['get', server.url('/windows/x.bin'), '--dir', dir, '--data-dir', data, '--active-hours', 'mno-fri@22:00-07:00']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--active-hours: "mno" is not a day; did you mean mon\?/);
+    const noRate = await runCli(['get', server.url('/windows/x.bin'), '--dir', dir, '--data-dir', data, '--limit-rate-schedule', '09:00-18:00']);
+    assert.equal(noRate.code, 2);
+    assert.match(noRate.stderr, /--limit-rate-schedule: "09:00-18:00" has no rate; write the window, =, and bytes per second/);
+    const typo = await runCli(['get', server.url('/windows/x.bin'), '--dir', dir, '--data-dir', data, '--active-hour', '22:00-07:00']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /did you mean --active-hours\?/);
+    const short = await runCli(['get', server.url('/windows/x.bin'), '--dir', dir, '--data-dir', data, '--limit-rat', '1M']);
+    assert.match(short.stderr, /did you mean --limit-rate\?/, 'the shorter flag it begins, not --limit-rate-schedule');
+    const body = randomBytesOf(200_000, 53);
+    const url = server.serve('/windows/cli.bin', { body, etag: '"c1"' });
+    const run = await runCli(['get', url, '--dir', dir, '--data-dir', data, '--json', '--active-hours', '00:00-24:00', '--limit-rate-schedule', 'mon-sun@00:00-24:00=50M']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(resultOf(run).sha256, sha256(body));
   });
 });
