@@ -75,7 +75,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
   protected override async recover(error: unknown, signal: AbortSignal): Promise<boolean> {
     if (error instanceof RestartRequired) {
       await this.restart(error.reason);
-      if (error.badBytes && this.mirrors.available) await this.mirrors.next('its bytes did not match the checksum', signal);
+      if (error.kind === 'bad-bytes' && this.mirrors.available) await this.mirrors.next('its bytes did not match the checksum', signal);
       return true;
     }
     if (!this.mirrors.available || signal.aborted) return false;
@@ -213,7 +213,8 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       this.saveResponse(fetched, true);
       this.save({ total, encoded, offset: 0, tailDigest: null, sha256: null, integrity: PENDING_INTEGRITY, path: null });
       if (held) this.ctx.store.clearBlocks(this.rec.id); // a 200 answered a range request: the old bytes go
-      const connections = this.ctx.limits().maxConnections;
+      // A host that asked for fewer connections (host-politeness.ts) is split no further than it allows.
+      const connections = Math.min(this.ctx.limits().maxConnections, this.ctx.requests.limitFor(new URL(fetched.url).host));
       const plan = splittable(h, total, encoded, this.rec.ifRange, connections, this.ctx.tuning.minSegmentBytes)
         ? planSegments(total, this.rec.blockSize, pieceCount(total, connections, this.ctx.tuning.piecesPerConnection), this.ctx.tuning.minSegmentBytes)
         : null;

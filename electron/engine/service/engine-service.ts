@@ -30,6 +30,7 @@ import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../upload/coll
 import { ChangeBatcher } from './change-batcher';
 import { NoticeCollector } from './notices';
 import { summarize } from './summary';
+import { hostLimitsOf, windowsProblem } from './time-and-hosts';
 
 /** What the program hosting the engine (desktop app, `ferry serve`) provides. */
 export interface ServiceHost {
@@ -312,6 +313,7 @@ export class EngineService implements ServiceImplementation {
       restarts: history.filter((h) => h.kind === 'restart').map((h) => ({ at: h.at, reason: str(h.detail.reason) ?? 'unknown' })),
       errors: history.filter((h) => h.kind === 'error').map((h) => ({ at: h.at, error: h.detail as unknown as TransferError })),
       history,
+      hostLimits: hostLimitsOf(this.engine, record),
     });
   }
 
@@ -348,6 +350,8 @@ export class EngineService implements ServiceImplementation {
       // into an invisible tray would look like a quit that never happened.
       keepRunningInTray: process.platform !== 'linux',
       uploadDestinations: [],
+      activeHours: [],
+      bandwidthSchedule: [],
     };
   }
 
@@ -359,6 +363,7 @@ export class EngineService implements ServiceImplementation {
     const s = this.settings;
     this.engine.setLimits({ maxActive: s.maxActive, maxPerHost: s.maxPerHost, maxConnections: s.maxConnections, bandwidth: s.bandwidth });
     this.engine.setStallTimeout(s.stallTimeoutSeconds * 1000);
+    this.engine.setTimeWindows({ activeHours: s.activeHours, bandwidthSchedule: s.bandwidthSchedule });
   }
 
   /** The settings as a client sees them: secret values replaced by a hint. */
@@ -395,6 +400,10 @@ export class EngineService implements ServiceImplementation {
     if (a.bandwidth !== null) next.bandwidth = a.bandwidth === 0 ? null : a.bandwidth;
     if (a.autoResume !== null) next.autoResume = a.autoResume;
     if (a.keepRunningInTray !== null) next.keepRunningInTray = a.keepRunningInTray;
+    const windows = windowsProblem(a);
+    if (windows) return invalid(windows.field, windows.message);
+    if (a.activeHours !== null) next.activeHours = a.activeHours;
+    if (a.bandwidthSchedule !== null) next.bandwidthSchedule = a.bandwidthSchedule;
     if (a.uploadDestinations !== null) {
       const destinations: UploadDestination[] = [];
       for (const [i, d] of a.uploadDestinations.entries()) {

@@ -107,4 +107,17 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE transfers ADD COLUMN mirrors TEXT NOT NULL DEFAULT '[]';
     `);
   },
+  (db) => {
+    db.exec(`
+      -- Hosts that asked for fewer connections (429, 503 with Retry-After, refused extra
+      -- connections) or broke ranges under parallel requests: how many they allow, why, and
+      -- since when (recovery counts from then; see scheduler/host-politeness.ts).
+      CREATE TABLE host_limits (
+        host        TEXT PRIMARY KEY,
+        connections INTEGER NOT NULL,
+        reason      TEXT NOT NULL,
+        changed_at  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `);
+  },
 ];
