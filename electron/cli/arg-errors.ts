@@ -21,7 +21,8 @@ export function nearestFlag(given: string, known: readonly string[]): string | n
   const bare = given.replace(/^-+/, '').split('=')[0]!.toLowerCase();
   let best: { name: string; distance: number } | null = null;
   for (const name of known) {
-    const distance = name.startsWith(bare) && bare.length >= 3 ? 0.5 : editDistance(bare, name);
+    // A beginning typed out is the closest of all; of several flags it begins, the shortest (--limit-rat: --limit-rate, not --limit-rate-schedule).
+    const distance = name.startsWith(bare) && bare.length >= 3 ? 0.5 + (name.length - bare.length) / 1000 : editDistance(bare, name);
     if (!best || distance < best.distance) best = { name, distance };
   }
   if (!best) return null;

@@ -36,6 +36,8 @@ export const TRANSFER_OPTIONS = {
   'max-per-host': { type: 'string' },
   'stall-timeout': { type: 'string' },
   header: { type: 'string', multiple: true },
+  'active-hours': { type: 'string', multiple: true },
+  'limit-rate-schedule': { type: 'string', multiple: true },
 } as const;
 
 export function positiveInt(value: string | undefined, flag: string, fallback: number): number {
@@ -54,7 +56,7 @@ export function transferLimits(values: { 'max-active'?: string; 'max-per-host'?:
 
 /** The engine-wide flags a person gave, by name: a running Ferry keeps its own settings instead. */
 export function engineFlagsGiven(values: Record<string, unknown>): string[] {
-  return ['connections', 'max-active', 'max-per-host', 'stall-timeout', 'limit-rate'].filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`);
+  return ['connections', 'max-active', 'max-per-host', 'stall-timeout', 'limit-rate', 'active-hours', 'limit-rate-schedule'].filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`);
 }
 
 /** Bytes per second: a whole number, optionally with K, M or G (powers of 1024), e.g. 500K. */

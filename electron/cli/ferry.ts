@@ -29,6 +29,7 @@ import { EXIT, type Runner, openRunner, resolveId } from './runner';
 import { commandServe } from './serve-command';
 import { commandBrowser } from './browser-install';
 import { commandNativeHost } from './native-host';
+import { timeWindowsOf } from './window-args';
 
 export { EXIT, exitCodeFor } from './runner';
 
@@ -52,6 +53,9 @@ const USAGE = `Usage:
   ferry --version
 
 --limit-rate takes bytes per second (500000, 500K, 2M); --connections splits a large file.
+--active-hours [DAYS@]HH:MM-HH:MM runs transfers only then (22:00-07:00, mon-fri@09:00-18:00;
+DAYS as mon, mon-fri or sat+sun); outside, they wait with their bytes saved. Also for put and resume,
+--limit-rate-schedule WINDOW=RATE limits bandwidth inside a window (09:00-18:00=1M), --limit-rate outside it.
 --input-file (-i) reads URLs one a line (- for standard input; # starts a comment).
 Without --checksum, a download of 1 MiB or more looks on its own origin for a checksum file
 (SHA256SUMS and the like in its folder, <url>.sha256 beside it); a match is verified (source
@@ -140,7 +144,7 @@ async function commandGet(args: string[]): Promise<number> {
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
   const folder = prepareDir(values.dir ?? defaultDownloadDir());
   try {
-    return await withRunner(values, 'ferry get', output, { stallSeconds: stall, limits }, async (runner) => {
+    return await withRunner(values, 'ferry get', output, { stallSeconds: stall, limits, timeWindows: timeWindowsOf(values) }, async (runner) => {
       const ifDone = values.force ? 'download' : 'reuse';
       // --checksum-file and --no-sidecar: for plain URLs, and for a Metalink's file that gives no checksum.
       const references = { checksumFile, ...(values['no-sidecar'] ? { sidecar: false } : {}) };
@@ -193,7 +197,7 @@ async function commandPut(args: string[]): Promise<number> {
     throw new UsageError(`with --protocol put, ${PUT_NEEDS_FOLDER_URL}: give --to such a URL`);
   }
   if (files.length > 1 && !values.json) output.note(`Uploading ${files.length} files to ${to}${values.verbose ? '' : '; --verbose prints a line per file'}`);
-  return withRunner(values, 'ferry put', output, { stallSeconds: stall, limits }, async (runner) => {
+  return withRunner(values, 'ferry put', output, { stallSeconds: stall, limits, timeWindows: timeWindowsOf(values) }, async (runner) => {
     const added = await runner.addUploads({ paths: positionals.map((p) => path.resolve(p)), to, protocol, headers });
     const continuing = added.filter((a) => a.existing);
     if (continuing.length === 1 && added.length === 1) {
@@ -210,7 +214,7 @@ async function commandResume(args: string[]): Promise<number> {
   if (values.help) return usage();
   const output = new Output({ json: Boolean(values.json) });
   const stall = positiveInt(values['stall-timeout'], 'stall-timeout', 30);
-  return withRunner(values, 'ferry resume', output, { stallSeconds: stall, limits: transferLimits(values) }, async (runner) => {
+  return withRunner(values, 'ferry resume', output, { stallSeconds: stall, limits: transferLimits(values), timeWindows: timeWindowsOf(values) }, async (runner) => {
     const ids = (await runner.unfinished()).map((v) => v.id);
     if (ids.length === 0) {
       output.note('Nothing to resume: every transfer has ended.');

@@ -3,6 +3,8 @@
  * Ferry holds it. Ctrl-C and SIGTERM save progress before the exit.
  */
 import { parseChecksumArgument } from '../common/integrity';
+import type { TimeWindows } from '../common/time-windows';
+import { describeWindowState } from './window-note';
 import { Engine, type EngineEvent, type Limits, KeyFileSecretBox, collectFiles, summarize, uploadTarget } from '../engine';
 import { UsageError } from './args';
 import { type Output, type TransferView } from './output';
@@ -11,6 +13,8 @@ import { type AddedView, type DownloadRequest, type Runner, type UploadRequest, 
 export interface EngineSettings {
   stallSeconds?: number;
   limits?: Partial<Limits>;
+  /** --active-hours and --limit-rate-schedule (window-args.ts). */
+  timeWindows?: TimeWindows;
 }
 
 const UNUSABLE_DATA_DIR = ['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'];
@@ -27,8 +31,11 @@ export function openLocalEngine(dataDir: string, command: string, output: Output
       limits: settings.limits ?? {},
       onEvent: (event: EngineEvent) => output.event(event),
       onEngineError: (error) => output.note(`ferry: engine error: ${error.message}`),
+      timeWindows: settings.timeWindows,
+      onTimeWindow: (state) => output.note(describeWindowState(state, true)),
     });
     if (engine.storeDamage) output.note(engine.storeDamage.message);
+    if (settings.timeWindows && !engine.windows.state.active) output.note(describeWindowState(engine.windows.state, false));
     return engine;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -8,6 +8,7 @@
 import type { TransferError } from './errors';
 import type { DigestSource, Integrity } from './integrity';
 import type { Result } from './result';
+import { type RateWindow, type TimeWindow, WEEKDAYS } from './time-windows';
 import {
   type Infer,
   type InferInput,
@@ -95,6 +96,11 @@ export interface TransferDetails {
   /** Every error, in plain words with what to do (TransferError.message says both). */
   errors: Array<{ at: number; error: TransferError }>;
   history: HistoryEntry[];
+  /**
+   * Hosts of this transfer that asked for fewer connections (polite hosts, issue 15), each
+   * with its sentence: "example.com allows 2 connections (…)". Empty when none did.
+   */
+  hostLimits: HostLimitInfo[];
   /** Where the reference digest came from and what it proves; null when there was none (yet). */
   reference?: ReferenceOrigin | null;
 }
@@ -106,6 +112,16 @@ export interface ReferenceOrigin {
   from: string | null;
   /** What a match with it proves, and what it does not. */
   meaning: string;
+}
+
+/** A host held to fewer connections than the settings allow, and why. */
+export interface HostLimitInfo {
+  host: string;
+  connections: number;
+  reason: 'rate-limited' | 'refused-connections' | 'broken-ranges';
+  /** When it last refused; recovery counts from then. */
+  since: number;
+  message: string;
 }
 
 // ---------------------------------------------------------------- settings
@@ -143,6 +159,10 @@ export interface Settings {
   /** Downloads of 1 MiB or more without a checksum look for one beside them on their origin (SHA256SUMS, <file>.sha256...). */
   sidecarLookup: boolean;
   uploadDestinations: UploadDestination[];
+  /** When the queue runs (common/time-windows.ts); empty: always. Transfers checkpoint and wait outside them. */
+  activeHours: TimeWindow[];
+  /** Rates that replace `bandwidth` inside their windows (rate null: no limit there). */
+  bandwidthSchedule: RateWindow[];
 }
 
 /** What the host running the engine can and cannot do, so the window offers only what works. */
@@ -229,6 +249,11 @@ const destination = object({
   headers: array(destinationHeader, { max: 64 }),
 });
 
+const hhmm = (end: boolean) => string({ max: 5, pattern: end ? /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/ : /^([01]\d|2[0-3]):[0-5]\d$/, expects: `a time HH:MM from 00:00 to ${end ? '24:00' : '23:59'}` });
+const windowShape = { days: array(literal(...WEEKDAYS), { min: 1, max: 7 }), from: hhmm(false), to: hhmm(true) };
+const timeWindow = object(windowShape);
+const rateWindow = object({ ...windowShape, rate: nullable(integer(1, 2 ** 40)) });
+
 /**
  * Each command's argument schema. The engine side checks every call against these before
  * anything runs; the TypeScript signature of each command is derived from the same schema.
@@ -299,6 +324,9 @@ export const COMMANDS = {
     keepRunningInTray: optional(boolean),
     sidecarLookup: optional(boolean),
     uploadDestinations: optional(array(destination, { max: 100 })),
+    /** Replace the whole list; [] removes them (always active, no schedule). */
+    activeHours: optional(array(timeWindow, { max: 28 })),
+    bandwidthSchedule: optional(array(rateWindow, { max: 28 })),
   }),
   /**
    * Forgets finished transfers (never their files): those in the states named. Required,

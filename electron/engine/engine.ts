@@ -1,12 +1,11 @@
 import type Database from 'better-sqlite3';
-import * as fs from 'node:fs';
-import { hashFile } from './hash/hash-file';
 import type { DigestReference } from '../common/integrity';
 import * as path from 'node:path';
 import type { TransferRecord, UploadProtocol } from '../common/transfer';
 import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, type EngineEvent, systemClock } from './context';
 import { logEngineEvent } from './event-log';
 import { HashPool, INLINE_HASH_MAX_BYTES } from './hash/hash-pool';
+import { stillDone } from './still-done';
 import { type RelinkResult, relinkDownload } from './download/relink-download';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
@@ -15,6 +14,10 @@ import { DownloadTask } from './download/download-task';
 import { UploadTask } from './upload/upload-task';
 import { BandwidthLimiter } from './scheduler/bandwidth';
 import { RequestLimiter } from './scheduler/request-limiter';
+import { HostPoliteness } from './scheduler/host-politeness';
+import { type WindowState, WindowKeeper } from './scheduler/time-windows';
+import { HostLimitStore } from './store/host-limits';
+import type { TimeWindows } from '../common/time-windows';
 import { EngineError, describeError } from './scheduler/failures';
 import { DEFAULT_LIMITS, type Limits, type Placement, Scheduler, type ScheduledTask } from './scheduler/scheduler';
 import { type StoreDamage, openDatabase } from './store/database';
@@ -49,6 +52,10 @@ export interface EngineOptions {
   sqliteBinding?: string;
   /** Where the engine writes what it does; default ferry.log in the data directory (log.ts). */
   logger?: Logger;
+  /** Active hours and a bandwidth schedule (common/time-windows.ts); none by default. */
+  timeWindows?: TimeWindows;
+  /** Hears each edge of the time windows crossed (the queue held or let go, the limit changed). */
+  onTimeWindow?: (state: WindowState) => void;
 }
 
 export interface AddUpload {
@@ -116,6 +123,10 @@ export class Engine {
   readonly settings: SettingsStore;
   /** The engine's log: redacts secrets itself, so any record is safe to write. */
   readonly log: Logger;
+  /** What each host allows, remembered across runs (polite hosts, host-politeness.ts). */
+  readonly hosts: HostPoliteness;
+  /** Active hours and the bandwidth schedule (time-windows.ts). */
+  readonly windows: WindowKeeper;
   private readonly ownsLog: boolean;
   private readonly context: EngineContext;
   private readonly scheduler: Scheduler;
@@ -142,7 +153,8 @@ export class Engine {
     this.secrets = options.secrets ?? new KeyFileSecretBox(options.dataDir);
     const clock = options.clock ?? systemClock;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const requests = new RequestLimiter(limits.maxPerHost);
+    this.hosts = new HostPoliteness(new HostLimitStore(db), clock);
+    const requests = new RequestLimiter(limits.maxPerHost, this.hosts);
     const transport = new CountedTransport(options.transport ?? new UndiciTransport(), requests);
     const tuning = { ...DEFAULT_TUNING, ...options.tuning };
     const onEngineError = options.onEngineError ?? ((error: Error) => void process.stderr.write(`ferry engine: ${error.message}\n`));
@@ -178,6 +190,8 @@ export class Engine {
       },
     };
     this.scheduler = new Scheduler(this.context, { requests, limits, createTask, onEngineError: this.reportError });
+    this.windows = new WindowKeeper(clock, { scheduler: this.scheduler, bandwidth: this.context.bandwidth }, options.onTimeWindow, this.reportError);
+    if (options.timeWindows) this.windows.set(options.timeWindows);
   }
 
   /** The damaged store kept aside at open, if any (see storeDamage). */
@@ -210,31 +224,8 @@ export class Engine {
   async addDownloads(inputs: AddDownload[]): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
     const ready = await Promise.all(inputs.map(async (input) => ({ ...input, ...(await this.clean(input, sealer)) })));
-    const done = await Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? this.stillDone(input) : null)));
+    const done = await Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? stillDone(this.context, input) : null)));
     return this.store.transaction(() => ready.map((input, i) => (done[i] ? { record: done[i], existing: true, alreadyDone: true } : this.insertDownload(input))));
-  }
-
-  /**
-   * The same download finished before and its file is still the one it verified: the
-   * completed record, not a second copy. Proven by hashing the file again (a file changed
-   * or replaced since is downloaded anew); a checksum given now must match it too.
-   */
-  private async stillDone(input: AddDownload & Cleaned): Promise<TransferRecord | null> {
-    if (this.store.findUnfinishedDownload(input.url, input.dir, input.name ?? null)) return null;
-    const done = this.store.findCompletedDownload(input.url, input.dir, input.name ?? null);
-    if (!done?.path || !done.sha256) return null;
-    const st = fs.lstatSync(done.path, { throwIfNoEntry: false });
-    if (!st?.isFile() || (done.total !== null && st.size !== done.total)) return null;
-    const reference = input.checksum ?? null;
-    const algorithms = reference && reference.algorithm !== 'sha256' ? (['sha256', reference.algorithm] as const) : (['sha256'] as const);
-    const digests = await hashFile(this.context.hashPool, done.path, [...algorithms]).catch(() => null);
-    if (digests?.sha256 !== done.sha256) return null;
-    if (!reference) return done;
-    if (digests[reference.algorithm] !== reference.hex) return null;
-    // The file matches the checksum given now: that is a verdict, on record from now on.
-    const integrity = { status: 'verified', algorithm: reference.algorithm, expected: reference.hex, actual: reference.hex, source: 'user' } as const;
-    this.store.update(done.id, { userChecksum: reference, integrity }, this.context.clock.now());
-    return this.store.get(done.id) ?? done;
   }
 
   /** addDownloads for uploads: same source and target found again continue the unfinished upload. */
@@ -406,6 +397,12 @@ export class Engine {
 
   setLimits(changes: Partial<Limits>): void {
     this.scheduler.setLimits(changes);
+    this.windows.apply(); // a scheduled rate stays in force over the new base
+  }
+
+  /** Active hours and a bandwidth schedule, in force at once; `windows.state` says where they stand. */
+  setTimeWindows(windows: TimeWindows): void {
+    this.windows.set(windows);
   }
 
   /** Applies to requests from now on (each request arms its watchdog with the current value). */
@@ -459,6 +456,7 @@ export class Engine {
   /** Stops everything with checkpoints, then releases the data directory. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.windows.close();
       const steps: Array<[string, () => unknown]> = [
         ['stopping the queue', () => this.scheduler.close()],
         ['stopping the bandwidth limit', () => this.context.bandwidth.close()],

@@ -11,6 +11,7 @@ export type { RelinkResult } from './download/relink-download';
 export type { Clock, DownloadTuning, EngineEvent } from './context';
 export { DEFAULT_LIMITS, type Limits } from './scheduler/limits';
 export type { Placement } from './scheduler/scheduler';
+export type { WindowState } from './scheduler/time-windows';
 
 // What can go wrong, as the hosts tell a person.
 export { EngineClosedError, EngineError } from './scheduler/failures';

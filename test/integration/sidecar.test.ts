@@ -368,6 +368,21 @@ describe('the search never delays or breaks a download', () => {
     assert.ok(home.requests(`${at}/SHA256SUMS`)[0]!.at >= home.requests(`${at}/one.iso`)[0]!.at + 2500, 'asked once the body let go of the slot');
   });
 
+  test('a segmented download looks once its segments are done: no connection taken from them, still verified', async () => {
+    const at = folder();
+    const body = randomBytesOf(2 * MIB, 24);
+    const url = home.serve(`${at}/split.iso`, { body, etag: '"sp"' });
+    home.serve(`${at}/SHA256SUMS`, text(`${sha256(body)}  split.iso\n`));
+    const t = openEngine(undefined, undefined, {}, { limits: { maxConnections: 4 } });
+    const done = await download(t, url);
+    await t.engine.close();
+    assert.deepEqual([done.state, done.integrity.status, done.integrity.source], ['completed', 'verified', 'sidecar']);
+    const parts = home.requests(`${at}/split.iso`);
+    assert.ok(parts.length >= 3, `split into segments (${parts.length} requests)`);
+    const lastPart = Math.max(...parts.map((r) => r.at));
+    assert.ok(home.requests(`${at}/SHA256SUMS`)[0]!.at >= lastPart, 'asked after the last segment started');
+  });
+
   test('missing checksum files (404s everywhere) change nothing', async () => {
     const at = folder();
     const body = randomBytesOf(BIG, 14);

@@ -126,7 +126,7 @@ describe('rows subscribe by id', () => {
     store.getState().applySnapshot({
       transfers: [row('t1', { state: 'active' }), row('t2', { state: 'active' })],
       batch: 1,
-      settings: { downloadDir: '/tmp', maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null, stallTimeoutSeconds: 30, autoResume: true, keepRunningInTray: true, sidecarLookup: true, uploadDestinations: [] },
+      settings: { downloadDir: '/tmp', maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null, stallTimeoutSeconds: 30, autoResume: true, keepRunningInTray: true, sidecarLookup: true, uploadDestinations: [], activeHours: [], bandwidthSchedule: [] },
       host: { kind: 'serve', canRevealFiles: false, secretStorage: 'key-file', dataDir: '/d', version: 't' },
     });
     const renders: Record<string, number> = { t1: 0, t2: 0 };

@@ -4,7 +4,7 @@ import { type RunStart, runProgress, runStart } from '../../electron/common/queu
 import { createTransfersStore, totals, visibleIds } from '../../renderer/src/store';
 import { progressText } from '../../renderer/src/components/SummaryBar';
 
-const settings: Settings = { downloadDir: '/tmp', maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null, stallTimeoutSeconds: 30, autoResume: true, keepRunningInTray: true, sidecarLookup: true, uploadDestinations: [] };
+const settings: Settings = { downloadDir: '/tmp', maxActive: 4, maxPerHost: 6, maxConnections: 1, bandwidth: null, stallTimeoutSeconds: 30, autoResume: true, keepRunningInTray: true, sidecarLookup: true, uploadDestinations: [], activeHours: [], bandwidthSchedule: [] };
 
 export function row(id: string, extra: Partial<TransferSummary> = {}): TransferSummary {
   return {

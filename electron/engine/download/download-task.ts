@@ -78,7 +78,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
   protected override async recover(error: unknown, signal: AbortSignal): Promise<boolean> {
     if (error instanceof RestartRequired) {
       await this.restart(error.reason);
-      if (error.badBytes && this.mirrors.available) await this.mirrors.next('its bytes did not match the checksum', signal);
+      if (error.kind === 'bad-bytes' && this.mirrors.available) await this.mirrors.next('its bytes did not match the checksum', signal);
       return true;
     }
     if (!this.mirrors.available || signal.aborted) return false;
@@ -113,8 +113,8 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       );
     }
     if (!this.live && !this.seg && (await this.finalizer.resumePlacement())) return true;
-    this.sidecar.begin(); // a resumed download knows its size already
     if (this.seg || this.ctx.store.segments(this.rec.id).length > 0) return this.resumeSegments(signal);
+    this.sidecar.begin(); // a resumed single stream knows its size already
     const live = await this.check.ensure(signal);
     if (!live || live.position === 0) return this.fresh(signal, null);
     if (this.rec.total !== null && live.position === this.rec.total) return this.finalizer.finish();
@@ -222,7 +222,8 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       this.saveResponse(fetched, true);
       this.save({ total, encoded, offset: 0, tailDigest: null, sha256: null, integrity: PENDING_INTEGRITY, path: null });
       if (held) this.ctx.store.clearBlocks(this.rec.id); // a 200 answered a range request: the old bytes go
-      const connections = this.ctx.limits().maxConnections;
+      // A host that asked for fewer connections (host-politeness.ts) is split no further than it allows.
+      const connections = Math.min(this.ctx.limits().maxConnections, this.ctx.requests.limitFor(new URL(fetched.url).host));
       const plan = splittable(h, total, encoded, this.rec.ifRange, connections, this.ctx.tuning.minSegmentBytes)
         ? planSegments(total, this.rec.blockSize, pieceCount(total, connections, this.ctx.tuning.piecesPerConnection), this.ctx.tuning.minSegmentBytes)
         : null;
@@ -230,7 +231,9 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       if (plan) this.ctx.store.checkpointSegments(this.rec.id, plan, [], this.ctx.clock.now());
       return plan;
     });
-    this.sidecar.begin(); // the size is known now: the lookup runs beside the body
+    // A single stream looks for its checksum file beside the body (its one connection leaves
+    // the host room); segments want every connection the host allows, so theirs waits for the end.
+    if (!segments) this.sidecar.begin();
 
     await this.checkpoints.idle(); // a checkpoint in flight must not fsync a closed descriptor
     await this.closePartial();

@@ -74,7 +74,7 @@ export class DownloadFetcher {
       const verdict = judgeRangeResponse(rec, fetched.response.headers, from);
       if (verdict.ok) return { ...fetched, start: verdict.start, end: verdict.end };
       release(fetched);
-      throw new RestartRequired(verdict.reason);
+      throw new RestartRequired(verdict.reason, 'bad-range');
     }
     release(fetched);
     if (answer === 'whole-file') throw new RestartRequired(`the file changed on the server (${what} got the whole file)`);

@@ -112,7 +112,7 @@ export class Finalizer {
     job.history('error', { code: 'integrity-mismatch', ...detail });
     if (!this.mismatchRestarted) {
       this.mismatchRestarted = true;
-      throw new RestartRequired(`checksum mismatch (${integrity.source} ${integrity.algorithm} expected ${integrity.expected}, got ${integrity.actual})`, true);
+      throw new RestartRequired(`checksum mismatch (${integrity.source} ${integrity.algorithm} expected ${integrity.expected}, got ${integrity.actual})`, 'bad-bytes');
     }
     // Bytes we cannot prove are not kept; only our own file goes, never what replaced it.
     if (part.identity() === 'ours') fs.rmSync(part.path, { force: true });

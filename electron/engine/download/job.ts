@@ -7,8 +7,8 @@ import type { SegmentedPartial } from './segmented-partial';
 export class RestartRequired extends Error {
   constructor(
     readonly reason: string,
-    /** The bytes were refused by a checksum: the link that served them is not to be trusted again this run. */
-    readonly badBytes = false,
+    /** Why, beyond the sentence: bytes a checksum refused (their link is not to be trusted again this run), or a 206 judged bad (rule 3; under parallel requests, a host that breaks ranges). */
+    readonly kind: 'bad-bytes' | 'bad-range' | null = null,
   ) {
     super(reason);
     this.name = 'RestartRequired';

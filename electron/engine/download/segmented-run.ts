@@ -78,6 +78,8 @@ export class SegmentedRun {
       const done = this.fill(part, segment, fetched, stop.signal).then(
         () => undefined,
         (error: unknown) => {
+          // A bad 206 while other segments ran: the host breaks ranges under parallel requests.
+          if (error instanceof RestartRequired && error.kind === 'bad-range' && busy.size > 1 && !failure) ctx.requests.hosts?.brokeRanges(host);
           failure ??= { error };
           stop.abort(error);
         },

@@ -13,7 +13,8 @@ const TLS_CODES = new Set([
   'CERT_UNTRUSTED',
 ]);
 
-function codeOf(error: unknown): string {
+/** The error code of a network failure, looked for through undici's wrappers; empty when none. */
+export function codeOf(error: unknown): string {
   let e: unknown = error;
   // undici wraps socket errors; the interesting code may sit one level down.
   for (let depth = 0; depth < 3 && e && typeof e === 'object'; depth++) {

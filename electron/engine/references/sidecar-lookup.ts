@@ -16,9 +16,11 @@ type Outcome = { found: SidecarFound } | { none: true } | { failure: TransferErr
 const DEFAULT_STATE: SidecarState = { search: true, named: null, found: null };
 
 /**
- * One download's checksum file (DESIGN.md section 10). The search starts once the first
- * response says how large the file is, and runs beside the body: a download never waits
- * for it to begin, and at its end the verdict waits for it at most the short sidecar
+ * One download's checksum file (DESIGN.md section 10). For a single stream the search
+ * starts once the first response says how large the file is, and runs beside the body: a
+ * download never waits for it to begin. A segmented download's starts when its body is
+ * done, so it never takes a connection a segment wanted (nor counts among the requests a
+ * polite host is judged by). Either way the verdict waits for it at most the short sidecar
  * timeout. What it finds goes on record at once, so a resumed download never asks again;
  * so does a search that found nothing where every candidate answered.
  *

@@ -1,10 +1,13 @@
+import type { HostPoliteness } from './host-politeness';
+
 /**
  * Requests in flight per host, counted by Ferry itself (DESIGN.md section 5). An HTTP
  * agent's socket pool cannot be trusted with this: over HTTP/2 many requests share one
  * connection, and through a proxy every host shares the proxy's connections.
  *
  * Waiters are served in arrival order, except that a waiter whose host is full never
- * blocks one behind it whose host has room.
+ * blocks one behind it whose host has room. A host that asked for fewer (`hosts`,
+ * host-politeness.ts) gets its own lower limit.
  */
 interface Waiter {
   host: string;
@@ -15,10 +18,19 @@ export class RequestLimiter {
   private readonly inFlight = new Map<string, number>();
   private readonly waiters: Waiter[] = [];
 
-  constructor(private perHost: number) {}
+  constructor(
+    private perHost: number,
+    /** What each host allows (polite hosts); null: the setting alone. */
+    readonly hosts: HostPoliteness | null = null,
+  ) {}
 
   get maxPerHost(): number {
     return this.perHost;
+  }
+
+  /** Requests `host` may have in flight now: the setting, or less where the host asked for less. */
+  limitFor(host: string): number {
+    return this.hosts?.allows(host, this.perHost) ?? this.perHost;
   }
 
   /** Waits for a slot on `host`; the returned function gives it back (safe to call twice). */
@@ -51,7 +63,7 @@ export class RequestLimiter {
 
   /** Whether a request to `host` would get a slot now. */
   hasRoom(host: string): boolean {
-    return this.count(host) < this.perHost && !this.waiters.some((w) => w.host === host);
+    return this.count(host) < this.limitFor(host) && !this.waiters.some((w) => w.host === host);
   }
 
   /** Applies at once: a raised limit lets waiters in; a lowered one holds new requests back. */
@@ -80,7 +92,7 @@ export class RequestLimiter {
   private serve(): void {
     for (let i = 0; i < this.waiters.length; ) {
       const waiter = this.waiters[i]!;
-      if (this.count(waiter.host) < this.perHost) {
+      if (this.count(waiter.host) < this.limitFor(waiter.host)) {
         this.waiters.splice(i, 1);
         waiter.grant(this.take(waiter.host));
       } else {

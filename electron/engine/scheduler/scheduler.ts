@@ -65,6 +65,8 @@ export class Scheduler {
   private offline = false;
   /** Nothing starts while connections are being replaced (wake, online). */
   private replacing = false;
+  /** Outside the active hours (time-windows.ts): nothing starts until they begin again. */
+  private outsideHours = false;
   private closed = false;
 
   constructor(
@@ -187,6 +189,13 @@ export class Scheduler {
     await this.restartOnFreshConnections();
   }
 
+  /** An edge of the active hours: outside, checkpoint what runs and start nothing; inside, go on. */
+  async setOutsideHours(outside: boolean): Promise<void> {
+    this.outsideHours = outside;
+    if (outside) await this.requeueRunning();
+    else this.pump();
+  }
+
   /** The network went away: checkpoint everything and wait for online(). */
   goOffline(): Promise<void> {
     this.offline = true;
@@ -244,12 +253,12 @@ export class Scheduler {
   // ---------------------------------------------------------------- running the queue
 
   private pump(): void {
-    if (this.closed || this.suspended || this.offline || this.replacing) return;
+    if (this.closed || this.suspended || this.offline || this.replacing || this.outsideHours) return;
     this.records.catchUp();
     const perHost = new Map<string, number>();
     for (const r of this.running.values()) perHost.set(r.host, (perHost.get(r.host) ?? 0) + 1);
     while (this.running.size < this.limits.maxActive) {
-      const next = this.queue.takeNext(perHost, this.limits.maxPerHost);
+      const next = this.queue.takeNext(perHost, (host) => this.requests.limitFor(host));
       if (!next) break;
       // One that cannot start has failed by now and leaves its place to the next.
       if (this.launch(next)) perHost.set(next.host, (perHost.get(next.host) ?? 0) + 1);

@@ -42,12 +42,12 @@ export class WaitingQueue {
   }
 
   /**
-   * Takes the first transfer whose host has room: a host already at `maxPerHost` (as
+   * Takes the first transfer whose host has room: a host already at its limit (as
    * counted in `perHost`) would only make its transfer wait for a request slot, so the ones
    * behind it go first. Undefined when none may start.
    */
-  takeNext(perHost: ReadonlyMap<string, number>, maxPerHost: number): Queued | undefined {
-    const at = this.entries.findIndex((entry) => (perHost.get(entry.host) ?? 0) < maxPerHost);
+  takeNext(perHost: ReadonlyMap<string, number>, limitFor: (host: string) => number): Queued | undefined {
+    const at = this.entries.findIndex((entry) => (perHost.get(entry.host) ?? 0) < limitFor(entry.host));
     if (at < 0) return undefined;
     const [next] = this.entries.splice(at, 1);
     this.ids.delete(next!.id);

@@ -29,8 +29,9 @@ import { SealError, type SecretBox, isSealed, unsealHeaders } from '../secrets';
 import { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from '../upload/collect';
 import { ChangeBatcher } from './change-batcher';
 import { NoticeCollector } from './notices';
-import { checkChecksumFile, referenceOrigin } from './references';
+import { referenceOrigin, sidecarChoice } from './references';
 import { summarize } from './summary';
+import { hostLimitsOf, windowsProblem } from './time-and-hosts';
 
 /** What the program hosting the engine (desktop app, `ferry serve`) provides. */
 export interface ServiceHost {
@@ -214,8 +215,8 @@ export class EngineService implements ServiceImplementation {
     if (typeof parsed === 'string') return invalid('checksum', parsed);
     const checksum = parsed && a.checksumSource === 'metalink' ? { ...parsed, source: 'metalink' as const } : parsed;
     if (a.mirrors && a.mirrors.length > 0 && a.urls.length > 1) return invalid('mirrors', 'mirrors go with a single URL');
-    const checksumFile = checkChecksumFile(a.checksumFile, checksum !== null);
-    if (!checksumFile.ok) return checksumFile;
+    const references = sidecarChoice(a, checksum !== null);
+    if (!references.ok) return references;
     const headers = checkHeaders(a.headers ?? [], 'headers');
     if (!headers.ok) return headers;
     const dir = a.dir ?? this.settings.downloadDir;
@@ -224,22 +225,7 @@ export class EngineService implements ServiceImplementation {
     // The engine seals the header values (and a URL's user:pass@) and adds the lot in one
     // transaction: ten thousand URLs pasted at once are one write.
     const ifDone = a.ifDone ?? 'download';
-    const added = await sealedAdd(() =>
-      this.engine.addDownloads(
-        a.urls.map((url) => ({
-          url,
-          dir: ready.value,
-          name: a.name,
-          checksum,
-          headers: headers.value,
-          ifDone,
-          mirrors: a.mirrors ?? [],
-          captured: a.capture,
-          checksumFile: checksumFile.value,
-          sidecar: a.sidecar ?? undefined,
-        })),
-      ),
-    );
+    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone, mirrors: a.mirrors ?? [], captured: a.capture, ...references.value }))));
     if (!added.ok) return added;
     // A finished file reused as it is has nothing to start.
     const done = added.value.filter((x) => x.alreadyDone);
@@ -330,6 +316,7 @@ export class EngineService implements ServiceImplementation {
       restarts: history.filter((h) => h.kind === 'restart').map((h) => ({ at: h.at, reason: str(h.detail.reason) ?? 'unknown' })),
       errors: history.filter((h) => h.kind === 'error').map((h) => ({ at: h.at, error: h.detail as unknown as TransferError })),
       history,
+      hostLimits: hostLimitsOf(this.engine, record),
       reference: referenceOrigin(record),
     });
   }
@@ -368,6 +355,8 @@ export class EngineService implements ServiceImplementation {
       keepRunningInTray: process.platform !== 'linux',
       sidecarLookup: true,
       uploadDestinations: [],
+      activeHours: [],
+      bandwidthSchedule: [],
     };
   }
 
@@ -379,6 +368,7 @@ export class EngineService implements ServiceImplementation {
     const s = this.settings;
     this.engine.setLimits({ maxActive: s.maxActive, maxPerHost: s.maxPerHost, maxConnections: s.maxConnections, bandwidth: s.bandwidth });
     this.engine.setStallTimeout(s.stallTimeoutSeconds * 1000);
+    this.engine.setTimeWindows({ activeHours: s.activeHours, bandwidthSchedule: s.bandwidthSchedule });
     this.engine.setSidecarLookup(s.sidecarLookup);
   }
 
@@ -416,6 +406,10 @@ export class EngineService implements ServiceImplementation {
     if (a.bandwidth !== null) next.bandwidth = a.bandwidth === 0 ? null : a.bandwidth;
     if (a.autoResume !== null) next.autoResume = a.autoResume;
     if (a.keepRunningInTray !== null) next.keepRunningInTray = a.keepRunningInTray;
+    const windows = windowsProblem(a);
+    if (windows) return invalid(windows.field, windows.message);
+    if (a.activeHours !== null) next.activeHours = a.activeHours;
+    if (a.bandwidthSchedule !== null) next.bandwidthSchedule = a.bandwidthSchedule;
     if (a.sidecarLookup !== null) next.sidecarLookup = a.sidecarLookup;
     if (a.uploadDestinations !== null) {
       const destinations: UploadDestination[] = [];

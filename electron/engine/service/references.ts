@@ -3,6 +3,7 @@ import { referenceMeaning } from '../../common/integrity';
 import { type Result, err, ok } from '../../common/result';
 import type { ReferenceOrigin, ServiceError } from '../../common/service';
 import type { TransferRecord } from '../../common/transfer';
+import type { SidecarChoice } from '../references/sidecar-state';
 
 /** The service's side of reference digests (DESIGN.md section 10): what the window may name, and what the details say. */
 
@@ -13,8 +14,14 @@ export function referenceOrigin(record: TransferRecord): ReferenceOrigin | null 
   return { source, from: source === 'sidecar' ? (record.sidecar?.found?.from ?? null) : null, meaning: referenceMeaning(source) };
 }
 
+/** What addDownloads says about checksum files, checked: the engine's SidecarChoice. */
+export function sidecarChoice(a: { checksumFile: string | null; sidecar: boolean | null }, withChecksum: boolean): Result<SidecarChoice, ServiceError> {
+  const checksumFile = checkChecksumFile(a.checksumFile, withChecksum);
+  return checksumFile.ok ? ok({ checksumFile: checksumFile.value, ...(a.sidecar === false ? { sidecar: false } : {}) }) : checksumFile;
+}
+
 /** A checksum file as the window names it: a web address, or a full path where the engine runs; never with a checksum too. */
-export function checkChecksumFile(given: string | null, withChecksum: boolean): Result<string | null, ServiceError> {
+function checkChecksumFile(given: string | null, withChecksum: boolean): Result<string | null, ServiceError> {
   if (given === null) return ok(null);
   if (withChecksum) return invalid('give either a checksum or a checksum file, not both');
   if (/^https?:\/\//i.test(given)) {

@@ -109,6 +109,19 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   },
   (db) => {
     db.exec(`
+      -- Hosts that asked for fewer connections (429, 503 with Retry-After, refused extra
+      -- connections) or broke ranges under parallel requests: how many they allow, why, and
+      -- since when (recovery counts from then; see scheduler/host-politeness.ts).
+      CREATE TABLE host_limits (
+        host        TEXT PRIMARY KEY,
+        connections INTEGER NOT NULL,
+        reason      TEXT NOT NULL,
+        changed_at  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `);
+  },
+  (db) => {
+    db.exec(`
       -- Checksum files beside a download (issue 15): may Ferry search, the one a person
       -- named, and the reference found (JSON, see SidecarState).
       ALTER TABLE transfers ADD COLUMN sidecar TEXT;

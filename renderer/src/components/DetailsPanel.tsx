@@ -214,6 +214,11 @@ export function DetailsPanel({ id }: { id: string }) {
             </ol>
             {details.uploadUrl ? <p className="mono">Upload URL: {details.uploadUrl}</p> : null}
             <CapturedFrom history={details.history} />
+            {(details.hostLimits ?? []).map((h) => (
+              <p key={h.host} className="hint host-limit" title={`Since ${new Date(h.since).toLocaleString()}`}>
+                {h.message}
+              </p>
+            ))}
             {details.validators.etag || details.validators.lastModified ? (
               <dl>
                 {details.validators.etag ? (

@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import type { DestinationHeader, Settings } from '../../../electron/common/service';
+import { formatRateWindow, formatWindow } from '../../../electron/common/time-windows';
 import { useApp, useTransfers } from '../context';
 import { Dialog, FormFooter } from './Dialog';
 import { type DraftDestination, FIELD_IDS, type Problems, type SettingsChanges, type SettingsDraft, checkSettings, destinationIds, headerIds, inputForField } from './settings-check';
@@ -48,6 +49,8 @@ function draftOf(settings: Settings, addDestination: boolean): SettingsDraft {
     stallTimeoutSeconds: String(settings.stallTimeoutSeconds),
     autoResume: settings.autoResume,
     keepRunningInTray: settings.keepRunningInTray,
+    activeHours: settings.activeHours.map(formatWindow).join(', '),
+    bandwidthSchedule: settings.bandwidthSchedule.map(formatRateWindow).join(', '),
     sidecarLookup: settings.sidecarLookup,
     destinations: addDestination ? [...destinations, newDestination()] : destinations,
   };
@@ -98,7 +101,7 @@ function SettingsForm({
     setRefusal(null);
     setDraft((d) => ({ ...d, ...change(d) }));
   };
-  const text = (key: 'downloadDir' | 'maxActive' | 'maxPerHost' | 'maxConnections' | 'bandwidth' | 'stallTimeoutSeconds') => ({
+  const text = (key: keyof typeof FIELD_IDS) => ({
     id: FIELD_IDS[key],
     value: draft[key],
     onChange: (e: { target: { value: string } }) => edit(() => ({ [key]: e.target.value })),
@@ -141,6 +144,16 @@ function SettingsForm({
           ))}
         </fieldset>
         <fieldset>
+          <legend>Time windows</legend>
+          <p className="hint">Times as HH:MM-HH:MM, days before an @ (mon-fri@22:00-07:00, sat+sun@00:00-24:00), several separated by commas. Outside the active hours transfers wait with their bytes saved.</p>
+          <Labelled id={FIELD_IDS.activeHours} label="Active hours (empty: always)" problems={problems}>
+            <input {...text('activeHours')} spellCheck={false} placeholder="22:00-07:00" />
+          </Labelled>
+          <Labelled id={FIELD_IDS.bandwidthSchedule} label="Bandwidth schedule (the limit above applies outside it)" problems={problems}>
+            <input {...text('bandwidthSchedule')} spellCheck={false} placeholder="09:00-18:00=1M" />
+          </Labelled>
+        </fieldset>
+        <fieldset>
           <legend>Behaviour</legend>
           <label className="check">
             <input type="checkbox" checked={draft.autoResume} onChange={(e) => edit(() => ({ autoResume: e.target.checked }))} /> Continue unfinished transfers when Ferry starts
@@ -151,7 +164,7 @@ function SettingsForm({
             </label>
           ) : null}
           <label className="check">
-            <input type="checkbox" checked={draft.sidecarLookup} onChange={(e) => edit(() => ({ sidecarLookup: e.target.checked }))} /> Look for a checksum file (SHA256SUMS,
+            <input type="checkbox" checked={draft.sidecarLookup !== false} onChange={(e) => edit(() => ({ sidecarLookup: e.target.checked }))} /> Look for a checksum file (SHA256SUMS,
             file.sha256) beside downloads of 1 MiB or more, on their own site
           </label>
         </fieldset>

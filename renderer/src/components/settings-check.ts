@@ -6,6 +6,7 @@
  */
 import { COMMANDS, type CommandInput, type UploadDestination } from '../../../electron/common/service';
 import { httpUrl, validate } from '../../../electron/common/schema';
+import { parseActiveHours, parseRateSchedule } from '../../../electron/common/time-windows';
 
 export type DraftDestination = Omit<UploadDestination, 'id'> & { id: string | null; key: number };
 
@@ -19,7 +20,12 @@ export interface SettingsDraft {
   stallTimeoutSeconds: string;
   autoResume: boolean;
   keepRunningInTray: boolean;
-  sidecarLookup: boolean;
+  /** As typed, in the syntax of ferry --active-hours (common/time-windows.ts); empty for always. */
+  activeHours: string;
+  /** As typed, in the syntax of ferry --limit-rate-schedule; empty for none. */
+  bandwidthSchedule: string;
+  /** Look for checksum files beside downloads; left out, the setting stays as it is. */
+  sidecarLookup?: boolean;
   destinations: DraftDestination[];
 }
 
@@ -31,6 +37,8 @@ export const FIELD_IDS = {
   maxConnections: 's-conn',
   bandwidth: 's-bw',
   stallTimeoutSeconds: 's-stall',
+  activeHours: 's-hours',
+  bandwidthSchedule: 's-bwsched',
 } as const;
 export const destinationIds = (key: number) => ({ name: `d-name-${key}`, url: `d-url-${key}`, protocol: `d-proto-${key}` });
 export const headerIds = (key: number, index: number) => ({ name: `d-hname-${key}-${index}`, value: `d-hvalue-${key}-${index}` });
@@ -56,6 +64,10 @@ export function checkSettings(draft: SettingsDraft): { changes: SettingsChanges;
   const bandwidth = Math.round(mib * MIB);
   if (!Number.isFinite(mib) || mib < 0 || !validate(COMMANDS.setSettings, { bandwidth }).ok) problems[FIELD_IDS.bandwidth] = 'Give a number of MiB/s such as 2.5, or leave it empty for no limit.';
   if (draft.downloadDir.trim() === '') problems[FIELD_IDS.downloadDir] = 'Give the full path of a folder.';
+  const activeHours = parseActiveHours(draft.activeHours);
+  if (typeof activeHours === 'string') problems[FIELD_IDS.activeHours] = `${capital(activeHours)}.`;
+  const bandwidthSchedule = parseRateSchedule(draft.bandwidthSchedule);
+  if (typeof bandwidthSchedule === 'string') problems[FIELD_IDS.bandwidthSchedule] = `${capital(bandwidthSchedule)}.`;
   const url = httpUrl();
   for (const d of draft.destinations) {
     const ids = destinationIds(d.key);
@@ -65,7 +77,7 @@ export function checkSettings(draft: SettingsDraft): { changes: SettingsChanges;
       if (h.name.trim() === '') problems[headerIds(d.key, j).name] = 'Give the header a name, or remove it.';
     });
   }
-  if (Object.keys(problems).length > 0) return { changes: null, problems };
+  if (Object.keys(problems).length > 0 || typeof activeHours === 'string' || typeof bandwidthSchedule === 'string') return { changes: null, problems };
   return {
     problems: null,
     changes: {
@@ -74,7 +86,9 @@ export function checkSettings(draft: SettingsDraft): { changes: SettingsChanges;
       bandwidth,
       autoResume: draft.autoResume,
       keepRunningInTray: draft.keepRunningInTray,
-      sidecarLookup: draft.sidecarLookup,
+      activeHours,
+      bandwidthSchedule,
+      ...(draft.sidecarLookup === undefined ? {} : { sidecarLookup: draft.sidecarLookup }),
       uploadDestinations: draft.destinations.map(({ key: _key, ...d }) => ({ ...d, name: d.name.trim(), url: d.url.trim() })),
     },
   };
@@ -87,6 +101,8 @@ export function checkSettings(draft: SettingsDraft): { changes: SettingsChanges;
 export function inputForField(field: string | undefined, destinations: DraftDestination[]): string | null {
   if (!field) return null;
   if (field in FIELD_IDS) return FIELD_IDS[field as keyof typeof FIELD_IDS];
+  const windows = /^(activeHours|bandwidthSchedule)\[/.exec(field);
+  if (windows) return FIELD_IDS[windows[1] as 'activeHours' | 'bandwidthSchedule'];
   const at = /^uploadDestinations\[(\d+)\](?:\.(name|url|protocol)|\.headers\[(\d+)\](\.value)?)?/.exec(field);
   const d = at ? destinations[Number(at[1])] : undefined;
   if (!at || !d) return null;
@@ -94,3 +110,5 @@ export function inputForField(field: string | undefined, destinations: DraftDest
   if (at[3] !== undefined) return headerIds(d.key, Number(at[3]))[at[4] ? 'value' : 'name'];
   return destinationIds(d.key).name;
 }
+
+const capital = (sentence: string): string => sentence.charAt(0).toUpperCase() + sentence.slice(1);
