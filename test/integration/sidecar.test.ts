@@ -383,6 +383,24 @@ describe('the search never delays or breaks a download', () => {
     assert.ok(home.requests(`${at}/SHA256SUMS`)[0]!.at >= lastPart, 'asked after the last segment started');
   });
 
+  test('a checksum file that arrives after the verdict stopped waiting changes nothing on record', { timeout: 30_000 }, async () => {
+    const at = folder();
+    const body = randomBytesOf(BIG, 25);
+    const url = home.serve(`${at}/late.iso`, { body, etag: '"lt"' });
+    // Each answer is slow but never stalled: the folder's list (which does not name the file), then the file beside it.
+    home.serve(`${at}/SHA256SUMS`, text(`${'1'.repeat(64)}  other.iso\n`), [{ pauseAfter: { bytes: 10, ms: 400 } }]);
+    home.serve(`${at}/late.iso.sha256`, text(sha256(body)), [{ pauseAfter: { bytes: 10, ms: 400 } }]);
+    const t = openEngine(undefined, undefined, { sidecarTimeoutMs: 500 });
+    const done = await download(t, url);
+    assert.equal(done.integrity.status, 'unverified');
+    await until(() => home.requests(`${at}/late.iso.sha256`).some((r) => r.bytesSent === 64), 'the late answer');
+    await new Promise((r) => setTimeout(r, 200));
+    const stored = t.engine.store.get(done.id)!;
+    await t.engine.close();
+    assert.equal(stored.integrity.status, 'unverified');
+    assert.equal(stored.sidecar?.found ?? null, null, 'what the verdict did not use is not on record as its reference');
+  });
+
   test('missing checksum files (404s everywhere) change nothing', async () => {
     const at = folder();
     const body = randomBytesOf(BIG, 14);

@@ -32,6 +32,8 @@ const DEFAULT_STATE: SidecarState = { search: true, named: null, found: null };
  */
 export class SidecarLookup {
   private recorded: Promise<Outcome> | null = null;
+  /** Counts lookups; one the verdict stopped waiting for writes nothing when it ends. */
+  private generation = 0;
   private stopped = false;
 
   constructor(private readonly job: DownloadJob) {}
@@ -50,7 +52,8 @@ export class SidecarLookup {
       if (!searching || rec.total === null || rec.total < SIDECAR_MIN_FILE_BYTES) return;
       running = this.search();
     }
-    this.recorded = running.catch((error: unknown) => ({ undecided: String(error) })).then((outcome) => this.record(outcome));
+    const generation = ++this.generation;
+    this.recorded = running.catch((error: unknown) => ({ undecided: String(error) })).then((outcome) => (generation === this.generation ? this.record(outcome) : outcome));
   }
 
   /**
@@ -69,7 +72,9 @@ export class SidecarLookup {
     const outcome = await Promise.race([this.recorded, late]);
     timer.abort();
     if ('found' in outcome || 'none' in outcome) return;
-    this.recorded = null; // another attempt asks again
+    // Another attempt asks again; this lookup, if it ends after all, writes nothing.
+    this.recorded = null;
+    this.generation++;
     if ('failure' in outcome) throw new TransferFailure(outcome.failure);
     ctx.log?.info('checksum file lookup undecided; the verdict goes without it', { id: rec.id, reason: outcome.undecided });
     if (rec.sidecar?.named) {
