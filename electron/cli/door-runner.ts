@@ -115,6 +115,7 @@ export class DoorRunner implements Runner {
           headers: request.headers,
           ifDone: request.ifDone,
           mirrors: request.mirrors,
+          pieces: request.pieces ?? null,
           checksumSource: request.checksumSource,
           checksumFile: request.checksumFile,
           sidecar: request.sidecar,

@@ -155,7 +155,7 @@ async function commandGet(args: string[]): Promise<number> {
         const checksum = hash ? `${hash.algorithm}:${hash.hex}` : null;
         const links = `${file.mirrors.length} link${file.mirrors.length > 1 ? 's' : ''}`;
         output.note(`${file.name}: ${links} from its Metalink, ${hash ? `checked against its ${hash.algorithm}` : 'which gives no checksum Ferry can check'}`);
-        added.push(...(await runner.addDownloads({ urls: [first!], dir: folder.path, name: file.name, checksum, checksumSource: 'metalink', mirrors, headers, ifDone, ...(hash ? {} : references) })));
+        added.push(...(await runner.addDownloads({ urls: [first!], dir: folder.path, name: file.name, checksum, checksumSource: 'metalink', mirrors, pieces: file.pieces, headers, ifDone, ...(hash ? {} : references) })));
       }
       for (const { view, existing, alreadyDone } of added) {
         // view.url: the URL as kept, without a password the person typed.

@@ -67,6 +67,7 @@ export class LocalRunner implements Runner {
         headers: request.headers,
         ifDone: request.ifDone,
         mirrors: request.mirrors,
+        pieces: request.pieces ?? null,
         checksumFile: request.checksumFile,
         sidecar: request.sidecar,
       })),

@@ -8,6 +8,7 @@ import { DataDirLockedError, connectLocalDoor, ferryVersion } from '../engine';
 import { DoorRunner } from './door-runner';
 import { type EngineSettings, LocalRunner, openLocalEngine } from './local-runner';
 import { UsageError } from './args';
+import type { PieceHashes } from '../common/transfer';
 import type { Output, TransferView } from './output';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, mismatch: 3, locked: 4, sigint: 130, sigterm: 143 } as const;
@@ -22,6 +23,8 @@ export interface DownloadRequest {
   ifDone: 'reuse' | 'download';
   /** Other links to the same file (a Metalink's mirrors); with a single URL. */
   mirrors?: string[];
+  /** A Metalink's piece hashes, to repair just the pieces a mismatch finds. */
+  pieces?: PieceHashes | null;
   /** Where `checksum` came from: the person (default) or a Metalink. */
   checksumSource?: 'user' | 'metalink';
   /** --checksum-file: a URL, or an absolute path already checked readable. */

@@ -276,6 +276,8 @@ export const COMMANDS = {
     ifDone: optional(literal('reuse', 'download')),
     /** Other links to the same file (a Metalink's mirrors), tried in order when one fails. Only with a single URL. */
     mirrors: optional(array(httpUrl(), { max: 64 })),
+    /** A Metalink's piece hashes (RFC 5854 <pieces>), with a single URL. */
+    pieces: optional(object({ length: integer(1, 2 ** 40), algorithm: literal('sha256', 'sha512', 'sha1', 'md5'), hashes: array(string({ max: 128 }), { max: 1_000_000 }) })),
     /** Where `checksum` came from: a person ('user', the default) or a Metalink. */
     checksumSource: optional(literal('user', 'metalink')),
     /**

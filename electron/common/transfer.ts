@@ -43,6 +43,8 @@ export interface TransferRecord {
    * one fails; a link is taken only when it serves the bytes already held (relink.ts).
    */
   mirrors: string[];
+  /** A Metalink's piece hashes: a whole-file mismatch repairs just the pieces that differ, from another link. */
+  pieces: PieceHashes | null;
   /** The response had a Content-Encoding: it is decoded and never resumed. */
   encoded: boolean;
   blockSize: number;
@@ -106,6 +108,13 @@ export interface SourceFingerprint {
 }
 
 export type UploadProtocol = 'tus' | 'put';
+
+/** Digests of consecutive `length`-byte pieces of a file (RFC 5854 <pieces>). */
+export interface PieceHashes {
+  length: number;
+  algorithm: DigestAlgorithm;
+  hashes: string[];
+}
 
 export type HistoryKind = 'start' | 'resume' | 'restart' | 'repair' | 'retry' | 'error' | 'complete' | 'redirect' | 'relink' | 'captured' | 'reference';
 

@@ -85,6 +85,8 @@ export interface AddDownload extends SidecarChoice {
   ifDone?: 'reuse' | 'download';
   /** Other links to the same file (a Metalink's mirrors), without user information. */
   mirrors?: string[];
+  /** A Metalink's piece hashes. */
+  pieces?: TransferRecord['pieces'];
   /** Handed over by the browser: recorded as a 'captured' history entry (store/captured.ts). */
   captured?: CapturedFrom | null;
 }
@@ -284,7 +286,7 @@ export class Engine {
       return { record: this.store.get(found.id)!, existing: true };
     }
     const record = this.store.createDownload(
-      { url: input.url, dir: input.dir, requestedName: name, headers: input.headers, userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize, mirrors: input.mirrors?.map(withoutUserinfo), sidecar: sidecarStateFor(null, input) },
+      { url: input.url, dir: input.dir, requestedName: name, headers: input.headers, userChecksum: input.checksum ?? null, blockSize: this.context.tuning.blockSize, mirrors: input.mirrors?.map(withoutUserinfo), pieces: input.pieces ?? null, sidecar: sidecarStateFor(null, input) },
       this.context.clock.now(),
     );
     return { record, existing: false };

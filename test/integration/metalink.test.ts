@@ -22,13 +22,13 @@ after(async () => {
   await b.stop();
 });
 
-function meta4(name: string, hash: string, mirrors: Array<[string, number]>): string {
+function meta4(name: string, hash: string, mirrors: Array<[string, number]>, pieces = ''): string {
   const urls = mirrors.map(([url, priority]) => `    <url priority="${priority}">${url.replace(/&/g, '&amp;')}</url>`).join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <metalink xmlns="urn:ietf:params:xml:ns:metalink">
   <file name="${name}">
     <hash type="sha-256">${hash}</hash>
-${urls}
+${pieces}${urls}
   </file>
 </metalink>
 `;
@@ -74,6 +74,27 @@ describe('ferry get of a Metalink', () => {
     assert.equal(result.restarts, 1, 'one restart: the refused bytes were not kept');
     assert.equal(b.requests('/good/pkg.tar').length, 1);
     assert.equal(sha256(fs.readFileSync(path.join(dir, 'pkg.tar'))), sha256(body));
+  });
+
+  test('a bad piece from one mirror: only that piece is fetched again, from the other, and the file is verified', async () => {
+    const dir = tempDir('meta-dl-');
+    const data = tempDir('meta-data-');
+    const PIECE = 256 << 10;
+    const body = randomBytesOf(5 * PIECE + 1000, 95);
+    const bad = Buffer.from(body);
+    bad[2 * PIECE + 77] = bad[2 * PIECE + 77]! ^ 0x10;
+    const hashes = Array.from({ length: 6 }, (_, i) => `      <hash>${sha256(body.subarray(i * PIECE, (i + 1) * PIECE))}</hash>`).join('\n');
+    const pieces = `    <pieces length="${PIECE}" type="sha-256">\n${hashes}\n    </pieces>\n`;
+    const flawed = a.serve('/flawed/disk.img', { body: bad, etag: '"f"' });
+    const clean = b.serve('/clean/disk.img', { body, etag: '"c"' });
+    const doc = written('disk.meta4', meta4('disk.img', sha256(body), [[flawed, 1], [clean, 2]], pieces));
+    const run = await runCli(['get', doc, '--dir', dir, '--data-dir', data, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = resultOf(run);
+    assert.equal((result.integrity as { status: string }).status, 'verified');
+    assert.equal(result.restarts, 0, 'no restart: the file was repaired in place');
+    assert.deepEqual(b.requests('/clean/disk.img').map((r) => r.range), [`bytes=${2 * PIECE}-${3 * PIECE - 1}`], 'the other mirror gave only the bad piece');
+    assert.equal(sha256(fs.readFileSync(path.join(dir, 'disk.img'))), sha256(body));
   });
 
   test('a mirror that fails mid-download hands over to the next, which proves the same bytes and continues from them', async () => {

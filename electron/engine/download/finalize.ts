@@ -8,6 +8,7 @@ import { type DownloadJob, RestartRequired } from './job';
 import { algorithmsFor, plainFileSize } from './partial-check';
 import { fileReference, personalReference, referenceOf } from '../references/reference';
 import { PartialFile, openFd, replacedError } from './partial-file';
+import { repairPieces } from './piece-repair';
 
 type Digests = Partial<Record<DigestAlgorithm, string>>;
 
@@ -34,7 +35,16 @@ export class Finalizer {
     // A reference learnt while the body arrived (a checksum file) may use an algorithm not hashed on the way.
     const reference = referenceOf(rec);
     if (reference && !digests[reference.algorithm]) digests = { ...digests, ...(await hashFile(job.ctx.hashPool, part.path, [reference.algorithm])) };
-    const integrity = this.judge(digests, wireHash);
+    let integrity = this.judge(digests, wireHash);
+    if (integrity.status === 'mismatch' && !this.mismatchRestarted && rec.pieces) {
+      // A Metalink's pieces say which bytes are wrong: only those are fetched again.
+      const repair = await repairPieces(job, part, new AbortController().signal);
+      if (repair) {
+        job.history('repair', { pieces: repair.pieces, from: repair.from, reason: 'the file did not match its Metalink hash; its piece hashes found the pieces to fetch again' });
+        digests = await hashFile(job.ctx.hashPool, part.path, [...new Set([...algorithmsFor(rec), ...(reference ? [reference.algorithm] : [])])]);
+        integrity = this.judge(digests, null);
+      }
+    }
     const sha256 = digests.sha256 ?? null;
     if (integrity.status === 'mismatch') return this.mismatch(part, integrity, sha256);
     part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));

@@ -63,44 +63,9 @@ export async function proveSameBytes(
   }
   if (!held.isFile() || held.size < rec.offset) return refuse(`the partial file ${partial} is no longer the one Ferry wrote (${held.isFile() ? 'it is shorter than recorded' : 'it is not a file'})`);
 
-  // The probe: a download of the new link as it would resume, without If-Range (the new
-  // server's validators are its own), and with the person's headers only for their origin.
-  const probe: TransferRecord = { ...rec, url, effectiveUrl: null, urlChain: [], ifRange: null, headers: new URL(url).origin === new URL(rec.url).origin ? rec.headers : [] };
-  const job: DownloadJob = {
-    ctx,
-    rec: probe,
-    live: null,
-    seg: null,
-    save: () => undefined,
-    adopt: () => undefined,
-    history: () => undefined,
-    partialPath: () => partial,
-  };
-  const fetcher = new DownloadFetcher(job);
+  const fetchRange = rangeProbe(ctx, rec, url, partial, signal);
   const fd = fs.openSync(partial, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
-    const fetchRange = async (from: number, to: number): Promise<{ bytes: Buffer; validators: Validators; url: string; chain: string[] } | string> => {
-      const fetched = await fetcher.resumable({ range: `bytes=${from}-${to}` }, signal);
-      const status = fetched.response.status;
-      if (status !== 206) {
-        release(fetched);
-        return status === 200
-          ? 'the new link does not serve byte ranges, so the bytes held cannot be continued from it'
-          : `the new link answered HTTP ${status}`;
-      }
-      const range = parseContentRange(fetched.response.headers.get('content-range'));
-      if (!range || range.start !== from || range.end !== to) {
-        release(fetched);
-        return `the new link answered bytes ${fetched.response.headers.get('content-range') ?? '(no Content-Range)'} when asked for ${from}-${to}`;
-      }
-      if (range.total !== rec.total) {
-        release(fetched);
-        return `the new link serves a file of ${range.total === null ? 'unknown size' : formatBytes(range.total)}, not ${formatBytes(rec.total!)}`;
-      }
-      const validators = readValidators(fetched.response.headers);
-      const bytes = await collectBody(fetched, to - from + 1, signal);
-      return { bytes, validators, url: fetched.url, chain: fetched.chain };
-    };
     const readHeld = (from: number, length: number): Buffer => {
       const buffer = Buffer.alloc(length);
       const n = fs.readSync(fd, buffer, 0, length, from);
@@ -157,6 +122,49 @@ export async function proveSameBytes(
  * If-Range (rule 1) the next request would have to start from 0, and the bytes kept would
  * be thrown away after all.
  */
+export type RangeAnswer = { bytes: Buffer; validators: Validators; url: string; chain: string[] } | string;
+
+/**
+ * Asks `url` for byte ranges of the file `rec` describes, as a resume would but without
+ * If-Range (another link's validators are its own) and with the person's headers only for
+ * their origin: each answer must be a 206 of exactly the bytes asked for, of the same
+ * total; anything else is a sentence saying what the link did instead.
+ */
+export function rangeProbe(ctx: EngineContext, rec: TransferRecord, url: string, partial: string, signal: AbortSignal): (from: number, to: number) => Promise<RangeAnswer> {
+  const probe: TransferRecord = { ...rec, url, effectiveUrl: null, urlChain: [], ifRange: null, headers: new URL(url).origin === new URL(rec.url).origin ? rec.headers : [] };
+  const job: DownloadJob = {
+    ctx,
+    rec: probe,
+    live: null,
+    seg: null,
+    save: () => undefined,
+    adopt: () => undefined,
+    history: () => undefined,
+    partialPath: () => partial,
+  };
+  const fetcher = new DownloadFetcher(job);
+  return async (from, to) => {
+    const fetched = await fetcher.resumable({ range: `bytes=${from}-${to}` }, signal);
+    const status = fetched.response.status;
+    if (status !== 206) {
+      release(fetched);
+      return status === 200 ? 'the new link does not serve byte ranges, so the bytes held cannot be continued from it' : `the new link answered HTTP ${status}`;
+    }
+    const range = parseContentRange(fetched.response.headers.get('content-range'));
+    if (!range || range.start !== from || range.end !== to) {
+      release(fetched);
+      return `the new link answered bytes ${fetched.response.headers.get('content-range') ?? '(no Content-Range)'} when asked for ${from}-${to}`;
+    }
+    if (range.total !== rec.total) {
+      release(fetched);
+      return `the new link serves a file of ${range.total === null ? 'unknown size' : formatBytes(range.total)}, not ${formatBytes(rec.total!)}`;
+    }
+    const validators = readValidators(fetched.response.headers);
+    const bytes = await collectBody(fetched, to - from + 1, signal);
+    return { bytes, validators, url: fetched.url, chain: fetched.chain };
+  };
+}
+
 function accepted(answer: { validators: Validators; url: string; chain: string[] }, how: string): RelinkProof {
   if (!answer.validators.ifRange) return refuse('the new link gives no strong validator (an ETag, or a Last-Modified older than its Date), so Ferry could not safely resume from it');
   return { ok: true, how, validators: answer.validators, effectiveUrl: answer.url, chain: answer.chain };

@@ -225,7 +225,7 @@ export class EngineService implements ServiceImplementation {
     // The engine seals the header values (and a URL's user:pass@) and adds the lot in one
     // transaction: ten thousand URLs pasted at once are one write.
     const ifDone = a.ifDone ?? 'download';
-    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone, mirrors: a.mirrors ?? [], captured: a.capture, ...references.value }))));
+    const added = await sealedAdd(() => this.engine.addDownloads(a.urls.map((url) => ({ url, dir: ready.value, name: a.name, checksum, headers: headers.value, ifDone, mirrors: a.mirrors ?? [], pieces: a.pieces, captured: a.capture, ...references.value }))));
     if (!added.ok) return added;
     // A finished file reused as it is has nothing to start.
     const done = added.value.filter((x) => x.alreadyDone);

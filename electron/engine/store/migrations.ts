@@ -127,4 +127,10 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE transfers ADD COLUMN sidecar TEXT;
     `);
   },
+  (db) => {
+    db.exec(`
+      -- A Metalink's piece hashes (JSON: length, algorithm, hashes), for repairing a piece.
+      ALTER TABLE transfers ADD COLUMN pieces TEXT;
+    `);
+  },
 ];

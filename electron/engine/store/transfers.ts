@@ -15,7 +15,7 @@ export const HISTORY_LIMIT = 200;
 export type FinishedState = Extract<TransferState, 'completed' | 'failed' | 'canceled'>;
 
 /** Columns holding JSON, and the TypeScript field each maps to. */
-const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'sidecar', 'urlChain', 'mirrors', 'integrity', 'error', 'fingerprint']);
+const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'sidecar', 'urlChain', 'mirrors', 'pieces', 'integrity', 'error', 'fingerprint']);
 const BOOLEAN_FIELDS = new Set(['encoded']);
 
 // Name conversions are cached: a queue of thousands of small files reads and writes rows
@@ -61,6 +61,7 @@ export interface NewDownload {
   blockSize: number;
   /** Other links to the same file, tried in order when the first fails. */
   mirrors?: string[];
+  pieces?: TransferRecord['pieces'];
 }
 
 export interface NewUpload {
@@ -162,6 +163,7 @@ export class TransferStore {
       sidecar: input.sidecar ?? null,
       blockSize: input.blockSize,
       mirrors: input.mirrors ?? [],
+      pieces: input.pieces ?? null,
     }, now);
   }
 
@@ -189,7 +191,7 @@ export class TransferStore {
 
   private insertRecord(
     input: Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requestedName' | 'name' | 'headers' | 'userChecksum' | 'blockSize'> &
-      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath' | 'mirrors' | 'sidecar'>>,
+      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath' | 'mirrors' | 'sidecar' | 'pieces'>>,
     now: number,
   ): TransferRecord {
     const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
@@ -214,6 +216,7 @@ export class TransferStore {
       effectiveUrl: null,
       urlChain: [],
       mirrors: input.mirrors ?? [],
+      pieces: input.pieces ?? null,
       encoded: false,
       blockSize: input.blockSize,
       tailDigest: null,
