@@ -125,6 +125,21 @@ describe('ferry get of a Metalink', () => {
     assert.ok(b.requests('/dup/linked.bin').some((r) => /^bytes=[1-9]\d*-$/.test(r.range ?? '')), 'the mirror continued past 0');
   });
 
+  test('a plain link that answers with application/metalink4+xml downloads the file the Metalink describes', async () => {
+    const dir = tempDir('meta-dl-');
+    const data = tempDir('meta-data-');
+    const body = randomBytesOf(400_000, 96);
+    const file = b.serve('/real/tool.tar.gz', { body, etag: '"t"' });
+    const doc = Buffer.from(meta4('tool.tar.gz', sha256(body), [[file, 1]]));
+    const link = a.serve('/download?id=42', { body: doc, headers: { 'content-type': 'application/metalink4+xml' } });
+    const run = await runCli(['get', link, '--dir', dir, '--data-dir', data, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = resultOf(run);
+    assert.deepEqual(result.integrity, { status: 'verified', algorithm: 'sha256', expected: sha256(body), actual: sha256(body), source: 'metalink' });
+    assert.equal(result.path, path.join(dir, 'tool.tar.gz'));
+    assert.deepEqual(fs.readdirSync(dir), ['tool.tar.gz'], 'the XML itself was not saved');
+  });
+
   test('a Metalink hash no mirror matches exits 3 with nothing under the final name; a broken Metalink is a usage error', async () => {
     const dir = tempDir('meta-dl-');
     const data = tempDir('meta-data-');

@@ -20,6 +20,7 @@ import { DownloadFetcher, type Fetched, release } from './fetcher';
 import { Finalizer } from './finalize';
 import { OrphanAdopter } from './adopt-orphan';
 import { MirrorFailover } from './mirror-failover';
+import { isMetalinkType, metalinkTakeover } from '../metalink/from-response';
 import { type DownloadJob, RestartRequired } from './job';
 import { LivePartial, PARTIAL_SUFFIX } from './live-partial';
 import { PartialCheck, algorithmsFor, plainFileSize } from './partial-check';
@@ -47,6 +48,8 @@ export class DownloadTask extends TransferTask implements DownloadJob {
   private restartsThisRun = 0;
   /** A partial without a record is looked at once per run (see adopt-orphan.ts). */
   private adoptionTried = false;
+  /** A link that answers with a Metalink is taken as one once a run (metalink/from-response.ts). */
+  private metalinkTaken = false;
   private readonly fetcher = new DownloadFetcher(this);
   private readonly checkpoints = new Checkpointer(this);
   private readonly check = new PartialCheck(this, this.fetcher, this.checkpoints);
@@ -194,6 +197,18 @@ export class DownloadTask extends TransferTask implements DownloadJob {
       this.ctx.emit({ type: 'restarted', id: this.rec.id, reason: restartReason });
     }
     const h = response.headers;
+    if (isMetalinkType(h.get('content-type')) && !this.metalinkTaken) {
+      // A link that answers with a Metalink stands for the file it describes (once a run).
+      this.metalinkTaken = true;
+      const takeover = await metalinkTakeover(fetched, this.rec);
+      if (takeover) {
+        this.save(takeover.changes);
+        this.history('redirect', takeover.note);
+        return this.fresh(signal, null);
+      }
+      release(fetched);
+      return this.fresh(signal, null, restartReason);
+    }
     const encoding = (h.get('content-encoding') ?? 'identity').toLowerCase();
     const encoded = encoding !== 'identity';
     const total = encoded ? null : parseContentLength(h.get('content-length'));
