@@ -147,17 +147,26 @@ export class SidecarLookup {
     return [...new Set([...fromUrls, rec.name, rec.requestedName].filter((n): n is string => typeof n === 'string' && n !== ''))];
   }
 
-  /** Puts what was found (or that nothing is there) on the record at once. */
+  /**
+   * Puts what was found (or that nothing is there) on the record at once. A store that
+   * refuses the write (a disk gone read-only) is the download's own failure to report, on
+   * its next write; here, running beside the body, it must not become an unhandled
+   * rejection, and what was found still serves this run's verdict.
+   */
   private record(outcome: Outcome): Outcome {
     if (this.stopped) return outcome;
     const { rec } = this.job;
     const state = rec.sidecar ?? DEFAULT_STATE;
-    if ('found' in outcome) {
-      this.job.save({ sidecar: { ...state, found: outcome.found, none: false } });
-      const { from, algorithm, hex, name } = outcome.found;
-      this.job.history('reference', { source: 'sidecar', from, algorithm, expected: hex, name, meaning: referenceMeaning('sidecar') });
-    } else if ('none' in outcome) {
-      this.job.save({ sidecar: { ...state, none: true } });
+    try {
+      if ('found' in outcome) {
+        this.job.save({ sidecar: { ...state, found: outcome.found, none: false } });
+        const { from, algorithm, hex, name } = outcome.found;
+        this.job.history('reference', { source: 'sidecar', from, algorithm, expected: hex, name, meaning: referenceMeaning('sidecar') });
+      } else if ('none' in outcome) {
+        this.job.save({ sidecar: { ...state, none: true } });
+      }
+    } catch (error) {
+      this.job.ctx.log?.warn('a checksum file lookup could not be put on record', { id: rec.id, error });
     }
     return outcome;
   }
