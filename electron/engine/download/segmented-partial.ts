@@ -65,7 +65,7 @@ export class SegmentedPartial extends PartialFile {
   stream(segment: Segment): SegmentStream {
     let stream = this.streams.get(segment);
     if (!stream) {
-      const buffers = allocateBuffers(Math.min(SEGMENT_BUFFER_BYTES, segment.end - segment.start));
+      const buffers = allocateBuffers(Math.min(SEGMENT_BUFFER_BYTES, segment.end - segment.start), segment.end - segment.start);
       const blockStart = Math.floor(segment.position / this.blockSize) * this.blockSize;
       const [blockHash] = this.pool.open([{ algorithms: [], blockSize: this.blockSize, start: blockStart }], buffers) as [HashSession];
       stream = { writer: new PartialWriter(this.fd, segment.position, buffers, [blockHash], blockHash), blockHash };
