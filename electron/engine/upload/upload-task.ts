@@ -48,14 +48,6 @@ export class UploadTask extends TransferTask {
   }
 
   /**
-   * Not written to the store: 'active' means something only while this process runs, and
-   * after a crash the transfer is queued again anyway. One write less per file.
-   */
-  protected override begin(): void {
-    this.rec = { ...this.rec, state: 'active', error: null };
-  }
-
-  /**
    * The upload on the server is gone or the source changed: a new upload from 0, at once,
    * up to `maxRestarts` times in one run; then the run fails and says why, instead of
    * creating uploads in a loop.
