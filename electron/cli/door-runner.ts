@@ -11,15 +11,13 @@ import type { ServiceError, TransferSummary } from '../common/service';
 import type { Result } from '../common/result';
 import type { DoorClient } from '../engine';
 import { UsageError } from './args';
-import type { Output, TransferView } from './output';
+import { type Output, type TransferView, isEnded } from './output';
 import { type AddedView, type DownloadRequest, EXIT, type Runner, type UploadRequest, exitCodeFor, onStopSignals } from './runner';
 
 /** The running Ferry could not be followed (it speaks another protocol, or went away at once). */
 export class DoorError extends Error {}
 
 const MAX_URLS_PER_CALL = 10_000;
-const ENDED = new Set(['completed', 'failed', 'canceled']);
-const isEnded = (view: TransferView | undefined): boolean => view !== undefined && ENDED.has(view.state);
 
 /** A service answer, or its error said as the CLI says errors: bad input is exit 2, the rest exit 1. */
 function value<T>(result: Result<T, ServiceError>): T {
@@ -34,7 +32,8 @@ export class DoorRunner implements Runner {
   private readonly rows = new Map<string, TransferView>();
   /** Ids removed from the queue while followed (a person removed them in the window). */
   private readonly removed = new Set<string>();
-  private readonly listeners = new Set<() => void>();
+  /** Told after every change batch which ids it touched (null: the door closed). */
+  private readonly listeners = new Set<(ids: string[] | null) => void>();
   private closed = false;
   /** What was already moving before this command added anything: Ctrl-C leaves it moving. */
   private movingBefore: Set<string> | null = null;
@@ -49,7 +48,7 @@ export class DoorRunner implements Runner {
     const runner = new DoorRunner(client, output);
     client.onClose(() => {
       runner.closed = true;
-      runner.changed();
+      runner.changed(null);
     });
     try {
       runner.stopFollowing = await followQueue(client, {
@@ -61,7 +60,7 @@ export class DoorRunner implements Runner {
             runner.removed.add(id);
           }
           for (const change of event.changes) runner.rows.set(change.id, { ...runner.rows.get(change.id), ...change } as TransferSummary);
-          runner.changed();
+          runner.changed([...event.removed, ...event.changes.map((c) => c.id)]);
         },
       });
     } catch (error) {
@@ -71,8 +70,8 @@ export class DoorRunner implements Runner {
     return runner;
   }
 
-  private changed(): void {
-    for (const listener of [...this.listeners]) listener();
+  private changed(ids: string[] | null): void {
+    for (const listener of [...this.listeners]) listener(ids);
   }
 
   /** Resolves once `ready()` holds, checked after every change batch (or the door closing). */
@@ -165,13 +164,21 @@ export class DoorRunner implements Runner {
       told.set(id, { started: false, paused: false, retryingSince: null, resumes: row?.resumes ?? 0, restarts: row?.restarts ?? 0, ended: isEnded(row) });
       if (isEnded(row)) output.endedOne();
     }
-    const tell = (): void => {
-      for (const id of ids) {
+    // Kept as batches arrive, so neither a batch nor a progress tick walks every id: a run
+    // of thousands costs what its changed and active rows cost.
+    let open = ids.filter((id) => !told.get(id)!.ended).length;
+    const active = new Set<string>();
+    const tell = (changed: string[] | null): void => {
+      for (const id of changed ?? ids) {
+        const seen = told.get(id);
         const row = this.rows.get(id);
-        const seen = told.get(id)!;
-        if (!row || seen.ended) continue;
+        if (!seen || !row || seen.ended) continue;
+        if (row.state === 'active') active.add(id);
+        else active.delete(id);
         if (isEnded(row) || this.removed.has(id)) {
           seen.ended = true;
+          open--;
+          active.delete(id);
           output.endedOne();
           continue;
         }
@@ -199,16 +206,16 @@ export class DoorRunner implements Runner {
       wake();
     });
     const activeOfMine = (): Array<{ id: string; bytes: number; total: number | null }> =>
-      ids.flatMap((id) => {
-        const row = this.rows.get(id);
-        return row?.state === 'active' ? [{ id, bytes: row.bytes, total: row.total }] : [];
+      [...active].map((id) => {
+        const row = this.rows.get(id)!;
+        return { id, bytes: row.bytes, total: row.total };
       });
     output.watch(ids.length, activeOfMine);
     try {
-      tell();
+      tell(null);
       this.listeners.add(tell);
       await Promise.race([
-        this.until(() => this.closed || ids.every((id) => isEnded(this.rows.get(id)) || this.removed.has(id))),
+        this.until(() => this.closed || open === 0),
         new Promise<void>((resolve) => (wake = resolve)),
       ]);
       const views = ids.map((id) => this.viewOf(id));

@@ -15,7 +15,10 @@ export interface ActiveProgress {
  */
 export type TransferView = TransferSummary;
 
-const isEnded = (view: TransferView): boolean => view.state === 'completed' || view.state === 'failed' || view.state === 'canceled';
+const ENDED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
+
+/** Whether a transfer has ended (a row not known yet has not). */
+export const isEnded = (view: TransferView | undefined): boolean => view !== undefined && ENDED_STATES.has(view.state);
 
 /** The contract's result line (DESIGN.md section 7). */
 export function resultLine(view: TransferView): Record<string, unknown> {

@@ -6,6 +6,7 @@
  * kept, so after a mismatch the next mirror starts from 0 with nothing to prove.
  */
 import type { DownloadJob } from './job';
+import { leavesOrigin } from '../http/headers';
 import { proveSameBytes } from './relink';
 
 export class MirrorFailover {
@@ -44,7 +45,6 @@ export class MirrorFailover {
         validators = proven.validators;
         proof = proven.how;
       }
-      const sameOrigin = new URL(mirror).origin === new URL(rec.url).origin;
       // The old link goes to the end of the list: it may work again later.
       const mirrors = [...rec.mirrors.filter((m) => m !== mirror), rec.url];
       job.save({
@@ -56,7 +56,7 @@ export class MirrorFailover {
         lastModified: validators.lastModified,
         ifRange: validators.ifRange,
         // Headers belong to the origin they were given for (DESIGN.md section 7).
-        ...(sameOrigin ? {} : { headers: [] }),
+        ...(leavesOrigin(rec.url, mirror) ? { headers: [] } : {}),
       });
       job.history('redirect', { reason: `moved to the mirror ${mirror}: ${reason}; ${proof}`, from: rec.url, mirror });
       return true;

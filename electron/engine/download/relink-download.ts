@@ -5,6 +5,7 @@
  */
 import type { TransferRecord } from '../../common/transfer';
 import type { EngineContext } from '../context';
+import { leavesOrigin } from '../http/headers';
 import { splitCredentials } from '../http/url-credentials';
 import { unsealHeaders } from '../secrets';
 import { proveSameBytes } from './relink';
@@ -36,7 +37,7 @@ export async function relinkDownload(deps: RelinkDeps, id: string, url: string, 
   const wasMoving = deps.isActive(id);
   if (wasMoving) await deps.pause([id]);
   const rec = ctx.store.get(id)!;
-  const sameOrigin = new URL(url).origin === new URL(rec.url).origin;
+  const droppedHeaders = leavesOrigin(rec.url, url) && rec.headers.length > 0;
   let proof: Awaited<ReturnType<typeof proveSameBytes>>;
   try {
     const inClear = ctx.secrets ? await unsealHeaders(ctx.secrets, rec.headers) : rec.headers;
@@ -61,14 +62,14 @@ export async function relinkDownload(deps: RelinkDeps, id: string, url: string, 
         ifRange: proof.validators.ifRange,
         error: null,
         // The person's headers belong to the origin they were given for (DESIGN section 7).
-        ...(sameOrigin ? {} : { headers: [] }),
+        ...(droppedHeaders ? { headers: [] } : {}),
         ...(rec.state === 'failed' ? { state: 'paused' as const } : {}),
       },
       now,
     );
-    ctx.store.addHistory(id, 'relink', { from: rec.url, to: url, proof: proof.how, droppedHeaders: !sameOrigin && rec.headers.length > 0 }, now);
+    ctx.store.addHistory(id, 'relink', { from: rec.url, to: url, proof: proof.how, droppedHeaders }, now);
   });
   ctx.emit({ type: 'state', id, state: ctx.store.get(id)!.state });
   if (wasMoving) deps.start([id]);
-  return { ok: true, record: ctx.store.get(id)!, how: proof.how, droppedHeaders: !sameOrigin && rec.headers.length > 0 };
+  return { ok: true, record: ctx.store.get(id)!, how: proof.how, droppedHeaders };
 }

@@ -14,6 +14,7 @@ import { formatBytes } from '../../common/format';
 import type { TransferRecord } from '../../common/transfer';
 import type { EngineContext } from '../context';
 import { parseContentRange } from '../http/content-range';
+import { leavesOrigin } from '../http/headers';
 import { readValidators, type Validators } from '../http/validators';
 import { collectBody } from './body-pump';
 import { DownloadFetcher, release } from './fetcher';
@@ -131,7 +132,7 @@ export type RangeAnswer = { bytes: Buffer; validators: Validators; url: string; 
  * total; anything else is a sentence saying what the link did instead.
  */
 export function rangeProbe(ctx: EngineContext, rec: TransferRecord, url: string, partial: string, signal: AbortSignal): (from: number, to: number) => Promise<RangeAnswer> {
-  const probe: TransferRecord = { ...rec, url, effectiveUrl: null, urlChain: [], ifRange: null, headers: new URL(url).origin === new URL(rec.url).origin ? rec.headers : [] };
+  const probe: TransferRecord = { ...rec, url, effectiveUrl: null, urlChain: [], ifRange: null, headers: leavesOrigin(rec.url, url) ? [] : rec.headers };
   const job: DownloadJob = {
     ctx,
     rec: probe,

@@ -22,6 +22,14 @@ export function headersFromRecord(record: Record<string, string | string[] | und
  */
 const ORIGIN_FREE_HEADERS = new Set(['user-agent', 'accept', 'accept-language']);
 
+/**
+ * Whether a transfer whose link moves from `from` to `to` (a relink, a mirror, the file a
+ * Metalink names) leaves the origin its person's headers were given for: they stay behind.
+ */
+export function leavesOrigin(from: string, to: string): boolean {
+  return new URL(to).origin !== new URL(from).origin;
+}
+
 /** The person's headers to send to `target`, given the URL they were given for. */
 export function headersForOrigin(given: ReadonlyArray<readonly [string, string]>, target: URL, givenFor: string): Record<string, string> {
   const sameOrigin = target.origin === new URL(givenFor).origin;

@@ -5,6 +5,7 @@
  */
 import type { TransferRecord } from '../../common/transfer';
 import type { Fetched } from '../download/fetcher';
+import { leavesOrigin } from '../http/headers';
 import { METALINK_MAX_BYTES, METALINK_MEDIA_TYPE, MetalinkError, parseMetalink } from './parse';
 
 /** Whether `contentType` is a Metalink 4 document's. */
@@ -52,7 +53,7 @@ export async function metalinkTakeover(fetched: Fetched, rec: TransferRecord): P
     // A reference a person gave stays the reference; else the Metalink's hash is.
     ...(rec.userChecksum || !hash ? {} : { userChecksum: { algorithm: hash.algorithm, hex: hash.hex, source: 'metalink' as const } }),
     // The person's headers belong to the Metalink's origin; a mirror elsewhere does not get them.
-    ...(new URL(first!).origin === new URL(rec.url).origin ? {} : { headers: [] }),
+    ...(leavesOrigin(rec.url, first!) ? { headers: [] } : {}),
   };
   const others = files.length - 1;
   const note = {
