@@ -198,7 +198,7 @@ async function commandPut(args: string[]): Promise<number> {
   }
   if (files.length > 1 && !values.json) output.note(`Uploading ${files.length} files to ${to}${values.verbose ? '' : '; --verbose prints a line per file'}`);
   return withRunner(values, 'ferry put', output, { stallSeconds: stall, limits, timeWindows: timeWindowsOf(values) }, async (runner) => {
-    const added = await runner.addUploads({ paths: positionals.map((p) => path.resolve(p)), to, protocol, headers });
+    const added = await runner.addUploads({ paths: positionals.map((p) => path.resolve(p)), files, to, protocol, headers });
     const continuing = added.filter((a) => a.existing);
     if (continuing.length === 1 && added.length === 1) {
       output.note(`Continuing the unfinished upload of ${continuing[0]!.view.path} (${formatBytes(continuing[0]!.view.bytes)} confirmed by the server).`);

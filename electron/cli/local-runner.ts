@@ -5,7 +5,7 @@
 import { parseChecksumArgument } from '../common/integrity';
 import type { TimeWindows } from '../common/time-windows';
 import { describeWindowState } from './window-note';
-import { Engine, type EngineEvent, type Limits, KeyFileSecretBox, collectFiles, summarize, uploadTarget } from '../engine';
+import { Engine, type EngineEvent, type Limits, KeyFileSecretBox, summarize, uploadTarget } from '../engine';
 import { UsageError } from './args';
 import { type Output, type TransferView } from './output';
 import { type AddedView, type DownloadRequest, type Runner, type UploadRequest, exitCodeFor, onStopSignals } from './runner';
@@ -76,9 +76,8 @@ export class LocalRunner implements Runner {
   }
 
   async addUploads(request: UploadRequest): Promise<AddedView[]> {
-    const { files } = await collectFiles(request.paths);
     const added = await this.engine.addUploads(
-      files.map((f) => ({ source: f.path, url: uploadTarget(request.to, request.protocol, f.relativePath), relativePath: f.relativePath, protocol: request.protocol, headers: request.headers })),
+      request.files.map((f) => ({ source: f.path, url: uploadTarget(request.to, request.protocol, f.relativePath), relativePath: f.relativePath, protocol: request.protocol, headers: request.headers })),
     );
     return added.map(({ record, existing }) => ({ view: summarize(record, null), existing, alreadyDone: false }));
   }

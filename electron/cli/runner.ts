@@ -34,8 +34,10 @@ export interface DownloadRequest {
 }
 
 export interface UploadRequest {
-  /** Files and folders, as absolute paths. */
+  /** Files and folders, as absolute paths (a running Ferry walks them itself). */
   paths: string[];
+  /** The files found in them, as the command already walked them (its own engine takes these). */
+  files: Array<{ path: string; relativePath: string }>;
   to: string;
   protocol: 'tus' | 'put';
   headers: Array<[string, string]>;
