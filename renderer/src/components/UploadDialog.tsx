@@ -1,6 +1,10 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { useApp, useTransfers } from '../context';
 import { Dialog } from './Dialog';
+import type { UploadDestination } from '../../../electron/common/service';
+
+/** One empty list for "no settings yet": a selector returning a fresh [] never settles (React error 185). */
+const NO_DESTINATIONS: readonly UploadDestination[] = [];
 
 /**
  * Upload files and folders to a destination from Settings. Paths come from a drop (the
@@ -20,10 +24,13 @@ export function UploadDialog({
   onAddDestination(): void;
 }) {
   const { client, store, pathForFile } = useApp();
-  const destinations = useTransfers((s) => s.settings?.uploadDestinations ?? []);
+  const destinations = useTransfers((s) => s.settings?.uploadDestinations ?? NO_DESTINATIONS);
   const dataDir = useTransfers((s) => s.host?.dataDir);
   const [paths, setPaths] = useState(initialPaths.join('\n'));
-  const [destination, setDestination] = useState(destinations[0]?.id ?? '');
+  const [picked, setDestination] = useState<string | null>(null);
+  // The settings may arrive after the dialog opened (a drop before the snapshot): until a
+  // person picks, the first destination is the one shown and the one used.
+  const destination = destinations.some((d) => d.id === picked) ? (picked as string) : (destinations[0]?.id ?? '');
   const [error, setError] = useState<string | null>(null);
   const [skipped, setSkipped] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
