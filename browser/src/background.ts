@@ -182,6 +182,14 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     })();
     return true;
   }
+  if (m.type === 'open') {
+    void (async () => {
+      const reply = await ask('open');
+      if (reply.ok && reply.value.url) await chrome.tabs.create({ url: reply.value.url });
+      sendResponse(reply);
+    })();
+    return true;
+  }
   return;
 });
 

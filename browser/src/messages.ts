@@ -5,7 +5,9 @@ export type PageMessage =
   /** The content script: the bypass key was held on a click. */
   | { type: 'bypass' }
   /** The popup: Ferry's queue, and the last problem reaching it. */
-  | { type: 'status' };
+  | { type: 'status' }
+  /** The popup's Open button: Ferry's window, whichever kind it has. */
+  | { type: 'open' };
 
 /** The last time Ferry could not be reached, for the popup to say why. */
 export interface Problem {

@@ -3,7 +3,7 @@
  * capture toggle, why Ferry could not be reached (the browser kept the download), and a
  * button that opens Ferry.
  */
-import type { BrowserTransferView } from '../../electron/common/browser-capture';
+import type { BrowserTransferView, HostReply } from '../../electron/common/browser-capture';
 import { formatBytes } from '../../electron/common/format';
 import { PROBLEM_KEY, type PopupStatus, RULES_KEY } from './messages';
 import { readRules } from './rules';
@@ -53,7 +53,6 @@ async function refresh(): Promise<void> {
   const problem = $('problem');
   const state = $('state');
   const list = $('transfers');
-  const open = $<HTMLButtonElement>('open');
   if (!status) return;
   if (status.problem) {
     problem.hidden = false;
@@ -64,16 +63,19 @@ async function refresh(): Promise<void> {
   if (!status.reply.ok) {
     state.textContent = 'Ferry is not reachable; downloads stay in the browser.';
     list.replaceChildren();
-    open.hidden = true;
     return;
   }
   const value = status.reply.value;
   state.textContent = value.transfers.length === 0 ? 'No transfers yet.' : value.more > 0 ? `and ${value.more} more in Ferry` : '';
   list.replaceChildren(...value.transfers.map(row));
-  open.hidden = value.open === null;
-  open.onclick = () => {
-    if (value.open) void chrome.tabs.create({ url: value.open });
-  };
+}
+
+/** Open Ferry: the desktop app's window comes forward (starting the app if need be), or ferry serve's page opens in a tab. */
+async function openFerry(): Promise<void> {
+  const reply = (await chrome.runtime.sendMessage({ type: 'open' })) as HostReply<'open'> | undefined;
+  const said = $('opened');
+  said.hidden = !reply || reply.ok;
+  if (reply && !reply.ok) said.textContent = `Ferry could not be opened: ${reply.error.message}`;
 }
 
 async function main(): Promise<void> {
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area === 'local' && changes[PROBLEM_KEY]) void refresh();
   });
+  $<HTMLButtonElement>('open').addEventListener('click', () => void openFerry());
   await refresh();
   setInterval(() => void refresh(), 1000);
 }

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cliHostCommand } from './browser-install';
 import { DataDirLockedError, defaultDataDir, defaultDownloadDir, ensureDir, headlessHost, openEngineService, openLocalDoor, ferryVersion } from '../engine';
 import { COMMON_OPTIONS, UsageError, parse } from './args';
 import { Output } from './output';
@@ -42,7 +43,7 @@ export async function commandServe(args: string[], usage: () => number): Promise
       dataDir,
       command: 'ferry serve',
       onEngineError: (error) => log(`engine error: ${error.message}`),
-      host: headlessHost(dataDir, defaultDownloadDir(), log),
+      host: headlessHost(dataDir, defaultDownloadDir(), log, { command: cliHostCommand() }),
     });
   } catch (error) {
     if (error instanceof DataDirLockedError) throw error;

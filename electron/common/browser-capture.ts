@@ -59,12 +59,18 @@ const capturedDownload = object({
  * The commands of the host, with their argument schemas. There is no folder to choose: a
  * capture always lands in the download folder of Ferry's settings.
  */
+/** The browsers Ferry registers its host with (DESIGN.md section 11). */
+export const BROWSERS = ['chromium', 'chrome', 'edge', 'brave', 'vivaldi', 'firefox'] as const;
+export type BrowserName = (typeof BROWSERS)[number];
+
 export const HOST_COMMANDS = {
   capture: object({
     downloads: array(capturedDownload, { min: 1, max: 1000 }),
     userAgent: optional(string({ max: 1024 })),
   }),
   status: none,
+  /** The popup's Open button: the desktop app's window comes forward (the app starts if it is not running), or `ferry serve`'s address. */
+  open: none,
 };
 export type HostCommand = keyof typeof HOST_COMMANDS;
 export type HostArgument<K extends HostCommand> = Infer<(typeof HOST_COMMANDS)[K]>;
@@ -117,6 +123,8 @@ export interface HostValues {
   capture: { ids: string[]; existing: string[] };
   /** `open`: where Ferry's window opens in the browser (`ferry serve`); null for the desktop app. */
   status: { transfers: BrowserTransferView[]; more: number; host: { kind: 'desktop' | 'serve'; version: string }; open: string | null };
+  /** `url`: the page to open (`ferry serve`'s window); null when the desktop app brought its own window forward. */
+  open: { url: string | null };
 }
 
 export type HostErrorCode =

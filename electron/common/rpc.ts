@@ -30,7 +30,7 @@ import {
  * The wire protocol's version, MAJOR.MINOR: a new minor only adds what the other side may
  * ignore; a new major changes what both must understand. Before hellos existed was 0.
  */
-export const PROTOCOL_VERSION = '1.3';
+export const PROTOCOL_VERSION = '1.4';
 
 /** A two-way message pipe carrying structured-clonable (and JSON-able) values. */
 export interface Channel {

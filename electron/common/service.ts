@@ -344,6 +344,10 @@ export const COMMANDS = {
   relink: object({ id: string({ max: 64 }), url: httpUrl() }),
   reveal: object({ id: string({ max: 64 }) }),
   openFile: object({ id: string({ max: 64 }) }),
+  /** Browser capture (DESIGN.md section 11): which browsers can reach this Ferry through its native host. */
+  browserHosts: none,
+  /** Registers Ferry's host with every browser found (`install`), or removes it from every browser. */
+  setBrowserHosts: object({ install: boolean }),
 } satisfies Record<string, Schema<unknown, unknown>>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -377,6 +381,16 @@ export interface CommandValues {
   relink: { how: string; droppedHeaders: boolean };
   reveal: null;
   openFile: null;
+  browserHosts: BrowserHosts;
+  setBrowserHosts: BrowserHosts;
+}
+
+/** Whether the browsers this person uses can hand downloads to this Ferry (its extension's host is registered). */
+export interface BrowserHosts {
+  /** Null: this Ferry can register its host; otherwise why not. */
+  unavailable: string | null;
+  /** Every browser Ferry knows, found on this machine or not. */
+  browsers: Array<{ browser: string; found: boolean; installed: boolean }>;
 }
 
 /**

@@ -35,3 +35,8 @@ export { ensureDir } from './fs/ensure-dir';
 export { parseHeaderArgument } from './http/headers';
 export { redactCredentials } from './http/url-credentials';
 export { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from './upload/collect';
+
+// Browser capture (DESIGN.md section 11): the native host and its registration with browsers.
+export { BROWSERS, type BrowserName } from '../common/browser-capture';
+export { runNativeHost } from './browser-host/host-session';
+export { type BrowserHostState, browserHostStates, installBrowserHosts, registerAtStart, uninstallBrowserHosts } from './browser-host/hosts';

@@ -11,7 +11,7 @@ import { net } from 'electron';
 import { type Result, err } from '../common/result';
 import { serveService } from '../common/rpc';
 import type { ServiceError } from '../common/service';
-import { DataDirLockedError, type Engine, type EngineService, FetchTransport, KeyFileSecretBox, type LocalDoor, type SecretBox, openEngineService, openLocalDoor } from '../engine';
+import { DataDirLockedError, type Engine, type EngineService, FetchTransport, KeyFileSecretBox, type LocalDoor, type SecretBox, openEngineService, openLocalDoor, registerAtStart } from '../engine';
 import type { FromEngine, HostRequest, ToEngine } from './engine-protocol';
 import { mainPortChannel } from './port-channel';
 
@@ -57,6 +57,16 @@ const fileAction = (kind: 'reveal' | 'open') => async (file: string): Promise<Re
   return result.ok ? { ok: true, value: null } : err(result.error);
 };
 
+/** At the first start, Ferry's extension host is registered with every browser found; later, its launcher follows the app. Never fatal. */
+function registerBrowserHosts(dataDir: string, command: string[]): void {
+  try {
+    const registered = registerAtStart(dataDir, command);
+    if (registered.length > 0) log(`the browser extension can reach Ferry from ${registered.join(', ')}`);
+  } catch (error) {
+    log(`the browsers could not be set up to reach Ferry (${(error as Error).message}); Settings offers it again`);
+  }
+}
+
 let opened: { engine: Engine; service: EngineService; version: string } | null = null;
 /** The local door (DESIGN.md section 9): `ferry get` while the app runs hands its work over here. */
 let door: Promise<LocalDoor | null> = Promise.resolve(null);
@@ -81,10 +91,12 @@ parent.on('message', (event: Electron.MessageEvent) => {
             reveal: fileAction('reveal'),
             open: fileAction('open'),
             log,
+            nativeHost: { command: message.nativeHost },
           },
         });
         opened = { engine, service, version: message.version };
         opened.service.autoResume();
+        registerBrowserHosts(message.dataDir, message.nativeHost);
         door = openLocalDoor(message.dataDir, service, { log, app: message.version }).catch((error: unknown) => {
           log(`the local door could not open (${(error as Error).message}); ferry get on this data directory will exit 4`);
           return null;

@@ -3,11 +3,12 @@
  * OS integration around them (tray, notifications, dock/taskbar progress, sleep and
  * network hooks). Everything the window does goes through the TransferService contract.
  */
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { BrowserWindow, Notification, app, dialog, net, powerMonitor, powerSaveBlocker } from 'electron';
 import { createClient } from '../common/rpc';
 import type { Notice, TransferClient } from '../common/service';
-import { defaultDownloadDir, ferryVersion } from '../engine';
+import { defaultDownloadDir, ferryVersion, runNativeHost } from '../engine';
 import { rendererDir } from './app-files';
 import { isAppPage } from './app-origin';
 import { registerAppScheme, serveAppFiles } from './app-protocol';
@@ -16,6 +17,7 @@ import type { SupervisorDecision } from './engine-supervisor';
 import { handOffData, planHandOver, secondLaunch } from './hand-off';
 import { serveWindowConnections } from './ipc';
 import { type LaunchContext, type LaunchRequest, parseLaunchArgs } from './launch-args';
+import { type AppProcess, appCommand, nativeHostArgs, nativeHostCommand } from './native-host-launch';
 import { type NoteSpec, Notifier, osNotification } from './notifier';
 import { mainPortChannel } from './port-channel';
 import { PowerBlocker } from './power';
@@ -187,7 +189,25 @@ async function reconnect(): Promise<void> {
   if (win && !win.isDestroyed()) win.webContents.reload();
 }
 
+const thisApp = (): AppProcess => ({ execPath: process.execPath, defaultApp: process.defaultApp === true, appPath: app.getAppPath(), appImage: process.env.APPIMAGE });
+
+/**
+ * Started by a browser for Ferry's extension (native-host-launch.ts): no lock, no window;
+ * the messages go through the local door, and Ferry is started (or its window brought
+ * forward, by a second launch) when the extension needs it.
+ */
+async function runAsNativeHost(args: string[]): Promise<void> {
+  app.dock?.hide();
+  const [file, ...rest] = appCommand(thisApp());
+  const startFerry = (dataDir: string): void => {
+    spawn(file!, rest, { detached: true, stdio: 'ignore', env: { ...process.env, FERRY_DATA_DIR: dataDir } }).unref();
+  };
+  app.exit(await runNativeHost(args, startFerry));
+}
+
 async function main(): Promise<void> {
+  const hostArgs = nativeHostArgs(process.argv);
+  if (hostArgs) return runAsNativeHost(hostArgs);
   const launch = parseLaunchArgs(process.argv, launchContext(process.cwd()));
   if (!app.requestSingleInstanceLock(handOffData(launch))) {
     app.quit(); // the running Ferry got our request through 'second-instance'
@@ -201,7 +221,7 @@ async function main(): Promise<void> {
   applySecurityPolicy();
   serveAppFiles(rendererDir(__dirname));
 
-  const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion() });
+  const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion(), nativeHost: nativeHostCommand(thisApp()) });
   if (!started.ok) {
     dialog.showErrorBox('Ferry cannot start', started.error.locked ? `${started.error.message}\n\nClose the other Ferry (or ferry command) and start again.` : started.error.message);
     app.exit(4);

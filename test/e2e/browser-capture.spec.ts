@@ -23,7 +23,7 @@ import { ROOT, expect, test } from './fixtures';
 const EXTENSION = path.join(ROOT, 'out', 'browser', 'chromium');
 const SESSION = `session=${crypto.randomBytes(10).toString('hex')}`;
 const files = new Map<string, Buffer>();
-for (const name of ['clicked.bin', 'menu.bin', 'sel-1.bin', 'sel-2.bin', 'bypass.bin', 'off.bin', 'alone.bin']) files.set(name, crypto.randomBytes(1 << 20));
+for (const name of ['clicked.bin', 'menu.bin', 'sel-1.bin', 'sel-2.bin', 'bypass.bin', 'off.bin', 'unset.bin', 'again.bin', 'alone.bin']) files.set(name, crypto.randomBytes(1 << 20));
 
 interface Seen {
   path: string;
@@ -47,7 +47,8 @@ let page: Page;
 
 const pageHtml = (): string => `<!doctype html><meta charset="utf-8"><title>files</title>
 <p><a id="clicked" href="/files/clicked.bin">a file</a> <a id="bypass" href="/files/bypass.bin">another</a>
-<a id="off" href="/files/off.bin">off</a> <a id="alone" href="/files/alone.bin">alone</a></p>
+<a id="off" href="/files/off.bin">off</a> <a id="alone" href="/files/alone.bin">alone</a>
+<a id="unset" href="/files/unset.bin">unset</a> <a id="again" href="/files/again.bin">again</a></p>
 <p id="list">Both: <a href="/files/sel-1.bin">one</a> and <a href="/files/sel-2.bin">two</a>.</p>`;
 
 test.describe.configure({ mode: 'serial' });
@@ -67,7 +68,7 @@ test.beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment', 'content-length': String(body.length) });
     // The browser's own request for a file Ferry takes is slow, as a real download is: it is
     // still moving when the extension cancels it (a local 1 MiB file would otherwise finish first).
-    if (url.pathname === '/files/clicked.bin' && req.headers['sec-fetch-mode'] !== undefined) {
+    if ((url.pathname === '/files/clicked.bin' || url.pathname === '/files/again.bin') && req.headers['sec-fetch-mode'] !== undefined) {
       res.write(body.subarray(0, 65536));
       const rest = setTimeout(() => res.end(body.subarray(65536)), 5000);
       res.once('close', () => clearTimeout(rest));
@@ -81,7 +82,8 @@ test.beforeAll(async () => {
   const install = await runCli(['browser', 'install', '--browser', 'chromium', '--data-dir', data, '--json'], { XDG_CONFIG_HOME: config });
   expect(install.code, install.stderr).toBe(0);
   expect(install.events).toEqual([{ type: 'installed', browser: 'chromium', manifest: path.join(config, 'chromium', 'NativeMessagingHosts', 'app.ferry.host.json') }]);
-  serve = await startServe(data, [], { XDG_DOWNLOAD_DIR: downloads });
+  // Serve sees the same browsers (XDG_CONFIG_HOME) as the test: its Settings set them up too.
+  serve = await startServe(data, [], { XDG_DOWNLOAD_DIR: downloads, XDG_CONFIG_HOME: config });
 
   context = await chromium.launchPersistentContext(path.join(config, 'chromium'), {
     executablePath: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium',
@@ -204,6 +206,28 @@ test('the popup lists the transfers with their verdicts and opens Ferry, whose d
   });
 });
 
+test('Settings shows which browsers reach Ferry; removed there, the browser keeps its downloads; set up again, capture works', async () => {
+  const manifest = path.join(config, 'chromium', 'NativeMessagingHosts', 'app.ferry.host.json');
+  const app = await context.newPage();
+  await app.goto(serve!.url.href);
+  await app.getByRole('button', { name: 'Settings' }).click();
+  const browsers = app.getByRole('group', { name: 'Browser extension' });
+  await expect(browsers.getByRole('list', { name: 'Browsers' })).toHaveText('Chromium: reaches Ferry');
+  await browsers.getByRole('button', { name: 'Remove from browsers' }).click();
+  await expect(browsers.getByRole('list', { name: 'Browsers' })).toHaveText('Chromium: not set up');
+  expect(fs.existsSync(manifest)).toBe(false);
+  await browserKeeps(() => page.click('#unset'), 'unset.bin');
+
+  await browsers.getByRole('button', { name: 'Set up browsers' }).click();
+  await expect(browsers.getByRole('list', { name: 'Browsers' })).toHaveText('Chromium: reaches Ferry');
+  expect(JSON.parse(fs.readFileSync(manifest, 'utf8'))).toMatchObject({ name: 'app.ferry.host', allowed_origins: [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`] });
+  await app.close();
+  const download = page.waitForEvent('download');
+  await page.click('#again');
+  expect(await (await download).failure()).toBe('canceled');
+  await landed('again.bin');
+});
+
 test('with Ferry not running, the browser downloads as usual and the popup says why', async () => {
   await serve!.stop();
   serve = null;
@@ -212,4 +236,6 @@ test('with Ferry not running, the browser downloads as usual and the popup says 
   await popup.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/popup.html`);
   await expect(popup.getByRole('alert')).toContainText(`Ferry could not take ${origin}/files/alone.bin, so the browser downloaded it: Ferry is not running`);
   await expect(popup.getByText('Ferry is not reachable; downloads stay in the browser.')).toBeVisible();
+  await popup.getByRole('button', { name: 'Open Ferry' }).click();
+  await expect(popup.getByRole('status')).toHaveText(/^Ferry could not be opened: Ferry is not running/);
 });

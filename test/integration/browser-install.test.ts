@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { CHROMIUM_EXTENSION_ORIGIN, FIREFOX_EXTENSION_ID } from '../../electron/common/browser-capture';
-import { encodeFrame, FrameReader } from '../../electron/cli/native-messaging';
+import { encodeFrame, FrameReader } from '../../electron/engine/browser-host/framing';
 import { runCli } from '../support/cli';
 import { tempDir } from '../support/harness';
 

@@ -15,8 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { CHROMIUM_EXTENSION_ORIGIN, FIREFOX_EXTENSION_ID, type HostReply, MAX_REQUEST_BYTES } from '../../electron/common/browser-capture';
 import { ok } from '../../electron/common/result';
-import { type HostService, callerOf, hostSession, plainName } from '../../electron/cli/native-host';
-import { FrameReader, encodeFrame } from '../../electron/cli/native-messaging';
+import { type HostService, callerOf, hostSession, plainName } from '../../electron/engine/browser-host/host-session';
+import { FrameReader, encodeFrame } from '../../electron/engine/browser-host/framing';
 import { connectLocalDoor } from '../../electron/engine/door/local-door';
 import { CLI } from '../support/cli';
 import { tempDir } from '../support/harness';
@@ -235,6 +235,8 @@ describe('ferry native-host against ferry serve', () => {
     assert.equal(value.host.kind, 'serve');
     assert.equal(value.open, serve.url.href, 'the popup\'s Open Ferry button opens the window of ferry serve');
     assert.ok(value.transfers.some((t) => t.name === 'report.bin'));
+    const open = await runHost(data, encodeFrame({ id: 2, method: 'open' }));
+    assert.deepEqual(open.replies, [{ id: 2, ok: true, value: { url: serve.url.href } }], 'the Open button opens the window of ferry serve');
 
     const client = (await connectLocalDoor(data))!;
     const count = async (): Promise<number> => {
@@ -270,5 +272,8 @@ describe('ferry native-host against ferry serve', () => {
     const run = await runHost(tempDir('nh-empty-'), encodeFrame({ id: 2, method: 'capture', arg: { downloads: [{ url: `${origin}/x` }] } }));
     assert.equal(run.code, 0);
     assert.deepEqual(run.replies.map((r) => (r.ok ? 'ok' : r.error.code)), ['not-running']);
+    // The CLI's host starts nothing: the Open button says why instead.
+    const open = await runHost(tempDir('nh-empty-'), encodeFrame({ id: 3, method: 'open' }));
+    assert.deepEqual(open.replies.map((r) => (r.ok ? 'ok' : r.error.code)), ['not-running']);
   });
 });

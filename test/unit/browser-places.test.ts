@@ -12,7 +12,7 @@ import {
   FIREFOX_EXTENSION_ID,
   HOST_NAME,
 } from '../../electron/common/browser-capture';
-import { BROWSERS, browserPlace, hostManifest, launcherPath, launcherScript, registryCommands } from '../../electron/cli/browser-places';
+import { BROWSERS, browserPlace, hostManifest, launcherPath, launcherScript, registryCommands } from '../../electron/engine/browser-host/places';
 
 const linux = { home: '/home/ana', xdgConfigHome: null };
 const mac = { home: '/Users/ana' };
@@ -96,10 +96,10 @@ describe('what is written', () => {
   test('the launcher runs ferry native-host on the data directory and passes the browser\'s arguments on, quoted for its shell', () => {
     assert.equal(launcherPath('linux', '/home/ana/.config/Ferry'), '/home/ana/.config/Ferry/native-host/ferry-native-host');
     assert.equal(launcherPath('win32', 'C:\\F'), 'C:\\F\\native-host\\ferry-native-host.cmd');
-    const sh = launcherScript('linux', '/usr/bin/node', '/opt/ferry/ferry.js', "/home/o'neil/Ferry");
+    const sh = launcherScript('linux', ['/usr/bin/node', '/opt/ferry/ferry.js', 'native-host'], "/home/o'neil/Ferry");
     assert.match(sh, /^#!\/bin\/sh\n/);
-    assert.match(sh, /\nexec '\/usr\/bin\/node' '\/opt\/ferry\/ferry\.js' native-host --data-dir '\/home\/o'\\''neil\/Ferry' "\$@"\n$/);
-    assert.equal(launcherScript('win32', 'C:\\node.exe', 'C:\\f\\ferry.js', 'C:\\Users\\a b\\Ferry'), '@echo off\r\n"C:\\node.exe" "C:\\f\\ferry.js" native-host --data-dir "C:\\Users\\a b\\Ferry" %*\r\n');
+    assert.match(sh, /\nexec '\/usr\/bin\/node' '\/opt\/ferry\/ferry\.js' 'native-host' --data-dir '\/home\/o'\\''neil\/Ferry' "\$@"\n$/);
+    assert.equal(launcherScript('win32', ['C:\\node.exe', 'C:\\f\\ferry.js', 'native-host'], 'C:\\Users\\a b\\Ferry'), '@echo off\r\n"C:\\node.exe" "C:\\f\\ferry.js" "native-host" --data-dir "C:\\Users\\a b\\Ferry" %*\r\n');
   });
 
   test('the extension ID is the one its pinned key gives', () => {

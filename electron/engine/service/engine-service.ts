@@ -31,6 +31,7 @@ import { ChangeBatcher } from './change-batcher';
 import { NoticeCollector } from './notices';
 import { referenceOrigin, sidecarChoice } from './references';
 import { summarize } from './summary';
+import { type NativeHostCommand, browserHostsOf, setBrowserHosts } from './browser-hosts';
 import { hostLimitsOf, windowsProblem } from './time-and-hosts';
 
 /** What the program hosting the engine (desktop app, `ferry serve`) provides. */
@@ -45,6 +46,8 @@ export interface ServiceHost {
   /** Opens the file with its default application; null where the host cannot. */
   open: ((file: string) => Promise<Result<null, ServiceError>>) | null;
   log?: (message: string) => void;
+  /** How the browser extension's native host is started on this machine; null where this host cannot register one. */
+  nativeHost?: NativeHostCommand | null;
 }
 
 type Handlers = {
@@ -132,6 +135,8 @@ export class EngineService implements ServiceImplementation {
       relink: ({ id, url }) => this.relink(id, url),
       reveal: ({ id }) => this.fileAction(id, this.host.reveal, 'Showing a file in its folder'),
       openFile: ({ id }) => this.fileAction(id, this.host.open, 'Opening a file'),
+      browserHosts: () => ok(browserHostsOf(this.host.dataDir, this.host.nativeHost ?? null)),
+      setBrowserHosts: ({ install }) => setBrowserHosts(this.host.dataDir, this.host.nativeHost ?? null, install),
     };
   }
 

@@ -18,8 +18,8 @@ export function openEngineService(
  * The host `ferry serve` is: no desktop to reveal or open files in, secrets sealed with a
  * key file in the data directory.
  */
-export function headlessHost(dataDir: string, defaultDownloadDir: string, log?: (message: string) => void): Omit<ServiceHost, 'dataDir'> {
-  return { kind: 'serve', version: ferryVersion(), defaultDownloadDir, secrets: new KeyFileSecretBox(dataDir), reveal: null, open: null, log };
+export function headlessHost(dataDir: string, defaultDownloadDir: string, log?: (message: string) => void, nativeHost: ServiceHost['nativeHost'] = null): Omit<ServiceHost, 'dataDir'> {
+  return { kind: 'serve', version: ferryVersion(), defaultDownloadDir, secrets: new KeyFileSecretBox(dataDir), reveal: null, open: null, log, nativeHost };
 }
 
 /** Ferry's version, from the package.json the build sits in. */

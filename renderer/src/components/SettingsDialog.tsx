@@ -2,6 +2,7 @@ import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'rea
 import type { DestinationHeader, Settings } from '../../../electron/common/service';
 import { formatRateWindow, formatWindow } from '../../../electron/common/time-windows';
 import { useApp, useTransfers } from '../context';
+import { BrowserHostsField } from './BrowserHostsField';
 import { Dialog, FormFooter } from './Dialog';
 import { type DraftDestination, FIELD_IDS, type Problems, type SettingsChanges, type SettingsDraft, checkSettings, destinationIds, headerIds, inputForField } from './settings-check';
 
@@ -168,6 +169,7 @@ function SettingsForm({
             file.sha256) beside downloads of 1 MiB or more, on their own site
           </label>
         </fieldset>
+        <BrowserHostsField />
         <fieldset>
           <legend>Upload destinations</legend>
           <p className="hint">Secret header values are stored {secretStorage === 'os-keychain' ? "with the system's keychain" : 'encrypted with a key in the data folder'} and never shown again.</p>

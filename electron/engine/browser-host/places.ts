@@ -11,10 +11,9 @@
  *   default value is that manifest's path.
  */
 import * as path from 'node:path';
-import { CHROMIUM_EXTENSION_ORIGIN, FIREFOX_EXTENSION_ID, HOST_NAME } from '../common/browser-capture';
+import { BROWSERS, type BrowserName, CHROMIUM_EXTENSION_ORIGIN, FIREFOX_EXTENSION_ID, HOST_NAME } from '../../common/browser-capture';
 
-export const BROWSERS = ['chromium', 'chrome', 'edge', 'brave', 'vivaldi', 'firefox'] as const;
-export type BrowserName = (typeof BROWSERS)[number];
+export { BROWSERS, type BrowserName };
 export type Platform = 'linux' | 'darwin' | 'win32';
 
 /** The user's folders, as the environment gives them. */
@@ -100,14 +99,18 @@ export function hostManifest(browser: BrowserName, launcher: string): Record<str
   return browser === 'firefox' ? { ...common, allowed_extensions: [FIREFOX_EXTENSION_ID] } : { ...common, allowed_origins: [CHROMIUM_EXTENSION_ORIGIN] };
 }
 
-/** The launcher the manifest names: it runs `ferry native-host` on the data directory, passing on what the browser adds. */
-export function launcherScript(platform: Platform, node: string, cli: string, dataDir: string): string {
+/**
+ * The launcher the manifest names: it runs the host on the data directory, passing on what
+ * the browser adds. `command` starts the host: `[node, ferry.js, 'native-host']` for the
+ * CLI, `[the app, '--native-host']` for the desktop app.
+ */
+export function launcherScript(platform: Platform, command: readonly string[], dataDir: string): string {
   if (platform === 'win32') {
     const q = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-    return `@echo off\r\n${q(node)} ${q(cli)} native-host --data-dir ${q(dataDir)} %*\r\n`;
+    return `@echo off\r\n${command.map(q).join(' ')} --data-dir ${q(dataDir)} %*\r\n`;
   }
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-  return `#!/bin/sh\n# Written by ferry browser install; ferry browser uninstall removes it.\nexec ${q(node)} ${q(cli)} native-host --data-dir ${q(dataDir)} "$@"\n`;
+  return `#!/bin/sh\n# Written by Ferry (ferry browser install, or the app); ferry browser uninstall removes it.\nexec ${command.map(q).join(' ')} --data-dir ${q(dataDir)} "$@"\n`;
 }
 
 /** reg.exe's arguments that write and remove a registry entry. */

@@ -1,0 +1,39 @@
+/**
+ * The desktop app as the browser extension's native host (DESIGN.md section 11). The host
+ * manifests the app registers name a launcher that runs the app itself with
+ * `--native-host`: the packaged app ships no Node of its own (the runAsNode fuse is off),
+ * so the app is the host. Such a launch takes no single-instance lock and opens no window:
+ * it relays the browser's messages through the local door and exits when the browser
+ * closes the stream, starting the app first when a capture finds it not running.
+ */
+
+/** The flag the launcher passes; what follows it (`--data-dir DIR`, the browser's own arguments) is the host's. */
+export const NATIVE_HOST_FLAG = '--native-host';
+
+/** The host's arguments when this launch is the native host; null for an ordinary launch. */
+export function nativeHostArgs(argv: readonly string[]): string[] | null {
+  const at = argv.indexOf(NATIVE_HOST_FLAG);
+  return at === -1 ? null : argv.slice(at + 1);
+}
+
+export interface AppProcess {
+  /** process.execPath: Electron's binary, the app's own executable once packaged. */
+  execPath: string;
+  /** process.defaultApp: `electron <app folder>` (development): the app folder is an argument. */
+  defaultApp: boolean;
+  /** The app folder, where defaultApp. */
+  appPath: string;
+  /** $APPIMAGE: an AppImage runs from a mount that moves at every start; this is the file to run. */
+  appImage: string | undefined;
+}
+
+/** How to start this app again, as a program outside it would: the executable, then its arguments. */
+export function appCommand(p: AppProcess): string[] {
+  if (p.appImage) return [p.appImage];
+  return p.defaultApp ? [p.execPath, p.appPath] : [p.execPath];
+}
+
+/** What the launcher runs: the app as the native host. */
+export function nativeHostCommand(p: AppProcess): string[] {
+  return [...appCommand(p), NATIVE_HOST_FLAG];
+}
