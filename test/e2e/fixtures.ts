@@ -23,7 +23,10 @@ export async function serve(): Promise<Served> {
   if (!fs.existsSync(path.join(ROOT, 'out', 'renderer', 'index.html'))) throw new Error('the window is not built: run npm run build first');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-data-'));
   const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-dl-'));
-  const running = await startServe(dataDir, [], { XDG_DOWNLOAD_DIR: downloads });
+  // A config home of its own, with Chromium "used": Settings' browser section reads and writes there, never in the real one.
+  const config = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-e2e-config-'));
+  fs.mkdirSync(path.join(config, 'chromium'));
+  const running = await startServe(dataDir, [], { XDG_DOWNLOAD_DIR: downloads, XDG_CONFIG_HOME: config });
   return { url: running.url.href, dataDir, downloads, stop: running.stop };
 }
 
