@@ -57,6 +57,8 @@ test('the desktop app launches, shows the queue and completes a download', async
       expect(run.status, String(run.stderr)).toBe(0);
       const reply = JSON.parse(run.stdout.subarray(4, 4 + run.stdout.readUInt32LE(0)).toString()) as { ok: boolean; value?: { host: { kind: string } } };
       expect(reply).toMatchObject({ ok: true, value: { host: { kind: 'desktop' } } });
+      await window.getByRole('button', { name: 'Settings' }).click();
+      await expect(window.getByRole('group', { name: 'Browser extension' }).getByRole('list', { name: 'Browsers' })).toHaveText('Chromium: reaches Ferry');
     }
   } finally {
     await app.close();
