@@ -26,9 +26,6 @@ import {
 import { DoorError } from './door-runner';
 import { Output } from './output';
 import { EXIT, type Runner, openRunner, resolveId } from './runner';
-import { commandServe } from './serve-command';
-import { commandBrowser } from './browser-install';
-import { commandNativeHost } from './native-host';
 import { timeWindowsOf } from './window-args';
 
 export { EXIT, exitCodeFor } from './runner';
@@ -277,11 +274,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'put':
         return await commandPut(rest);
       case 'serve':
-        return await commandServe(rest, usage);
+        // Loaded only for the command that needs it: `ferry get` pays neither the start nor the
+        // heap of a web server (a larger heap made V8 trade its cheap young-generation
+        // collections of body chunks for full ones: about 0.9 CPU-s a GiB; issue 13).
+        return await (await import('./serve-command.js')).commandServe(rest, usage);
       case 'browser':
-        return await commandBrowser(rest, usage);
+        return await (await import('./browser-install.js')).commandBrowser(rest, usage);
       case 'native-host':
-        return await commandNativeHost(rest);
+        return await (await import('./native-host.js')).commandNativeHost(rest);
       case undefined:
         // A bare `ferry` is a question, not a command: the usage, on stderr, exit 2.
         process.stderr.write(`${USAGE}\n`);
