@@ -169,6 +169,8 @@ describe('installers: what goes into app.asar', () => {
       assert.ok(listing.includes(file), `${file} is packaged`);
     }
     for (const dep of Object.keys(pkg.dependencies)) assert.ok(listing.includes(`node_modules/${dep}/package.json`), `${dep} (a production dependency) is packaged`);
+    // Of hash-wasm, only the XXH3-128 module the block digests load (electron/engine/hash/block-digest.ts).
+    assert.deepEqual(listing.filter((p) => p.startsWith('node_modules/hash-wasm/') && p.endsWith('.js')), ['node_modules/hash-wasm/dist/xxhash128.umd.min.js']);
   });
 
   test("the packaged executable's fuses are flipped as configured; the one left alone keeps Electron's setting", () => {

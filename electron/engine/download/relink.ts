@@ -7,12 +7,12 @@
  * an accepted proof, and a refused one leaves the old link, the partial and the record as
  * they are.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatBytes } from '../../common/format';
 import type { TransferRecord } from '../../common/transfer';
 import type { EngineContext } from '../context';
+import { blockDigestOf, blockDigestsReady } from '../hash/block-digest';
 import { parseContentRange } from '../http/content-range';
 import { leavesOrigin } from '../http/headers';
 import { readValidators, type Validators } from '../http/validators';
@@ -108,7 +108,8 @@ export async function proveSameBytes(
       const from = index * blockSize;
       const got = await fetchRange(from, from + blockLength(index) - 1);
       if (typeof got === 'string') return refuse(got);
-      if (createHash('sha256').update(got.bytes).digest('hex') !== blocks.get(index)) return refuse(`block ${index} (at ${formatBytes(from)}) of the new link differs from the one recorded`);
+      await blockDigestsReady;
+      if (blockDigestOf(got.bytes, blocks.get(index)!) !== blocks.get(index)) return refuse(`block ${index} (at ${formatBytes(from)}) of the new link differs from the one recorded`);
       answer ??= got;
     }
     checks.push(`${samples.length} recorded block digest${samples.length > 1 ? 's' : ''} match (block${samples.length > 1 ? 's' : ''} ${samples.join(', ')})`);

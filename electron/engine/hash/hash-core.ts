@@ -2,17 +2,18 @@
  * What a hashing session does, wherever it runs: on a hashing thread (hash-worker.ts) for
  * big files, or on the engine's own thread for a body small enough that a round trip to a
  * thread costs more than hashing it (hash-pool.ts). Each session keeps whole-file digests,
- * block digests (one SHA-256 per `blockSize` bytes, aligned to offset 0), or both.
+ * block digests (one per `blockSize` bytes, aligned to offset 0: block-digest.ts), or both.
  */
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { type BlockHasher, blockHasher } from './block-digest';
 import type { FromWorker, SnapshotReply, ToWorker, VerifyReply } from './protocol';
 
 const READ_SIZE = 1 << 20;
 
 export class Session {
   readonly files: Array<[string, Hash]>;
-  block: Hash | null;
+  block: BlockHasher | null;
   offset = 0;
   completed: Array<[number, string]> = [];
 
@@ -24,7 +25,7 @@ export class Session {
   ) {
     this.offset = start;
     this.files = algorithms.map((a) => [a, createHash(a)]);
-    this.block = blockSize > 0 ? createHash('sha256') : null;
+    this.block = blockSize > 0 ? blockHasher() : null;
   }
 
   feed(bytes: Uint8Array): void {
@@ -41,15 +42,15 @@ export class Session {
       at += take;
       this.offset += take;
       if (this.offset % this.blockSize === 0) {
-        this.completed.push([this.offset / this.blockSize - 1, this.block.digest('hex')]);
-        this.block = createHash('sha256');
+        this.completed.push([this.offset / this.blockSize - 1, this.block.digest()]);
+        this.block = blockHasher();
       }
     }
   }
 
   snapshot(): SnapshotReply {
     const atBoundary = this.offset % this.blockSize === 0;
-    const reply = { offset: this.offset, blocks: this.completed, tail: atBoundary || !this.block ? null : this.block.copy().digest('hex') };
+    const reply = { offset: this.offset, blocks: this.completed, tail: atBoundary || !this.block ? null : this.block.peek() };
     this.completed = [];
     return reply;
   }
@@ -78,17 +79,19 @@ function readRange(path: string, from: number, to: number, each: (bytes: Buffer)
 
 /**
  * Re-hashes the complete blocks and the tail of a partial and compares them with the
- * recorded digests. The block session is left positioned at `upTo` when everything is
- * intact, so new bytes continue the same block digests.
+ * recorded digests, each with the algorithm it was recorded with. The block session is
+ * left positioned at `upTo` when everything is intact, so new bytes continue the same
+ * block digests.
  */
 export function verify(session: Session, path: string, from: number, upTo: number, expected: Array<string | null>, tail: string | null): VerifyReply {
   const size = session.blockSize;
   const bad: number[] = [];
-  let hash = createHash('sha256');
-  let inBlock = 0;
   const first = Math.floor(from / size);
   let index = first;
   const complete = Math.floor(upTo / size);
+  const hasherFor = (i: number): BlockHasher => blockHasher(i < complete ? (expected[i - first] ?? null) : tail);
+  let hash = hasherFor(index);
+  let inBlock = 0;
   const whole = readRange(path, from, upTo, (bytes) => {
     let at = 0;
     while (at < bytes.length) {
@@ -97,15 +100,15 @@ export function verify(session: Session, path: string, from: number, upTo: numbe
       at += take;
       inBlock += take;
       if (inBlock === size) {
-        if (hash.digest('hex') !== expected[index - first]) bad.push(index);
+        if (hash.digest() !== expected[index - first]) bad.push(index);
         index++;
         inBlock = 0;
-        hash = createHash('sha256');
+        hash = hasherFor(index);
       }
     }
   });
   if (!whole) return { bad, short: true };
-  if (upTo % size !== 0 && hash.copy().digest('hex') !== tail) bad.push(complete);
+  if (upTo % size !== 0 && hash.peek() !== tail) bad.push(complete);
   session.completed = [];
   if (bad.length === 0) {
     session.offset = upTo;

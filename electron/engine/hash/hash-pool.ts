@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../../common/integrity';
+import { blockDigestsReady } from './block-digest';
 import { type Session, handleHashMessage } from './hash-core';
 import type { FromWorker, SnapshotReply, ToWorker, VerifyReply } from './protocol';
 
@@ -91,8 +92,24 @@ class HashWorker extends HashHost {
  */
 class InlineHost extends HashHost {
   private readonly local = new Map<number, Session>();
+  /** Messages that came before XXH3-128 loaded on this thread, answered in order once it has. */
+  private waiting: ToWorker[] | null = [];
+
+  constructor() {
+    super();
+    void blockDigestsReady.then(() => {
+      const queued = this.waiting ?? [];
+      this.waiting = null;
+      for (const message of queued) this.handle(message);
+    });
+  }
 
   send(message: ToWorker): void {
+    if (this.waiting) this.waiting.push(message);
+    else this.handle(message);
+  }
+
+  private handle(message: ToWorker): void {
     const answer = handleHashMessage(this.local, message);
     if (answer) queueMicrotask(() => this.receive(answer));
   }
@@ -198,8 +215,11 @@ export class HashSession {
 }
 
 /**
- * A few hashing threads shared by every transfer. A download's whole-file and block
- * digests go to different threads so both run in parallel with the engine's I/O.
+ * A few hashing threads shared by every transfer. A transfer's sessions (its whole-file and
+ * block digests) share one thread: with block digests in XXH3-128 the thread hashes about
+ * 1.5 GB/s, more than one download brings, and a second thread for the same bytes cost a
+ * V8 isolate (10-15 MB of a 1 GiB download's peak) and a wake-up per buffer (issue 13).
+ * A thread starts when every running one already hashes for another transfer, up to `size`.
  */
 export class HashPool {
   private workers: HashWorker[] = [];
@@ -214,26 +234,36 @@ export class HashPool {
   constructor(private readonly size = 2) {}
 
   /**
-   * Sessions for one transfer: placed on the least busy threads, distinct where possible; or,
-   * with `inline` (a body of at most INLINE_HASH_MAX_BYTES), on the calling thread.
+   * Sessions for one transfer, on one thread: an idle one, else a new one while fewer than
+   * `size` run, else the least busy; or, with `inline` (a body of at most
+   * INLINE_HASH_MAX_BYTES), on the calling thread.
    */
   open(specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number; start?: number }>, buffers: SharedArrayBuffer[], options: { inline?: boolean } = {}): HashSession[] {
     if (this.closed) throw new Error('the hash pool is closed');
-    if (options.inline) return specs.map((spec) => new HashSession(this.inline, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers));
+    const host = options.inline ? this.inline : this.thread();
+    return specs.map((spec) => new HashSession(host, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers));
+  }
+
+  private thread(): HashWorker {
     this.warm();
-    const byLoad = [...this.workers].sort((a, b) => a.sessions - b.sessions);
-    return specs.map((spec, i) => new HashSession(byLoad[i % byLoad.length]!, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers));
+    const idle = this.workers.find((w) => w.sessions === 0);
+    if (idle) return idle;
+    if (this.workers.length < this.size) return this.start();
+    return [...this.workers].sort((a, b) => a.sessions - b.sessions)[0]!;
+  }
+
+  private start(): HashWorker {
+    const worker = new HashWorker(this.script, (w) => (this.workers = this.workers.filter((x) => x !== w)));
+    this.workers.push(worker);
+    return worker;
   }
 
   /**
-   * Starts the threads now rather than at the first transfer: a thread takes tens of
+   * Starts a thread now rather than at the first transfer: a thread takes tens of
    * milliseconds to boot, which the first request's round trip can hide. Safe to call twice.
    */
   warm(): void {
-    if (this.closed) return;
-    while (this.workers.length < this.size) {
-      this.workers.push(new HashWorker(this.script, (w) => (this.workers = this.workers.filter((x) => x !== w))));
-    }
+    if (!this.closed && this.workers.length === 0) this.start();
   }
 
   async close(): Promise<void> {

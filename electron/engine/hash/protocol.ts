@@ -18,9 +18,9 @@ export type ToWorker =
 
 export interface SnapshotReply {
   offset: number;
-  /** Blocks completed since the previous snapshot: index and SHA-256 hex. */
+  /** Blocks completed since the previous snapshot: index and block digest (block-digest.ts). */
   blocks: Array<[number, string]>;
-  /** SHA-256 of the bytes since the last block boundary; null at a boundary. */
+  /** The block digest of the bytes since the last block boundary; null at a boundary. */
   tail: string | null;
 }
 
