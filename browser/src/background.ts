@@ -84,12 +84,24 @@ async function captureDownload(item: chrome.downloads.DownloadItem): Promise<boo
   const paused = !chrome.downloads.onDeterminingFilename && (await chrome.downloads.pause(item.id).then(() => true, () => false));
   const reply = await handOver([{ url: item.url, finalUrl: item.finalUrl || null, referrer: item.referrer || null, name: baseName(item.filename) }]);
   if (!reply.ok) {
-    if (paused) await chrome.downloads.resume(item.id).catch(() => undefined);
+    if (paused && !(await chrome.downloads.resume(item.id).then(() => true, () => false))) await startAgain(item);
     return false;
   }
   await chrome.downloads.cancel(item.id).catch(() => undefined);
   await chrome.downloads.erase({ id: item.id }).catch(() => undefined);
   return true;
+}
+
+/**
+ * Firefox resumes a paused download only from bytes it kept, and a download paused as it
+ * starts has kept none ("cannot be resumed"): the browser then downloads it again, with
+ * the page as its referrer (Firefox lets an extension set Referer; cookies go as usual).
+ */
+async function startAgain(item: chrome.downloads.DownloadItem): Promise<void> {
+  await chrome.downloads.erase({ id: item.id }).catch(() => undefined);
+  ourOwn.add(item.url);
+  const headers = item.referrer ? [{ name: 'Referer', value: item.referrer }] : undefined;
+  await chrome.downloads.download({ url: item.url, ...(headers ? { headers } : {}) }).catch(() => ourOwn.delete(item.url));
 }
 
 function decisionFor(item: chrome.downloads.DownloadItem): Promise<boolean> {

@@ -45,7 +45,7 @@ declare namespace chrome {
     function resume(id: number): Promise<void>;
     function cancel(id: number): Promise<void>;
     function erase(query: { id: number }): Promise<number[]>;
-    function download(options: { url: string; filename?: string }): Promise<number>;
+    function download(options: { url: string; filename?: string; headers?: Array<{ name: string; value: string }> }): Promise<number>;
     function search(query: { id?: number; url?: string }): Promise<DownloadItem[]>;
   }
 
