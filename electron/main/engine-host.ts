@@ -7,7 +7,7 @@ import { EngineSupervisor, type SupervisorDecision } from './engine-supervisor';
 
 const SEALED = 'ferry-sealed:os1:';
 
-type StartOptions = { dataDir: string; downloadDir: string; version: string; nativeHost: string[] };
+type StartOptions = { dataDir: string; downloadDir: string; version: string; nativeHost: { command: string[] } | { unavailable: string } };
 type Started = Result<null, { message: string; locked: boolean }>;
 
 /** What the shell hears about an engine that ended on its own (see EngineSupervisor). */

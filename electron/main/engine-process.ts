@@ -91,12 +91,12 @@ parent.on('message', (event: Electron.MessageEvent) => {
             reveal: fileAction('reveal'),
             open: fileAction('open'),
             log,
-            nativeHost: { command: message.nativeHost },
+            nativeHost: message.nativeHost,
           },
         });
         opened = { engine, service, version: message.version };
         opened.service.autoResume();
-        registerBrowserHosts(message.dataDir, message.nativeHost);
+        if ('command' in message.nativeHost) registerBrowserHosts(message.dataDir, message.nativeHost.command);
         door = openLocalDoor(message.dataDir, service, { log, app: message.version }).catch((error: unknown) => {
           log(`the local door could not open (${(error as Error).message}); ferry get on this data directory will exit 4`);
           return null;

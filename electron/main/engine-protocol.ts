@@ -8,8 +8,8 @@ import type { ServiceError } from '../common/service';
 export type PowerEvent = 'suspend' | 'wake' | 'offline' | 'online';
 
 export type ToEngine =
-  /** `nativeHost`: what the browser extension's host launcher runs (the app with --native-host). */
-  | { type: 'init'; dataDir: string; downloadDir: string; version: string; nativeHost: string[]; secretStorage: 'os-keychain' | 'key-file' }
+  /** `nativeHost`: what the browser extension's host launcher runs (the app with --native-host), or why the app cannot be the host. */
+  | { type: 'init'; dataDir: string; downloadDir: string; version: string; nativeHost: { command: string[] } | { unavailable: string }; secretStorage: 'os-keychain' | 'key-file' }
   /** Comes with a MessagePort: serve the TransferService on it. */
   | { type: 'connect' }
   | { type: 'power'; event: PowerEvent }

@@ -221,7 +221,7 @@ async function main(): Promise<void> {
   applySecurityPolicy();
   serveAppFiles(rendererDir(__dirname));
 
-  const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion(), nativeHost: nativeHostCommand(thisApp()) });
+  const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion(), nativeHost: nativeHostCommand(thisApp(), process.platform) });
   if (!started.ok) {
     dialog.showErrorBox('Ferry cannot start', started.error.locked ? `${started.error.message}\n\nClose the other Ferry (or ferry command) and start again.` : started.error.message);
     app.exit(4);

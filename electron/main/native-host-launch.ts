@@ -33,7 +33,17 @@ export function appCommand(p: AppProcess): string[] {
   return p.defaultApp ? [p.execPath, p.appPath] : [p.execPath];
 }
 
-/** What the launcher runs: the app as the native host. */
-export function nativeHostCommand(p: AppProcess): string[] {
-  return [...appCommand(p), NATIVE_HOST_FLAG];
+/**
+ * What the launcher runs: the app as the native host; or, on Windows, why it cannot be:
+ * a GUI program there gets no standard input (Electron gives its main process an empty
+ * one), and the browser speaks to its host on standard input.
+ */
+export function nativeHostCommand(p: AppProcess, platform: NodeJS.Platform): { command: string[] } | { unavailable: string } {
+  if (platform === 'win32') {
+    return {
+      unavailable:
+        'On Windows the desktop app cannot be the browser extension\'s helper yet (a windowed program gets no standard input to read the browser\'s messages from). Install Ferry\'s command-line tool and run ferry browser install.',
+    };
+  }
+  return { command: [...appCommand(p), NATIVE_HOST_FLAG] };
 }

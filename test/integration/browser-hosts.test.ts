@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { type HostMachine, browserHostStates, registerAtStart, uninstallBrowserHosts } from '../../electron/engine/browser-host/hosts';
+import { browserHostsOf, setBrowserHosts } from '../../electron/engine/service/browser-hosts';
 import { tempDir } from '../support/harness';
 
 function machine(): HostMachine {
@@ -55,4 +56,12 @@ test('another program\'s manifest at Ferry\'s path is neither counted as Ferry\'
   assert.equal(browserHostStates(data, m).find((b) => b.browser === 'chromium')?.installed, false);
   assert.deepEqual(uninstallBrowserHosts(data, undefined, m), []);
   assert.equal(fs.readFileSync(manifest, 'utf8'), '{"name":"something.else"}');
+});
+
+test('the service tells Settings why a Ferry cannot be the host, and refuses to register one', () => {
+  const data = tempDir('bh-data-');
+  const why = 'On Windows the desktop app cannot be the browser extension\'s helper yet.';
+  assert.deepEqual(browserHostsOf(data, { unavailable: why }), { unavailable: why, browsers: [] });
+  assert.deepEqual(setBrowserHosts(data, { unavailable: why }, true), { ok: false, error: { code: 'unsupported', message: why } });
+  assert.match(browserHostsOf(data, null).unavailable!, /ferry browser install/);
 });

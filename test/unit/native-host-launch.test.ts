@@ -18,5 +18,12 @@ test('the app starts again as a program outside it would: the AppImage file, the
   assert.deepEqual(appCommand(base), ['/opt/Ferry/ferry']);
   assert.deepEqual(appCommand({ ...base, execPath: '/tmp/.mount_FerryX1/ferry', appImage: '/home/a/Apps/Ferry-1.0.AppImage' }), ['/home/a/Apps/Ferry-1.0.AppImage']);
   assert.deepEqual(appCommand({ ...base, execPath: '/w/node_modules/electron/dist/electron', defaultApp: true, appPath: '/w' }), ['/w/node_modules/electron/dist/electron', '/w']);
-  assert.deepEqual(nativeHostCommand(base), ['/opt/Ferry/ferry', '--native-host']);
+  assert.deepEqual(nativeHostCommand(base, 'linux'), { command: ['/opt/Ferry/ferry', '--native-host'] });
+  assert.deepEqual(nativeHostCommand({ ...base, execPath: '/Applications/Ferry.app/Contents/MacOS/Ferry' }, 'darwin'), { command: ['/Applications/Ferry.app/Contents/MacOS/Ferry', '--native-host'] });
+});
+
+test('on Windows the app says why it cannot be the host, and the way out, instead of registering one that would read nothing', () => {
+  const answer = nativeHostCommand({ execPath: 'C:\\Ferry\\Ferry.exe', defaultApp: false, appPath: 'C:\\Ferry\\resources\\app.asar', appImage: undefined }, 'win32');
+  assert.ok('unavailable' in answer);
+  assert.match(answer.unavailable, /standard input.*ferry browser install/);
 });

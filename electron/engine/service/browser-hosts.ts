@@ -8,18 +8,21 @@ import { browserHostStates, installBrowserHosts, uninstallBrowserHosts } from '.
  * native host (the desktop app, `ferry serve` from the CLI) can; the files are written
  * where this Ferry runs, for the person it runs as.
  */
-export interface NativeHostCommand {
+export type NativeHostCommand =
   /** What the launcher runs: `[node, ferry.js, 'native-host']` or `[the app, '--native-host']`. */
-  command: string[];
-}
+  | { command: string[] }
+  /** Why this Ferry cannot be the browser's host, in a sentence with the way out. */
+  | { unavailable: string };
+
+const CANNOT = 'This Ferry cannot start a host for the browser extension: use ferry browser install from the command line.';
 
 export function browserHostsOf(dataDir: string, nativeHost: NativeHostCommand | null): BrowserHosts {
-  if (!nativeHost) return { unavailable: 'This Ferry cannot start a host for the browser extension.', browsers: [] };
+  if (!nativeHost || 'unavailable' in nativeHost) return { unavailable: nativeHost?.unavailable ?? CANNOT, browsers: [] };
   return { unavailable: null, browsers: browserHostStates(dataDir).map(({ browser, found, installed }) => ({ browser, found, installed })) };
 }
 
 export function setBrowserHosts(dataDir: string, nativeHost: NativeHostCommand | null, install: boolean): Result<BrowserHosts, ServiceError> {
-  if (!nativeHost) return err({ code: 'unsupported', message: 'This Ferry cannot start a host for the browser extension: use ferry browser install from the CLI.' });
+  if (!nativeHost || 'unavailable' in nativeHost) return err({ code: 'unsupported', message: nativeHost?.unavailable ?? CANNOT });
   try {
     if (!install) uninstallBrowserHosts(dataDir);
     else if (installBrowserHosts(dataDir, nativeHost.command, 'found').length === 0) {
