@@ -4,52 +4,14 @@ import { PENDING_INTEGRITY } from '../../common/integrity';
 import type { HistoryEntry, HistoryKind, TransferRecord, TransferState, UploadProtocol } from '../../common/transfer';
 import { type Segment, bytesHeld } from '../download/segments';
 import { unsealedHeaderNames } from '../secrets';
+import { type Row, fromRow, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
-
-type Row = Record<string, unknown>;
 
 /** History entries kept per transfer (the first start is kept besides). */
 export const HISTORY_LIMIT = 200;
 
 /** The states a transfer ends in; only these can be cleared from the list. */
 export type FinishedState = Extract<TransferState, 'completed' | 'failed' | 'canceled'>;
-
-/** Columns holding JSON, and the TypeScript field each maps to. */
-const JSON_FIELDS = new Set(['headers', 'userChecksum', 'serverChecksum', 'sidecar', 'urlChain', 'mirrors', 'pieces', 'integrity', 'error', 'fingerprint']);
-const BOOLEAN_FIELDS = new Set(['encoded']);
-
-// Name conversions are cached: a queue of thousands of small files reads and writes rows
-// many times a second, and a regular expression per column per row shows up in profiles.
-const columns = new Map<string, string>();
-const fields = new Map<string, string>();
-function column(field: string): string {
-  let col = columns.get(field);
-  if (col === undefined) columns.set(field, (col = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)));
-  return col;
-}
-function field(col: string): string {
-  let key = fields.get(col);
-  if (key === undefined) fields.set(col, (key = col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())));
-  return key;
-}
-
-function toRow(values: Partial<TransferRecord>): Row {
-  const row: Row = {};
-  for (const [key, value] of Object.entries(values)) {
-    if (value === undefined) continue;
-    row[column(key)] = JSON_FIELDS.has(key) ? (value === null ? null : JSON.stringify(value)) : BOOLEAN_FIELDS.has(key) ? (value ? 1 : 0) : value;
-  }
-  return row;
-}
-
-function fromRow(row: Row): TransferRecord {
-  const record: Record<string, unknown> = {};
-  for (const [col, value] of Object.entries(row)) {
-    const key = field(col);
-    record[key] = JSON_FIELDS.has(key) ? (value === null ? null : JSON.parse(String(value))) : BOOLEAN_FIELDS.has(key) ? value === 1 : value;
-  }
-  return record as unknown as TransferRecord;
-}
 
 export interface NewDownload {
   url: string;
