@@ -166,14 +166,16 @@ export class Finalizer {
     return this.completePlaced();
   }
 
+  /**
+   * The file has its final name and the record says which: the completion may wait for the
+   * store's next batch. A crash that loses it finds the verdict and the path on record, and
+   * resumePlacement proves the file there and completes it again (store/write-batch.ts).
+   */
   private completePlaced(): boolean {
     const { job } = this;
     const { ctx, rec } = job;
-    ctx.store.transaction(() => {
-      ctx.store.clearBlocks(rec.id);
-      job.save({ state: 'completed', error: null, completedAt: ctx.clock.now() });
-      job.history('complete', { path: job.rec.path, sha256: job.rec.sha256, integrity: job.rec.integrity });
-    });
+    job.saveLater({ state: 'completed', error: null, completedAt: ctx.clock.now() }, true);
+    job.history('complete', { path: job.rec.path, sha256: job.rec.sha256, integrity: job.rec.integrity });
     ctx.emit({ type: 'ended', id: rec.id, record: job.rec });
     return true;
   }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { PENDING_INTEGRITY } from '../../common/integrity';
 import type { TransferRecord } from '../../common/transfer';
 
 /** A row of the transfers table as better-sqlite3 reads and binds it: snake_case columns. */
@@ -39,4 +41,54 @@ export function fromRow(row: Row): TransferRecord {
     record[key] = JSON_FIELDS.has(key) ? (value === null ? null : JSON.parse(String(value))) : BOOLEAN_FIELDS.has(key) ? value === 1 : value;
   }
   return record as unknown as TransferRecord;
+}
+
+/** What a new transfer is given; everything else starts empty. */
+export type NewRecord = Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requestedName' | 'name' | 'headers' | 'userChecksum' | 'blockSize'> &
+  Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath' | 'mirrors' | 'sidecar' | 'pieces'>>;
+
+/** A transfer as it is added: queued, nothing held, nothing known of the server yet. */
+export function newRecord(input: NewRecord, seq: number, now: number): TransferRecord {
+  return {
+    id: randomUUID(),
+    direction: input.direction,
+    state: 'queued',
+    url: input.url,
+    dir: input.dir,
+    requestedName: input.requestedName,
+    name: input.name,
+    path: null,
+    headers: input.headers,
+    userChecksum: input.userChecksum,
+    serverChecksum: null,
+    sidecar: input.sidecar ?? null,
+    total: null,
+    offset: 0,
+    etag: null,
+    lastModified: null,
+    ifRange: null,
+    effectiveUrl: null,
+    urlChain: [],
+    mirrors: input.mirrors ?? [],
+    pieces: input.pieces ?? null,
+    encoded: false,
+    blockSize: input.blockSize,
+    tailDigest: null,
+    sha256: null,
+    integrity: PENDING_INTEGRITY,
+    error: null,
+    resumes: 0,
+    restarts: 0,
+    source: input.source ?? null,
+    fingerprint: null,
+    protocol: input.protocol ?? null,
+    relativePath: input.relativePath ?? null,
+    uploadUrl: null,
+    sentUpTo: 0,
+    priority: 0,
+    seq,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+  };
 }

@@ -1,11 +1,10 @@
 import type Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
-import { PENDING_INTEGRITY } from '../../common/integrity';
 import type { HistoryEntry, HistoryKind, TransferRecord, TransferState, UploadProtocol } from '../../common/transfer';
 import { type Segment, bytesHeld } from '../download/segments';
 import { unsealedHeaderNames } from '../secrets';
-import { type Row, fromRow, toRow } from './rows';
+import { type NewRecord, type Row, fromRow, newRecord, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
+import { type BatchContents, WriteBatch } from './write-batch';
 
 /** History entries kept per transfer (the first start is kept besides). */
 export const HISTORY_LIMIT = 200;
@@ -56,16 +55,28 @@ function assertSealed(headers: TransferRecord['headers']): void {
   if (open.length > 0) throw new Error(`header ${open.join(', ')} reached the store unsealed; add transfers with Engine.addDownloads / addUploads, which seal them`);
 }
 
-/** The transfers table and its companions; every method is one statement or one transaction. */
+/**
+ * The transfers table and its companions. Every write is one transaction, which also carries
+ * the writes that were allowed to wait (write-batch.ts); reads see those as if written.
+ */
 export class TransferStore {
   private readonly statements;
+  private readonly batch: WriteBatch;
+  /** Runs a function as one transaction; made once (better-sqlite3 builds wrappers per call). */
+  private readonly tx: <T>(fn: () => T) => T;
   /** Prepared UPDATEs by the set of columns they change (a handful of shapes recur). */
   private readonly updates = new Map<string, Database.Statement>();
   private insert: Database.Statement | null = null;
   private readonly scrubber: Scrubber;
 
-  constructor(private readonly db: Database.Database) {
+  /** `report` hears a batch of waiting writes the store refused (it is kept and tried again). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly report: (error: unknown) => void = () => undefined,
+  ) {
     this.scrubber = new Scrubber(db);
+    this.batch = new WriteBatch(() => this.flush(), report);
+    this.tx = db.transaction((fn: () => unknown) => fn()) as unknown as <T>(fn: () => T) => T;
     this.statements = {
       get: db.prepare('SELECT * FROM transfers WHERE id = ?'),
       list: db.prepare('SELECT * FROM transfers ORDER BY priority DESC, seq'),
@@ -90,6 +101,8 @@ export class TransferStore {
       putSegment: db.prepare('INSERT INTO segments (transfer_id, start, end, position, tail_digest) VALUES (?, ?, ?, ?, ?)'),
       clearSegments: db.prepare('DELETE FROM segments WHERE transfer_id = ?'),
       addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
+      // A row that waited in the batch is dropped if its transfer was removed meanwhile.
+      addHistoryIfKnown: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) SELECT @id, @at, @kind, @detail WHERE EXISTS (SELECT 1 FROM transfers WHERE id = @id)'),
       // Rows older than the latest HISTORY_LIMIT go, except the first start (how it began)
       // and the first capture (where it came from).
       // Below the limit the OFFSET finds no row, the comparison is NULL, and nothing goes.
@@ -151,54 +164,9 @@ export class TransferStore {
     return row && fromRow(row);
   }
 
-  private insertRecord(
-    input: Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requestedName' | 'name' | 'headers' | 'userChecksum' | 'blockSize'> &
-      Partial<Pick<TransferRecord, 'source' | 'protocol' | 'relativePath' | 'mirrors' | 'sidecar' | 'pieces'>>,
-    now: number,
-  ): TransferRecord {
+  private insertRecord(input: NewRecord, now: number): TransferRecord {
     const seq = (this.statements.nextSeq.get() as { seq: number }).seq;
-    const record: TransferRecord = {
-      id: randomUUID(),
-      direction: input.direction,
-      state: 'queued',
-      url: input.url,
-      dir: input.dir,
-      requestedName: input.requestedName,
-      name: input.name,
-      path: null,
-      headers: input.headers,
-      userChecksum: input.userChecksum,
-      serverChecksum: null,
-      sidecar: input.sidecar ?? null,
-      total: null,
-      offset: 0,
-      etag: null,
-      lastModified: null,
-      ifRange: null,
-      effectiveUrl: null,
-      urlChain: [],
-      mirrors: input.mirrors ?? [],
-      pieces: input.pieces ?? null,
-      encoded: false,
-      blockSize: input.blockSize,
-      tailDigest: null,
-      sha256: null,
-      integrity: PENDING_INTEGRITY,
-      error: null,
-      resumes: 0,
-      restarts: 0,
-      source: input.source ?? null,
-      fingerprint: null,
-      protocol: input.protocol ?? null,
-      relativePath: input.relativePath ?? null,
-      uploadUrl: null,
-      sentUpTo: 0,
-      priority: 0,
-      seq,
-      createdAt: now,
-      updatedAt: now,
-      completedAt: null,
-    };
+    const record = newRecord(input, seq, now);
     assertSealed(record.headers);
     const row = toRow(record);
     const cols = Object.keys(row);
@@ -209,40 +177,132 @@ export class TransferStore {
 
   get(id: string): TransferRecord | undefined {
     const row = this.statements.get.get(id) as Row | undefined;
-    return row && fromRow(row);
+    return row && this.overlay(fromRow(row));
   }
 
   list(): TransferRecord[] {
-    return (this.statements.list.all() as Row[]).map(fromRow);
+    this.settle();
+    return (this.statements.list.all() as Row[]).map((row) => this.overlay(fromRow(row)));
   }
 
   unfinished(): TransferRecord[] {
-    return (this.statements.unfinished.all() as Row[]).map(fromRow);
+    this.settle();
+    return (this.statements.unfinished.all() as Row[]).map((row) => this.overlay(fromRow(row))).filter((r) => !ENDED_FOR_GOOD.has(r.state));
   }
 
   /** The unfinished download a repeated `ferry get` (same URL, folder and name) continues. */
   findUnfinishedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
+    this.settle();
     const row = this.statements.identity.get(url, dir, requestedName) as Row | undefined;
     return row && fromRow(row);
   }
 
   /** The latest completed download of the same URL into the same folder under the same name asked for. */
   findCompletedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
+    this.settle();
     const row = this.statements.completedIdentity.get(url, dir, requestedName) as Row | undefined;
     return row && fromRow(row);
   }
 
-  /** Whether a transfer that has not ended claims `name` in `dir`, so two never share a partial. */
+  /**
+   * Whether a transfer that has not ended claims `name` in `dir`, so two never share a
+   * partial. The batch is not needed: names are never written late, and what waits there
+   * only ends transfers, which can make a name look claimed a moment longer, never free one.
+   */
   nameClaimed(dir: string, name: string): boolean {
     return this.statements.nameClaimed.get(dir, name) !== undefined;
   }
 
   /**
-   * Writes `changes`. A transfer that ends for good (completed, canceled) forgets its header
-   * values in the same statement; a failed one keeps them, since a person may retry it.
+   * Writes `changes`; false when the transfer is no longer there. A transfer that ends for
+   * good (completed, canceled) forgets its header values in the same statement; a failed one
+   * keeps them, since a person may retry it.
    */
-  update(id: string, changes: Partial<TransferRecord>, now: number): void {
+  update(id: string, changes: Partial<TransferRecord>, now: number): boolean {
     if (changes.headers) assertSealed(changes.headers);
+    return this.write(() => this.writeChanges(id, changes, now));
+  }
+
+  /**
+   * Writes `changes` with the batch, at the next turn of the event loop or with the next
+   * write that may not wait; `clearBlocks`: the block digests and segments go too. Only for
+   * writes whose loss to a crash is harmless: write-batch.ts lists them.
+   */
+  updateLater(id: string, changes: Partial<TransferRecord>, now: number, clearBlocks = false): void {
+    if (!this.db.open) throw new TypeError('The database connection is not open');
+    this.batch.update(id, changes, now, clearBlocks);
+  }
+
+  /** addHistory with the batch: the journal of what happened may wait (write-batch.ts). */
+  addHistoryLater(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
+    if (!this.db.open) throw new TypeError('The database connection is not open');
+    this.batch.addHistory(id, kind, detail, now);
+  }
+
+  /** Writes the batch now, in one transaction; throws what the store throws (the batch then stays). */
+  flush(): void {
+    if (!this.batch.empty) this.write(() => undefined);
+  }
+
+  /** Writes the batch, then closes the database. */
+  close(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      this.report(error); // lost as to a crash: only writes whose loss is harmless wait
+    }
+    this.db.close();
+  }
+
+  /**
+   * `fn` in one transaction that writes the batch first, so writes reach a row in the order
+   * they were made. Inside a transaction already, the outermost one carries the batch.
+   */
+  private write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    if (this.batch.empty) return this.tx(fn);
+    const taken = this.batch.take();
+    try {
+      return this.tx(() => {
+        this.writeBatch(taken);
+        return fn();
+      });
+    } catch (error) {
+      this.batch.restore(taken);
+      throw error;
+    }
+  }
+
+  private writeBatch({ updates, history }: BatchContents): void {
+    for (const [id, { changes, at, clearBlocks }] of updates) {
+      if (clearBlocks) this.clearBlocksNow(id);
+      this.writeChanges(id, changes, at);
+    }
+    const trim = new Set<string>();
+    for (const { id, at, kind, detail } of history) {
+      this.statements.addHistoryIfKnown.run({ id, at, kind, detail });
+      trim.add(id);
+    }
+    for (const id of trim) this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
+  }
+
+  /** Reads may come while a batch the store refused waits; they go on without it. */
+  private settle(): void {
+    try {
+      this.flush();
+    } catch {
+      // reported when the batch was refused; reads overlay it meanwhile
+    }
+  }
+
+  /** A record as it reads with the changes waiting for it. */
+  private overlay(record: TransferRecord): TransferRecord {
+    const waiting = this.batch.pending(record.id);
+    return waiting ? { ...record, ...waiting.changes, updatedAt: waiting.at } : record;
+  }
+
+  /** False when no transfer `id` is left to change (removed). */
+  private writeChanges(id: string, changes: Partial<TransferRecord>, now: number): boolean {
     const forget = changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state) && this.holdsSecrets(id);
     const row = toRow({ ...changes, ...(forget ? { headers: [] } : {}), updatedAt: now });
     const cols = Object.keys(row);
@@ -252,8 +312,9 @@ export class TransferStore {
       statement = this.db.prepare(`UPDATE transfers SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id__`);
       this.updates.set(key, statement);
     }
-    statement.run({ ...row, id__: id });
+    const changed = statement.run({ ...row, id__: id }).changes > 0;
     if (forget) this.scrubber.soon();
+    return changed;
   }
 
   setState(id: string, state: TransferState, now: number): void {
@@ -261,20 +322,22 @@ export class TransferStore {
   }
 
   blocks(id: string): Map<number, string> {
+    if (this.batch.pending(id)?.clearBlocks) return new Map();
     const rows = this.statements.blocks.all(id) as Array<{ idx: number; digest: string }>;
     return new Map(rows.map((r) => [r.idx, r.digest]));
   }
 
   /** One transaction: the offset and the digests that describe the bytes below it. */
   checkpoint(id: string, point: Checkpoint, extra: Partial<TransferRecord>, now: number): void {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const [idx, digest] of point.blocks) this.statements.putBlock.run(id, idx, digest);
-      this.update(id, { ...extra, offset: point.offset, tailDigest: point.tailDigest }, now);
-    })();
+      this.writeChanges(id, { ...extra, offset: point.offset, tailDigest: point.tailDigest }, now);
+    });
   }
 
   /** The segments of a segmented download as of its last checkpoint; empty for one stream. */
   segments(id: string): Segment[] {
+    if (this.batch.pending(id)?.clearBlocks) return [];
     return this.statements.segments.all(id) as Segment[];
   }
 
@@ -283,32 +346,31 @@ export class TransferStore {
    * completed since the last checkpoint, and the bytes held in all.
    */
   checkpointSegments(id: string, segments: readonly Segment[], blocks: Array<[number, string]>, now: number): void {
-    this.db.transaction(() => {
+    this.write(() => {
       this.statements.clearSegments.run(id);
       for (const s of segments) this.statements.putSegment.run(id, s.start, s.end, s.position, s.tail);
       for (const [idx, digest] of blocks) this.statements.putBlock.run(id, idx, digest);
-      this.update(id, { offset: bytesHeld(segments), tailDigest: null }, now);
-    })();
+      this.writeChanges(id, { offset: bytesHeld(segments), tailDigest: null }, now);
+    });
   }
 
   /** Forget every byte of a partial: offset 0, no block digests, no segments. */
   reset(id: string, extra: Partial<TransferRecord>, now: number): void {
-    this.db.transaction(() => {
-      this.statements.clearBlocks.run(id);
-      this.statements.clearSegments.run(id);
-      this.update(id, { ...extra, offset: 0, tailDigest: null }, now);
-    })();
+    this.write(() => {
+      this.clearBlocksNow(id);
+      this.writeChanges(id, { ...extra, offset: 0, tailDigest: null }, now);
+    });
   }
 
-  /** Runs `fn` as one transaction: one commit for several writes. */
+  /** Runs `fn` as one transaction: one commit for several writes (and the batch). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.write(fn);
   }
 
   /** Forgets a transfer, its blocks and its history. */
   remove(id: string): void {
     const secrets = this.holdsSecrets(id);
-    this.statements.remove.run(id);
+    this.write(() => this.statements.remove.run(id));
     if (secrets) this.scrubber.soon();
   }
 
@@ -338,10 +400,12 @@ export class TransferStore {
 
   /** A finished download keeps neither block digests nor segments. */
   clearBlocks(id: string): void {
-    this.db.transaction(() => {
-      this.statements.clearBlocks.run(id);
-      this.statements.clearSegments.run(id);
-    })();
+    this.write(() => this.clearBlocksNow(id));
+  }
+
+  private clearBlocksNow(id: string): void {
+    this.statements.clearBlocks.run(id);
+    this.statements.clearSegments.run(id);
   }
 
   /**
@@ -350,25 +414,27 @@ export class TransferStore {
    * the first start.
    */
   addHistory(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
-    this.db.transaction(() => {
+    this.write(() => {
       this.statements.addHistory.run(id, now, kind, JSON.stringify(detail));
       this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
-    })();
+    });
   }
 
   /** The transfers that ended in one of `states`, with the state each is in. */
   finished(states: readonly FinishedState[]): Array<{ id: string; state: FinishedState }> {
+    this.settle();
     return this.statements.finished.all(JSON.stringify(states)) as Array<{ id: string; state: FinishedState }>;
   }
 
   /** Forgets many transfers in one transaction (their blocks and history go with them). */
   removeMany(ids: readonly string[]): void {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const id of ids) this.statements.remove.run(id);
-    })();
+    });
   }
 
   history(id: string): HistoryEntry[] {
+    if (this.batch.holdsHistory(id)) this.settle();
     return (this.statements.history.all(id) as Array<{ at: number; kind: HistoryKind; detail: string }>).map((r) => ({
       at: r.at,
       kind: r.kind,

@@ -106,10 +106,14 @@ export abstract class TransferTask {
     this.rec = { ...this.rec, headers: await unsealHeaders(this.ctx.secrets, this.rec.headers) };
   }
 
-  /** Writes `changes` to the store and to the record this task holds. */
+  /**
+   * Writes `changes` to the store and to the record this task holds. A transfer removed
+   * while it runs throws here, so it ends as removed (its history waits in the batch and
+   * no longer breaks a foreign key to say so).
+   */
   save(changes: Partial<TransferRecord>): void {
     const now = this.ctx.clock.now();
-    this.ctx.store.update(this.rec.id, changes, now);
+    if (!this.ctx.store.update(this.rec.id, changes, now)) throw new Error(`transfer ${this.rec.id} is no longer in the store`);
     this.rec = { ...this.rec, ...changes, updatedAt: now };
   }
 
@@ -118,8 +122,19 @@ export abstract class TransferTask {
     this.rec = { ...this.rec, ...changes, updatedAt: this.ctx.clock.now() };
   }
 
+  /**
+   * Writes `changes` with the store's next batch (store/write-batch.ts), and to the record
+   * this task holds at once. Only for a write whose loss to a crash is harmless.
+   */
+  saveLater(changes: Partial<TransferRecord>, clearBlocks = false): void {
+    const now = this.ctx.clock.now();
+    this.ctx.store.updateLater(this.rec.id, changes, now, clearBlocks);
+    this.rec = { ...this.rec, ...changes, updatedAt: now };
+  }
+
+  /** The journal of what happened: it waits for the store's next batch (store/write-batch.ts). */
   history(kind: HistoryKind, detail: Record<string, unknown>): void {
-    this.ctx.store.addHistory(this.rec.id, kind, detail, this.ctx.clock.now());
+    this.ctx.store.addHistoryLater(this.rec.id, kind, detail, this.ctx.clock.now());
   }
 
   protected fail(error: TransferError): TransferRecord {

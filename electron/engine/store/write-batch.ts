@@ -1,0 +1,136 @@
+import type { HistoryKind, TransferRecord } from '../../common/transfer';
+
+/** One transfer's changes waiting for the batch. */
+interface DeferredUpdate {
+  changes: Partial<TransferRecord>;
+  /** When the latest of them was made (the row's updated_at). */
+  at: number;
+  /** Its block digests and segments go too (a download that reached its end). */
+  clearBlocks: boolean;
+}
+
+interface DeferredHistory {
+  id: string;
+  at: number;
+  kind: HistoryKind;
+  detail: string;
+}
+
+/** What a batch held when it was taken for writing. */
+export interface BatchContents {
+  updates: Map<string, DeferredUpdate>;
+  history: DeferredHistory[];
+}
+
+/**
+ * Writes that may wait, gathered across transfers and written in one transaction at the
+ * next turn of the event loop, or sooner by any write that may not wait (which carries
+ * the batch in its own transaction, the batch first, so the order of writes to a row is
+ * the order they were made). Thousands of small files each made several commits of their
+ * own; with the batch, what one turn of the loop leaves costs one (issue 13).
+ *
+ * Only a write whose loss to a crash (kill -9, power cut) is harmless may wait:
+ *  - history rows: the journal of what happened, never what decides a resume;
+ *  - a download's completion after its file took its final name (state completed, the
+ *    block digests and segments dropped): the verdict and the final path were written
+ *    before the file was placed, so a run after a crash that lost the completion proves the
+ *    file at the recorded path by hashing it again and completes it (finalize.ts,
+ *    resumePlacement), without downloading a byte or placing a second copy.
+ *
+ * Write-before-act, never waiting (each is written, with the batch, before the act):
+ *  - the start of a body (the name claimed, validators, total, URL chain, cleared digests,
+ *    the segment plan), before the partial is created or truncated: a crash finds the
+ *    partial named by its record and knows what it holds (rule 7);
+ *  - a checkpoint, after the fsync of the bytes it describes and before anything cuts the
+ *    partial (rule 10: file >= checkpoint);
+ *  - a reset (offset 0, no digests), before the partial is removed or truncated;
+ *  - the verdict (SHA-256, integrity, total), before the partial is linked to its final
+ *    name: a crash after the link must find what proves the bytes, else it would download
+ *    again and place a second copy;
+ *  - the final path, before the partial's name is removed: a crash after the unlink must
+ *    find where the file went;
+ *  - every state the queue sets (failed, paused, canceled, queued) and anything a person
+ *    asked for (priority, order, removal), so that what is shown is what a restart finds.
+ *
+ * A batch the store refuses (SQLITE_FULL, SQLITE_IOERR) stays, is reported, and goes with
+ * the next write; reads see it in the meantime (TransferStore overlays it). Closing the
+ * store writes it.
+ */
+export class WriteBatch {
+  private updates = new Map<string, DeferredUpdate>();
+  private history: DeferredHistory[] = [];
+  private scheduled = false;
+
+  /**
+   * `write` writes what the batch holds (TransferStore.flush); `report` hears a batch the
+   * store refused at the turn of the loop (it stays for the next write).
+   */
+  constructor(
+    private readonly write: () => void,
+    private readonly report: (error: unknown) => void,
+  ) {}
+
+  get empty(): boolean {
+    return this.updates.size === 0 && this.history.length === 0;
+  }
+
+  update(id: string, changes: Partial<TransferRecord>, now: number, clearBlocks: boolean): void {
+    const entry = this.updates.get(id);
+    if (entry) {
+      Object.assign(entry.changes, changes);
+      entry.at = now;
+      entry.clearBlocks ||= clearBlocks;
+    } else {
+      this.updates.set(id, { changes: { ...changes }, at: now, clearBlocks });
+    }
+    this.schedule();
+  }
+
+  addHistory(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
+    this.history.push({ id, at: now, kind, detail: JSON.stringify(detail) });
+    this.schedule();
+  }
+
+  /** The changes waiting for `id`, if any, as `get` should see them. */
+  pending(id: string): DeferredUpdate | undefined {
+    return this.updates.get(id);
+  }
+
+  /** Whether history rows for `id` wait. */
+  holdsHistory(id: string): boolean {
+    return this.history.some((h) => h.id === id);
+  }
+
+  /** Takes everything waiting, for one transaction; `restore` gives it back if that fails. */
+  take(): BatchContents {
+    const taken = { updates: this.updates, history: this.history };
+    this.updates = new Map();
+    this.history = [];
+    return taken;
+  }
+
+  /** A transaction that carried `taken` failed: it waits again, before anything added since. */
+  restore(taken: BatchContents): void {
+    for (const [id, later] of this.updates) {
+      const earlier = taken.updates.get(id);
+      if (!earlier) taken.updates.set(id, later);
+      else taken.updates.set(id, { changes: { ...earlier.changes, ...later.changes }, at: later.at, clearBlocks: earlier.clearBlocks || later.clearBlocks });
+    }
+    this.updates = taken.updates;
+    this.history = [...taken.history, ...this.history];
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.empty) return;
+      try {
+        this.write();
+      } catch (error) {
+        this.report(error);
+      }
+    });
+  }
+}
