@@ -102,7 +102,9 @@ export class DownloadTask extends TransferTask implements DownloadJob {
 
   protected override async cleanup(): Promise<void> {
     this.sidecar.stop();
-    await this.checkpoints.settle().catch(() => undefined);
+    // A completed download has nothing left to resume: no last checkpoint (an fsync, and an
+    // lstat of a partial already gone), only the wait for one in flight (issue 13).
+    await (this.rec.state === 'completed' ? this.checkpoints.idle() : this.checkpoints.settle()).catch(() => undefined);
     await this.closePartial();
   }
 
