@@ -111,7 +111,7 @@ export class Finalizer {
 
   /** A checksum given while the download ran (the same get again, the window) is the reference from here on. */
   private takeLateChecksum(): void {
-    const stored = this.job.ctx.store.get(this.job.rec.id)?.userChecksum ?? null;
+    const stored = this.job.ctx.store.userChecksum(this.job.rec.id);
     if (stored && !sameReference(stored, this.job.rec.userChecksum)) this.job.adopt({ userChecksum: stored });
   }
 
@@ -152,7 +152,8 @@ export class Finalizer {
     const { rec } = job;
     let finalPath: string;
     try {
-      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }));
+      // Both callers proved the partial (assertOurs) just before, with no await since.
+      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }), true);
     } catch (error) {
       if (!(error instanceof PlacementRefused)) throw error;
       part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));

@@ -119,6 +119,7 @@ export class TransferStore {
       minSeq: db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM transfers'),
       nameClaimed: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
       holdsSecrets: db.prepare(`SELECT 1 FROM transfers WHERE id = ? AND headers <> '[]'`),
+      userChecksum: db.prepare('SELECT user_checksum FROM transfers WHERE id = ?').pluck(),
     };
     // A crash between a transfer's end and the scrub, or a store an older Ferry wrote, may
     // still hold secrets: they go now.
@@ -178,6 +179,14 @@ export class TransferStore {
   get(id: string): TransferRecord | undefined {
     const row = this.statements.get.get(id) as Row | undefined;
     return row && this.overlay(fromRow(row));
+  }
+
+  /** The checksum a person gave for a transfer as it stands now (one column, not the whole record). */
+  userChecksum(id: string): TransferRecord['userChecksum'] {
+    const waiting = this.batch.pending(id)?.changes;
+    if (waiting?.userChecksum !== undefined) return waiting.userChecksum;
+    const stored = this.statements.userChecksum.get(id) as string | null | undefined;
+    return stored ? (JSON.parse(stored) as TransferRecord['userChecksum']) : null;
   }
 
   list(): TransferRecord[] {
