@@ -87,9 +87,16 @@ export async function placeWithoutOverwrite(
   beforeRename: (target: string) => void,
   partialProven = false,
 ): Promise<string> {
-  const lstatOrNull = (file: string): Promise<fs.Stats | null> => fs.promises.lstat(file).catch(() => null);
+  // On the loop: an lstat only reads, and a hop to the thread pool cost more than it (issue 13).
+  const lstatOrNull = (file: string): fs.Stats | null => {
+    try {
+      return fs.lstatSync(file, { throwIfNoEntry: false }) ?? null;
+    } catch {
+      return null;
+    }
+  };
   const prove = async (file: string, undo: () => Promise<void>): Promise<void> => {
-    if (sameFile(await lstatOrNull(file), ours)) return;
+    if (sameFile(lstatOrNull(file), ours)) return;
     await undo();
     throw new PlacementRefused(partial);
   };
@@ -105,7 +112,7 @@ export async function placeWithoutOverwrite(
       if (error instanceof PlacementRefused) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') {
-        if (sameFile(await lstatOrNull(target), ours)) return target;
+        if (sameFile(lstatOrNull(target), ours)) return target;
         continue;
       }
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
