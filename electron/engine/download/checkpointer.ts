@@ -13,18 +13,16 @@ import type { SegmentedPartial } from './segmented-partial';
  */
 export class Checkpointer {
   private running: Promise<void> | null = null;
-  /** When the last checkpoint began; null until the first bytes start the interval. */
-  private lastAt: number | null = null;
+  private lastAt = 0;
   /** The failure of a checkpoint started in the background, for the pump to throw. */
   private failure: unknown = null;
 
   constructor(private readonly job: DownloadJob) {}
 
   /**
-   * A checkpoint when the interval has passed; a failure surfaces at the next call. The
-   * interval starts with the first bytes, not before them: a small file whose body arrives
-   * within one interval goes to its verdict without a checkpoint (an fsync, an lstat and a
-   * write fewer), and a crash still costs at most one interval of bytes (issue 13).
+   * A checkpoint when the interval has passed; a failure surfaces at the next call. A stream
+   * that holds its whole body goes to its verdict at once, without one: a small file whose
+   * body came in one piece skips an fsync and an lstat (issue 13).
    */
   maybe(): void {
     if (this.failure) {
@@ -32,10 +30,9 @@ export class Checkpointer {
       this.failure = null;
       throw ownFailure(failure);
     }
-    const { ctx } = this.job;
-    const now = ctx.clock.now();
-    this.lastAt ??= now;
-    if (this.running || now - this.lastAt < ctx.tuning.checkpointIntervalMs) return;
+    const { ctx, live, rec } = this.job;
+    if (live && rec.total !== null && live.position >= rec.total) return;
+    if (this.running || ctx.clock.now() - this.lastAt < ctx.tuning.checkpointIntervalMs) return;
     this.now().catch((error: unknown) => {
       this.failure ??= error;
     });
