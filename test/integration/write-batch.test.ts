@@ -82,6 +82,34 @@ describe('the store batch: writes that may wait', () => {
     assert.match(log, /refused a batch/);
   });
 
+  test('a write-before-act in the batch: the act waits until it is written; one the store refuses rejects, so the act never happens', async () => {
+    const { engine, id } = openWithOne();
+    const other = engine.addDownload({ url: 'http://127.0.0.1:9/b.bin', dir: tempDir('batch-dl-') }).record.id;
+    let acted = false;
+    const first = engine.store.updateInBatch(id, { sha256: 'a'.repeat(64) }, 1).then(() => {
+      acted = true;
+      return rawDb(engine).prepare('SELECT sha256 FROM transfers WHERE id = ?').pluck().get(id);
+    });
+    const second = engine.store.updateInBatch(other, { sha256: 'b'.repeat(64) }, 1);
+    assert.equal(acted, false);
+    assert.equal(rawDb(engine).prepare('SELECT sha256 FROM transfers WHERE id = ?').pluck().get(id), null, 'not written before the turn');
+    assert.equal(await first, 'a'.repeat(64), 'written before the act');
+    await second;
+
+    const raw = rawDb(engine);
+    raw.pragma('query_only = ON');
+    const refused = await engine.store.updateInBatch(id, { path: '/x' }, 2).then(
+      () => 'acted',
+      (error: Error) => error.message,
+    );
+    assert.match(refused, /readonly|read-only|query_only/i);
+    assert.equal(engine.store.get(id)!.path, '/x', 'kept in the batch, read as written');
+    raw.pragma('query_only = OFF');
+    engine.store.update(id, { priority: 2 }, 3);
+    assert.equal(raw.prepare('SELECT path FROM transfers WHERE id = ?').pluck().get(id), '/x', 'written with the next write');
+    await engine.close();
+  });
+
   test('closing the engine writes the batch', async () => {
     const dataDir = tempDir('batch-data-');
     const { engine, id } = openWithOne(dataDir);

@@ -49,10 +49,11 @@ export class Finalizer {
     if (integrity.status === 'mismatch') return this.mismatch(part, integrity, sha256);
     part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
     // The verdict is on record before the file takes its name, so a crash from here on
-    // finishes the placement at the next run (after proving the bytes again).
+    // finishes the placement at the next run (after proving the bytes again). It goes with
+    // the batch of this turn, and the placement waits until it is written.
     const total = rec.total ?? fs.fstatSync(part.fd).size;
-    job.save({ sha256, integrity, total, offset: total, tailDigest: null });
-    return this.place(part);
+    await job.saveInBatch({ sha256, integrity, total, offset: total, tailDigest: null });
+    return this.place(part, false);
   }
 
   /**
@@ -73,7 +74,7 @@ export class Finalizer {
       try {
         if (await this.proves(held.path)) {
           held.assertOurs(() => new RestartRequired('the partial file was deleted before it could be placed'));
-          return await this.place(held);
+          return await this.place(held, true);
         }
       } finally {
         held.close();
@@ -147,19 +148,19 @@ export class Finalizer {
    * transfer completed. A crash at any point between leaves either the partial to place
    * again or the recorded name holding the file: never a second copy, never litter.
    */
-  private async place(part: PartialFile): Promise<boolean> {
+  private async place(part: PartialFile, proven: boolean): Promise<boolean> {
     const { job } = this;
     const { rec } = job;
     let finalPath: string;
     try {
-      // Both callers proved the partial (assertOurs) just before, with no await since.
-      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }), true);
+      // `proven`: the caller proved the partial (assertOurs) with no await since.
+      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }), proven);
     } catch (error) {
       if (!(error instanceof PlacementRefused)) throw error;
       part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
       throw new TransferFailure(replacedError(part.path, 'another file'));
     }
-    job.save({ path: finalPath });
+    if (finalPath !== job.rec.path) await job.saveInBatch({ path: finalPath }); // on record before the partial's name goes
     // The partial's name goes only while it still names our file (it does: proven above).
     if (part.identity() === 'ours') await fs.promises.unlink(part.path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error; // gone already after a rename

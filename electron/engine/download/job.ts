@@ -30,6 +30,8 @@ export interface DownloadJob {
   adopt(changes: Partial<TransferRecord>): void;
   /** save, with the store's next batch: only for a write whose loss to a crash is harmless (store/write-batch.ts). */
   saveLater(changes: Partial<TransferRecord>, clearBlocks?: boolean): void;
+  /** save, with the store's batch of this turn: act only once it resolves (store/write-batch.ts). */
+  saveInBatch(changes: Partial<TransferRecord>): Promise<void>;
   history(kind: HistoryKind, detail: Record<string, unknown>): void;
   partialPath(): string;
   /** Before the verdict: a checksum file still being looked up is waited for, briefly (references/sidecar-lookup.ts). */

@@ -242,6 +242,17 @@ export class TransferStore {
     this.batch.update(id, changes, now, clearBlocks);
   }
 
+  /**
+   * A write-before-act in the batch of this turn of the loop: settles once it is written
+   * (resolves) or refused (rejects), and the act waits for that, so the files of one turn
+   * share one commit and each still acts only after its write (write-batch.ts).
+   */
+  updateInBatch(id: string, changes: Partial<TransferRecord>, now: number): Promise<void> {
+    if (!this.db.open) return Promise.reject(new TypeError('The database connection is not open'));
+    this.batch.update(id, changes, now, false);
+    return this.batch.written();
+  }
+
   /** addHistory with the batch: the journal of what happened may wait (write-batch.ts). */
   addHistoryLater(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
     if (!this.db.open) throw new TypeError('The database connection is not open');
@@ -271,15 +282,18 @@ export class TransferStore {
     if (this.db.inTransaction) return fn();
     if (this.batch.empty) return this.tx(fn);
     const taken = this.batch.take();
+    let result: T;
     try {
-      return this.tx(() => {
+      result = this.tx(() => {
         this.writeBatch(taken);
         return fn();
       });
     } catch (error) {
-      this.batch.restore(taken);
+      this.batch.restore(taken, error);
       throw error;
     }
+    this.batch.committed(taken);
+    return result;
   }
 
   private writeBatch({ updates, history }: BatchContents): void {

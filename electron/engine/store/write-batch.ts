@@ -16,10 +16,17 @@ interface DeferredHistory {
   detail: string;
 }
 
+/** Someone waiting for the batch to be written before acting on it. */
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /** What a batch held when it was taken for writing. */
 export interface BatchContents {
   updates: Map<string, DeferredUpdate>;
   history: DeferredHistory[];
+  waiters: Waiter[];
 }
 
 /**
@@ -37,7 +44,13 @@ export interface BatchContents {
  *    file at the recorded path by hashing it again and completes it (finalize.ts,
  *    resumePlacement), without downloading a byte or placing a second copy.
  *
- * Write-before-act, never waiting (each is written, with the batch, before the act):
+ * Write-before-act: each is written, with the batch, before the act. Most are written at
+ * once (TransferStore.update and friends carry the batch in their transaction); the two
+ * that every file makes at its end, the verdict and the final path, go in the batch of
+ * their turn through `written()` (TransferStore.updateInBatch), and the act (link, unlink)
+ * waits until that batch is committed, so the files ending in one turn share a commit and
+ * none acts before its write. A batch the store refuses rejects them: the act never happens.
+ *
  *  - the start of a body (the name claimed, validators, total, URL chain, cleared digests,
  *    the segment plan), before the partial is created or truncated: a crash finds the
  *    partial named by its record and knows what it holds (rule 7);
@@ -59,6 +72,7 @@ export interface BatchContents {
 export class WriteBatch {
   private updates = new Map<string, DeferredUpdate>();
   private history: DeferredHistory[] = [];
+  private waiters: Waiter[] = [];
   private scheduled = false;
 
   /**
@@ -91,6 +105,18 @@ export class WriteBatch {
     this.schedule();
   }
 
+  /**
+   * Settles once what the batch holds now is written (resolves) or refused (rejects): for a
+   * write-before-act that can wait one turn of the loop, so that the files of one turn
+   * share one commit and each acts only after it.
+   */
+  written(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
   /** The changes waiting for `id`, if any, as `get` should see them. */
   pending(id: string): DeferredUpdate | undefined {
     return this.updates.get(id);
@@ -103,14 +129,25 @@ export class WriteBatch {
 
   /** Takes everything waiting, for one transaction; `restore` gives it back if that fails. */
   take(): BatchContents {
-    const taken = { updates: this.updates, history: this.history };
+    const taken = { updates: this.updates, history: this.history, waiters: this.waiters };
     this.updates = new Map();
     this.history = [];
+    this.waiters = [];
     return taken;
   }
 
-  /** A transaction that carried `taken` failed: it waits again, before anything added since. */
-  restore(taken: BatchContents): void {
+  /** `taken` is committed: those waiting for it act now. */
+  committed(taken: BatchContents): void {
+    for (const waiter of taken.waiters) waiter.resolve();
+  }
+
+  /**
+   * A transaction that carried `taken` failed: its writes wait again, before anything added
+   * since (they are written with the next write); those waiting for them hear `error` and
+   * do not act.
+   */
+  restore(taken: BatchContents, error: unknown): void {
+    for (const waiter of taken.waiters) waiter.reject(error);
     for (const [id, later] of this.updates) {
       const earlier = taken.updates.get(id);
       if (!earlier) taken.updates.set(id, later);

@@ -132,6 +132,19 @@ export abstract class TransferTask {
     this.rec = { ...this.rec, ...changes, updatedAt: now };
   }
 
+  /**
+   * A write-before-act that can wait one turn of the loop: written with the store's batch,
+   * so the files of one turn share a commit; the caller acts only once it resolves
+   * (store/write-batch.ts). The record this task holds has the changes at once, as the
+   * store's reads do.
+   */
+  saveInBatch(changes: Partial<TransferRecord>): Promise<void> {
+    const now = this.ctx.clock.now();
+    const written = this.ctx.store.updateInBatch(this.rec.id, changes, now);
+    this.rec = { ...this.rec, ...changes, updatedAt: now };
+    return written;
+  }
+
   /** The journal of what happened: it waits for the store's next batch (store/write-batch.ts). */
   history(kind: HistoryKind, detail: Record<string, unknown>): void {
     this.ctx.store.addHistoryLater(this.rec.id, kind, detail, this.ctx.clock.now());
