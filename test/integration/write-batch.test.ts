@@ -110,6 +110,24 @@ describe('the store batch: writes that may wait', () => {
     await engine.close();
   });
 
+  test('a name a start claims in the batch is claimed for every other transfer at once, and stays claimed while the store refuses the batch', async () => {
+    const { engine, id } = openWithOne();
+    const dir = engine.store.get(id)!.dir;
+    const written = engine.store.updateInBatch(id, { name: 'same.bin' }, 1, { claimIn: dir });
+    assert.equal(engine.store.nameClaimed(dir, 'same.bin'), true, 'claimed before it is written');
+    assert.equal(engine.store.nameClaimed(tempDir('batch-other-'), 'same.bin'), false, 'in its folder only');
+    await written;
+    assert.equal(engine.store.nameClaimed(dir, 'same.bin'), true, 'and from the store once written');
+
+    const raw = rawDb(engine);
+    raw.pragma('query_only = ON');
+    const refused = engine.store.updateInBatch(id, { name: 'other.bin' }, 2, { claimIn: dir });
+    await refused.catch(() => undefined);
+    assert.equal(engine.store.nameClaimed(dir, 'other.bin'), true, 'a refused batch keeps its claim');
+    raw.pragma('query_only = OFF');
+    await engine.close();
+  });
+
   test('closing the engine writes the batch', async () => {
     const dataDir = tempDir('batch-data-');
     const { engine, id } = openWithOne(dataDir);

@@ -231,10 +231,11 @@ export class DownloadTask extends TransferTask implements DownloadJob {
         return this.resumeStream(signal, adopted);
       }
     }
-    // One transaction for everything a start records, the name claimed with it: thousands
-    // of small files each start once. All of it precedes the partial (store/write-batch.ts).
-    const start = (name: string | null): Segment[] | null => this.recordStart(fetched, name, total, encoded, encoding);
-    const segments = this.rec.name ? start(null) : await this.reserveName(fetched, start);
+    // Everything a start records, the name claimed with it, in one batch shared with the other
+    // files of this turn; written before the partial is touched (store/write-batch.ts).
+    const start = (name: string | null): ReturnType<DownloadTask['recordStart']> => this.recordStart(fetched, name, total, encoded, encoding);
+    const { plan: segments, written } = this.rec.name ? start(null) : await this.reserveName(fetched, start);
+    await written;
     const name = this.rec.name!;
     // A single stream looks for its checksum file beside the body (its one connection leaves
     // the host room); segments want every connection the host allows, so theirs waits for the end.
@@ -259,23 +260,28 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     return this.finishIfComplete(wireHash);
   }
 
-  /** What a body from byte 0 records before its partial is created, in one transaction; the segment plan, if split. */
-  private recordStart(fetched: Fetched, name: string | null, total: number | null, encoded: boolean, encoding: string): Segment[] | null {
+  /**
+   * What a body from byte 0 records before its partial is created or truncated, all of it
+   * in the store's batch of this turn (one commit shared with the other files of the turn);
+   * the caller awaits `written` before it touches the partial (write-before-act,
+   * store/write-batch.ts). `name` is claimed at once: no other transfer can take it meanwhile.
+   */
+  private recordStart(fetched: Fetched, name: string | null, total: number | null, encoded: boolean, encoding: string): { plan: Segment[] | null; written: Promise<void> } {
     const h = fetched.response.headers;
-    return this.ctx.store.transaction(() => {
-      const held = this.rec.offset > 0;
-      this.save({ ...(name ? { name } : {}), ...this.responseChanges(fetched, true), total, encoded, offset: 0, tailDigest: null, sha256: null, integrity: PENDING_INTEGRITY, path: null });
-      if (held) this.ctx.store.clearBlocks(this.rec.id); // a 200 answered a range request: the old bytes go
-      // A host that asked for fewer connections (host-politeness.ts) is split no further than it allows.
-      const connections = Math.min(this.ctx.limits().maxConnections, this.ctx.requests.limitFor(new URL(fetched.url).host));
-      const plan = splittable(h, total, encoded, this.rec.ifRange, connections, this.ctx.tuning.minSegmentBytes)
-        ? planSegments(total, this.rec.blockSize, pieceCount(total, connections, this.ctx.tuning.piecesPerConnection), this.ctx.tuning.minSegmentBytes)
-        : null;
-      this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding, segments: plan?.length ?? 1 });
-      if (plan) this.ctx.store.checkpointSegments(this.rec.id, plan, [], this.ctx.clock.now());
-      return plan;
-    });
+    const held = this.rec.offset > 0; // a 200 answered a range request: the old bytes' digests go
+    const changes = { ...(name ? { name } : {}), ...this.responseChanges(fetched, true), total, encoded, offset: 0, tailDigest: null, sha256: null, integrity: PENDING_INTEGRITY, path: null };
+    const written = this.saveInBatch(changes, { clearBlocks: held, claimIn: this.rec.dir });
+    // A host that asked for fewer connections (host-politeness.ts) is split no further than it allows.
+    const connections = Math.min(this.ctx.limits().maxConnections, this.ctx.requests.limitFor(new URL(fetched.url).host));
+    const plan = splittable(h, total, encoded, this.rec.ifRange, connections, this.ctx.tuning.minSegmentBytes)
+      ? planSegments(total, this.rec.blockSize, pieceCount(total, connections, this.ctx.tuning.piecesPerConnection), this.ctx.tuning.minSegmentBytes)
+      : null;
+    this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding, segments: plan?.length ?? 1 });
+    // A segmented start writes at once: its plan carries the batch (the start first) in its transaction.
+    if (plan) this.ctx.store.checkpointSegments(this.rec.id, plan, [], this.ctx.clock.now());
+    return { plan, written };
   }
+
 
   private pump(fetched: Fetched, live: LivePartial, held: Buffer | null, expectedLength: number | null): Pump {
     // One stream must end exactly at the file's total; more is a broken server.

@@ -4,7 +4,7 @@ import { type Segment, bytesHeld } from '../download/segments';
 import { unsealedHeaderNames } from '../secrets';
 import { type NewRecord, type Row, fromRow, newRecord, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
-import { type BatchContents, WriteBatch } from './write-batch';
+import { type BatchContents, type BatchOptions, WriteBatch } from './write-batch';
 
 /** History entries kept per transfer (the first start is kept besides). */
 export const HISTORY_LIMIT = 200;
@@ -215,11 +215,12 @@ export class TransferStore {
 
   /**
    * Whether a transfer that has not ended claims `name` in `dir`, so two never share a
-   * partial. The batch is not needed: names are never written late, and what waits there
-   * only ends transfers, which can make a name look claimed a moment longer, never free one.
+   * partial. A name claimed by a start still waiting in the batch is claimed already; the
+   * rest of what waits there only ends transfers, which can make a name look claimed a
+   * moment longer, never free one.
    */
   nameClaimed(dir: string, name: string): boolean {
-    return this.statements.nameClaimed.get(dir, name) !== undefined;
+    return this.batch.claims(dir, name) || this.statements.nameClaimed.get(dir, name) !== undefined;
   }
 
   /**
@@ -239,7 +240,7 @@ export class TransferStore {
    */
   updateLater(id: string, changes: Partial<TransferRecord>, now: number, clearBlocks = false): void {
     if (!this.db.open) throw new TypeError('The database connection is not open');
-    this.batch.update(id, changes, now, clearBlocks);
+    this.batch.update(id, changes, now, { clearBlocks });
   }
 
   /**
@@ -247,9 +248,10 @@ export class TransferStore {
    * (resolves) or refused (rejects), and the act waits for that, so the files of one turn
    * share one commit and each still acts only after its write (write-batch.ts).
    */
-  updateInBatch(id: string, changes: Partial<TransferRecord>, now: number): Promise<void> {
+  updateInBatch(id: string, changes: Partial<TransferRecord>, now: number, options: BatchOptions = {}): Promise<void> {
     if (!this.db.open) return Promise.reject(new TypeError('The database connection is not open'));
-    this.batch.update(id, changes, now, false);
+    if (changes.headers) assertSealed(changes.headers);
+    this.batch.update(id, changes, now, options);
     return this.batch.written();
   }
 

@@ -5,9 +5,21 @@ interface DeferredUpdate {
   changes: Partial<TransferRecord>;
   /** When the latest of them was made (the row's updated_at). */
   at: number;
-  /** Its block digests and segments go too (a download that reached its end). */
+  /** Its block digests and segments go too (before the rest of its changes). */
   clearBlocks: boolean;
+  /** The folder and name it claims (`dir` NUL `name`), already claimed for nameClaimed. */
+  claim?: string;
 }
+
+/** What else an update in the batch does. */
+export interface BatchOptions {
+  /** The block digests and segments go too, before the changes. */
+  clearBlocks?: boolean;
+  /** The folder in which `changes.name` is claimed: other transfers see it claimed at once. */
+  claimIn?: string;
+}
+
+const claimKey = (dir: string, name: string): string => `${dir}\0${name}`;
 
 interface DeferredHistory {
   id: string;
@@ -45,11 +57,12 @@ export interface BatchContents {
  *    resumePlacement), without downloading a byte or placing a second copy.
  *
  * Write-before-act: each is written, with the batch, before the act. Most are written at
- * once (TransferStore.update and friends carry the batch in their transaction); the two
- * that every file makes at its end, the verdict and the final path, go in the batch of
- * their turn through `written()` (TransferStore.updateInBatch), and the act (link, unlink)
- * waits until that batch is committed, so the files ending in one turn share a commit and
- * none acts before its write. A batch the store refuses rejects them: the act never happens.
+ * once (TransferStore.update and friends carry the batch in their transaction); the three
+ * that every file makes, its start, its verdict and its final path, go in the batch of
+ * their turn through `written()` (TransferStore.updateInBatch), and the act (creating the
+ * partial, linking it, unlinking it) waits until that batch is committed, so the files of
+ * one turn share a commit and none acts before its write. A batch the store refuses
+ * rejects them: the act never happens. A name a start claims is claimed at once (`claims`).
  *
  *  - the start of a body (the name claimed, validators, total, URL chain, cleared digests,
  *    the segment plan), before the partial is created or truncated: a crash finds the
@@ -88,16 +101,28 @@ export class WriteBatch {
     return this.updates.size === 0 && this.history.length === 0;
   }
 
-  update(id: string, changes: Partial<TransferRecord>, now: number, clearBlocks: boolean): void {
+  update(id: string, changes: Partial<TransferRecord>, now: number, options: BatchOptions = {}): void {
+    const clearBlocks = options.clearBlocks ?? false;
+    const claim = options.claimIn !== undefined && changes.name ? claimKey(options.claimIn, changes.name) : undefined;
     const entry = this.updates.get(id);
     if (entry) {
+      // The digests and segments are other tables than the changes: clearing them first is
+      // the same as clearing them in between (a checkpoint's blocks come after: it carries the batch).
       Object.assign(entry.changes, changes);
       entry.at = now;
       entry.clearBlocks ||= clearBlocks;
+      if (claim) entry.claim = claim;
     } else {
-      this.updates.set(id, { changes: { ...changes }, at: now, clearBlocks });
+      this.updates.set(id, { changes: { ...changes }, at: now, clearBlocks, ...(claim ? { claim } : {}) });
     }
     this.schedule();
+  }
+
+  /** Whether a name in a folder is claimed by an update still waiting here. */
+  claims(dir: string, name: string): boolean {
+    const key = claimKey(dir, name);
+    for (const entry of this.updates.values()) if (entry.claim === key) return true;
+    return false;
   }
 
   addHistory(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
@@ -151,7 +176,10 @@ export class WriteBatch {
     for (const [id, later] of this.updates) {
       const earlier = taken.updates.get(id);
       if (!earlier) taken.updates.set(id, later);
-      else taken.updates.set(id, { changes: { ...earlier.changes, ...later.changes }, at: later.at, clearBlocks: earlier.clearBlocks || later.clearBlocks });
+      else {
+        const claim = later.claim ?? earlier.claim;
+        taken.updates.set(id, { changes: { ...earlier.changes, ...later.changes }, at: later.at, clearBlocks: earlier.clearBlocks || later.clearBlocks, ...(claim ? { claim } : {}) });
+      }
     }
     this.updates = taken.updates;
     this.history = [...taken.history, ...this.history];

@@ -3,6 +3,7 @@ import type { HistoryKind, TransferRecord, TransferState } from '../../common/tr
 import { type EngineContext, StopRequest } from '../context';
 import { classifyFailure } from '../core/failure';
 import { unsealHeaders } from '../secrets';
+import type { BatchOptions } from '../store/write-batch';
 import { runAttempts } from './attempt-loop';
 
 /**
@@ -138,9 +139,9 @@ export abstract class TransferTask {
    * (store/write-batch.ts). The record this task holds has the changes at once, as the
    * store's reads do.
    */
-  saveInBatch(changes: Partial<TransferRecord>): Promise<void> {
+  saveInBatch(changes: Partial<TransferRecord>, options?: BatchOptions): Promise<void> {
     const now = this.ctx.clock.now();
-    const written = this.ctx.store.updateInBatch(this.rec.id, changes, now);
+    const written = this.ctx.store.updateInBatch(this.rec.id, changes, now, options);
     this.rec = { ...this.rec, ...changes, updatedAt: now };
     return written;
   }
