@@ -273,7 +273,9 @@ export class TransferStore {
     try {
       this.flush();
     } catch (error) {
-      this.report(error); // lost as to a crash: only writes whose loss is harmless wait
+      // Lost as to a crash: what waits is harmless to lose, or a write whose act waits for it
+      // (and, refused, never happens).
+      this.report(error);
     }
     this.db.close();
   }
