@@ -139,7 +139,7 @@ export class Engine {
   private closing: Promise<void> | null = null;
 
   private constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     /**
      * Set when the store was damaged at open: the one line to tell a person, and where the
      * damaged file was kept. After a fresh store, unfinished downloads' .ferrypart files
@@ -150,7 +150,7 @@ export class Engine {
   ) {
     this.ownsLog = options.logger === undefined;
     this.log = options.logger ?? new FileLogger(options.dataDir, { level: logLevelFromEnv() });
-    this.store = new TransferStore(db);
+    this.store = new TransferStore(db, (error) => this.log.error('the store refused a batch of writes that may wait (kept, written with the next write)', { error }));
     this.settings = new SettingsStore(db);
     this.secrets = options.secrets ?? new KeyFileSecretBox(options.dataDir);
     const clock = options.clock ?? systemClock;
@@ -475,7 +475,7 @@ export class Engine {
           this.reportError(new EngineError(`${what} failed while closing: ${describeError(error)}`, { cause: error }));
         }
       }
-      this.db.close();
+      this.store.close(); // writes what waits in its batch first
       this.log.info('engine stopped');
       // A logger handed in belongs to the host, which may log on after the engine is gone.
       if (this.ownsLog) this.log.close();

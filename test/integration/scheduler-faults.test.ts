@@ -37,7 +37,7 @@ function open(options: Partial<EngineOptions> = {}): Opened {
     onEngineError: (error) => engineErrors.push(error),
     ...options,
   });
-  return { engine, dir: tempDir('ferry-dl-'), engineErrors, db: (engine as unknown as { db: Database.Database }).db };
+  return { engine, dir: tempDir('ferry-dl-'), engineErrors, db: (engine.store as unknown as { db: Database.Database }).db };
 }
 
 /** `promise`, or a failure naming what hung: a waiter that never resolves is the bug. */

@@ -27,7 +27,7 @@ import { PartialCheck, algorithmsFor, plainFileSize } from './partial-check';
 import { afterNotSatisfiable, classifyRangeAnswer, judgeRangeResponse, splittable } from './response-policy';
 import { SegmentedPartial } from './segmented-partial';
 import { SegmentedRun } from './segmented-run';
-import { isComplete, pieceCount, planSegments } from './segments';
+import { type Segment, isComplete, pieceCount, planSegments } from './segments';
 import { formatBytes } from '../../common/format';
 import { SidecarLookup } from '../references/sidecar-lookup';
 
@@ -102,7 +102,9 @@ export class DownloadTask extends TransferTask implements DownloadJob {
 
   protected override async cleanup(): Promise<void> {
     this.sidecar.stop();
-    await this.checkpoints.settle().catch(() => undefined);
+    // A completed download has nothing left to resume: no last checkpoint (an fsync, and an
+    // lstat of a partial already gone), only the wait for one in flight (issue 13).
+    await (this.rec.state === 'completed' ? this.checkpoints.idle() : this.checkpoints.settle()).catch(() => undefined);
     await this.closePartial();
   }
 
@@ -158,8 +160,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     try {
       const verdict = judgeRangeResponse(this.rec, response.headers, overlapStart);
       if (!verdict.ok) throw new RestartRequired(verdict.reason);
-      this.saveResponse(fetched, false);
-      this.save({ resumes: this.rec.resumes + 1 });
+      this.save({ ...this.responseChanges(fetched, false), resumes: this.rec.resumes + 1 });
       this.ctx.emit({ type: 'resumed', id: this.rec.id, offset, validator, overlapBytes: held.length, segments: 1 });
       pump = this.pump(fetched, live, held, verdict.end - verdict.start + 1);
       await pumpBody(pump, signal);
@@ -230,22 +231,12 @@ export class DownloadTask extends TransferTask implements DownloadJob {
         return this.resumeStream(signal, adopted);
       }
     }
-    const name = this.rec.name ?? (await this.reserveName(fetched));
-    // One transaction for everything a start records: thousands of small files each start once.
-    const segments = this.ctx.store.transaction(() => {
-      const held = this.rec.offset > 0;
-      this.saveResponse(fetched, true);
-      this.save({ total, encoded, offset: 0, tailDigest: null, sha256: null, integrity: PENDING_INTEGRITY, path: null });
-      if (held) this.ctx.store.clearBlocks(this.rec.id); // a 200 answered a range request: the old bytes go
-      // A host that asked for fewer connections (host-politeness.ts) is split no further than it allows.
-      const connections = Math.min(this.ctx.limits().maxConnections, this.ctx.requests.limitFor(new URL(fetched.url).host));
-      const plan = splittable(h, total, encoded, this.rec.ifRange, connections, this.ctx.tuning.minSegmentBytes)
-        ? planSegments(total, this.rec.blockSize, pieceCount(total, connections, this.ctx.tuning.piecesPerConnection), this.ctx.tuning.minSegmentBytes)
-        : null;
-      this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding, segments: plan?.length ?? 1 });
-      if (plan) this.ctx.store.checkpointSegments(this.rec.id, plan, [], this.ctx.clock.now());
-      return plan;
-    });
+    // Everything a start records, the name claimed with it, in one batch shared with the other
+    // files of this turn; written before the partial is touched (store/write-batch.ts).
+    const start = (name: string | null): ReturnType<DownloadTask['recordStart']> => this.recordStart(fetched, name, total, encoded, encoding);
+    const { plan: segments, written } = this.rec.name ? start(null) : await this.reserveName(fetched, start);
+    await written;
+    const name = this.rec.name!;
     // A single stream looks for its checksum file beside the body (its one connection leaves
     // the host room); segments want every connection the host allows, so theirs waits for the end.
     if (!segments) this.sidecar.begin();
@@ -268,6 +259,29 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     if (encoded) this.save({ total: this.live.position });
     return this.finishIfComplete(wireHash);
   }
+
+  /**
+   * What a body from byte 0 records before its partial is created or truncated, all of it
+   * in the store's batch of this turn (one commit shared with the other files of the turn);
+   * the caller awaits `written` before it touches the partial (write-before-act,
+   * store/write-batch.ts). `name` is claimed at once: no other transfer can take it meanwhile.
+   */
+  private recordStart(fetched: Fetched, name: string | null, total: number | null, encoded: boolean, encoding: string): { plan: Segment[] | null; written: Promise<void> } {
+    const h = fetched.response.headers;
+    const held = this.rec.offset > 0; // a 200 answered a range request: the old bytes' digests go
+    const changes = { ...(name ? { name } : {}), ...this.responseChanges(fetched, true), total, encoded, offset: 0, tailDigest: null, sha256: null, integrity: PENDING_INTEGRITY, path: null };
+    const written = this.saveInBatch(changes, { clearBlocks: held, claimIn: this.rec.dir });
+    // A host that asked for fewer connections (host-politeness.ts) is split no further than it allows.
+    const connections = Math.min(this.ctx.limits().maxConnections, this.ctx.requests.limitFor(new URL(fetched.url).host));
+    const plan = splittable(h, total, encoded, this.rec.ifRange, connections, this.ctx.tuning.minSegmentBytes)
+      ? planSegments(total, this.rec.blockSize, pieceCount(total, connections, this.ctx.tuning.piecesPerConnection), this.ctx.tuning.minSegmentBytes)
+      : null;
+    this.history('start', { url: fetched.url, chain: fetched.chain, total, etag: this.rec.etag, lastModified: this.rec.lastModified, encoding, segments: plan?.length ?? 1 });
+    // A segmented start writes at once: its plan carries the batch (the start first) in its transaction.
+    if (plan) this.ctx.store.checkpointSegments(this.rec.id, plan, [], this.ctx.clock.now());
+    return { plan, written };
+  }
+
 
   private pump(fetched: Fetched, live: LivePartial, held: Buffer | null, expectedLength: number | null): Pump {
     // One stream must end exactly at the file's total; more is a broken server.
@@ -306,7 +320,8 @@ export class DownloadTask extends TransferTask implements DownloadJob {
 
   // ---------------------------------------------------------------- record keeping
 
-  private saveResponse(fetched: Fetched, full: boolean): void {
+  /** What a response tells the record: where the link led, validators (`full`: a 200), digests, mirrors. */
+  private responseChanges(fetched: Fetched, full: boolean): Partial<TransferRecord> {
     const h = fetched.response.headers;
     const validators = readValidators(h);
     const reference = serverDigestReference(h, full);
@@ -323,7 +338,7 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     const known = new Set([this.rec.url, fetched.url, ...this.rec.mirrors]);
     const added = duplicateLinks(h.get('link'), fetched.url).filter((u) => !known.has(u));
     if (added.length > 0) changes.mirrors = [...this.rec.mirrors, ...added];
-    this.save(changes);
+    return changes;
   }
 
   /** The name a response suggests: the person's, the server's, the URL's, or the host's. */
@@ -337,12 +352,18 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     return sanitizeFilename(suggested);
   }
 
-  private async reserveName(fetched: Fetched): Promise<string> {
-    return claimFreeName(this.rec.dir, this.suggestedName(fetched), (candidate) => {
+  /**
+   * Claims a free name and has `record` write it at once, with whatever goes in the same
+   * transaction (no other transfer can claim it in between); answers what `record` did.
+   */
+  private async reserveName<T>(fetched: Fetched, record: (name: string) => T): Promise<T> {
+    const recorded: T[] = [];
+    await claimFreeName(this.rec.dir, this.suggestedName(fetched), (candidate) => {
       if (this.ctx.store.nameClaimed(this.rec.dir, candidate)) return false;
-      this.save({ name: candidate });
+      recorded.push(record(candidate));
       return true;
     });
+    return recorded[0] as T;
   }
 
   private checkFreeSpace(total: number | null): void {

@@ -49,10 +49,11 @@ export class Finalizer {
     if (integrity.status === 'mismatch') return this.mismatch(part, integrity, sha256);
     part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
     // The verdict is on record before the file takes its name, so a crash from here on
-    // finishes the placement at the next run (after proving the bytes again).
+    // finishes the placement at the next run (after proving the bytes again). It goes with
+    // the batch of this turn, and the placement waits until it is written.
     const total = rec.total ?? fs.fstatSync(part.fd).size;
-    job.save({ sha256, integrity, total, offset: total, tailDigest: null });
-    return this.place(part);
+    await job.saveInBatch({ sha256, integrity, total, offset: total, tailDigest: null });
+    return this.place(part, false);
   }
 
   /**
@@ -73,7 +74,7 @@ export class Finalizer {
       try {
         if (await this.proves(held.path)) {
           held.assertOurs(() => new RestartRequired('the partial file was deleted before it could be placed'));
-          return await this.place(held);
+          return await this.place(held, true);
         }
       } finally {
         held.close();
@@ -111,7 +112,7 @@ export class Finalizer {
 
   /** A checksum given while the download ran (the same get again, the window) is the reference from here on. */
   private takeLateChecksum(): void {
-    const stored = this.job.ctx.store.get(this.job.rec.id)?.userChecksum ?? null;
+    const stored = this.job.ctx.store.userChecksum(this.job.rec.id);
     if (stored && !sameReference(stored, this.job.rec.userChecksum)) this.job.adopt({ userChecksum: stored });
   }
 
@@ -147,18 +148,19 @@ export class Finalizer {
    * transfer completed. A crash at any point between leaves either the partial to place
    * again or the recorded name holding the file: never a second copy, never litter.
    */
-  private async place(part: PartialFile): Promise<boolean> {
+  private async place(part: PartialFile, proven: boolean): Promise<boolean> {
     const { job } = this;
     const { rec } = job;
     let finalPath: string;
     try {
-      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }));
+      // `proven`: the caller proved the partial (assertOurs) with no await since.
+      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }), proven);
     } catch (error) {
       if (!(error instanceof PlacementRefused)) throw error;
       part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
       throw new TransferFailure(replacedError(part.path, 'another file'));
     }
-    job.save({ path: finalPath });
+    if (finalPath !== job.rec.path) await job.saveInBatch({ path: finalPath }); // on record before the partial's name goes
     // The partial's name goes only while it still names our file (it does: proven above).
     if (part.identity() === 'ours') await fs.promises.unlink(part.path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error; // gone already after a rename
@@ -166,14 +168,16 @@ export class Finalizer {
     return this.completePlaced();
   }
 
+  /**
+   * The file has its final name and the record says which: the completion may wait for the
+   * store's next batch. A crash that loses it finds the verdict and the path on record, and
+   * resumePlacement proves the file there and completes it again (store/write-batch.ts).
+   */
   private completePlaced(): boolean {
     const { job } = this;
     const { ctx, rec } = job;
-    ctx.store.transaction(() => {
-      ctx.store.clearBlocks(rec.id);
-      job.save({ state: 'completed', error: null, completedAt: ctx.clock.now() });
-      job.history('complete', { path: job.rec.path, sha256: job.rec.sha256, integrity: job.rec.integrity });
-    });
+    job.saveLater({ state: 'completed', error: null, completedAt: ctx.clock.now() }, true);
+    job.history('complete', { path: job.rec.path, sha256: job.rec.sha256, integrity: job.rec.integrity });
     ctx.emit({ type: 'ended', id: rec.id, record: job.rec });
     return true;
   }

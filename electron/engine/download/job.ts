@@ -28,6 +28,10 @@ export interface DownloadJob {
   save(changes: Partial<TransferRecord>): void;
   /** Takes changes the store already holds (written by a checkpoint's own transaction). */
   adopt(changes: Partial<TransferRecord>): void;
+  /** save, with the store's next batch: only for a write whose loss to a crash is harmless (store/write-batch.ts). */
+  saveLater(changes: Partial<TransferRecord>, clearBlocks?: boolean): void;
+  /** save, with the store's batch of this turn: act only once it resolves (store/write-batch.ts). */
+  saveInBatch(changes: Partial<TransferRecord>): Promise<void>;
   history(kind: HistoryKind, detail: Record<string, unknown>): void;
   partialPath(): string;
   /** Before the verdict: a checksum file still being looked up is waited for, briefly (references/sidecar-lookup.ts). */

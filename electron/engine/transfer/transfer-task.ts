@@ -3,6 +3,7 @@ import type { HistoryKind, TransferRecord, TransferState } from '../../common/tr
 import { type EngineContext, StopRequest } from '../context';
 import { classifyFailure } from '../core/failure';
 import { unsealHeaders } from '../secrets';
+import type { BatchOptions } from '../store/write-batch';
 import { runAttempts } from './attempt-loop';
 
 /**
@@ -106,10 +107,14 @@ export abstract class TransferTask {
     this.rec = { ...this.rec, headers: await unsealHeaders(this.ctx.secrets, this.rec.headers) };
   }
 
-  /** Writes `changes` to the store and to the record this task holds. */
+  /**
+   * Writes `changes` to the store and to the record this task holds. A transfer removed
+   * while it runs throws here, so it ends as removed (its history waits in the batch and
+   * no longer breaks a foreign key to say so).
+   */
   save(changes: Partial<TransferRecord>): void {
     const now = this.ctx.clock.now();
-    this.ctx.store.update(this.rec.id, changes, now);
+    if (!this.ctx.store.update(this.rec.id, changes, now)) throw new Error(`transfer ${this.rec.id} is no longer in the store`);
     this.rec = { ...this.rec, ...changes, updatedAt: now };
   }
 
@@ -118,8 +123,32 @@ export abstract class TransferTask {
     this.rec = { ...this.rec, ...changes, updatedAt: this.ctx.clock.now() };
   }
 
+  /**
+   * Writes `changes` with the store's next batch (store/write-batch.ts), and to the record
+   * this task holds at once. Only for a write whose loss to a crash is harmless.
+   */
+  saveLater(changes: Partial<TransferRecord>, clearBlocks = false): void {
+    const now = this.ctx.clock.now();
+    this.ctx.store.updateLater(this.rec.id, changes, now, clearBlocks);
+    this.rec = { ...this.rec, ...changes, updatedAt: now };
+  }
+
+  /**
+   * A write-before-act that can wait one turn of the loop: written with the store's batch,
+   * so the files of one turn share a commit; the caller acts only once it resolves
+   * (store/write-batch.ts). The record this task holds has the changes at once, as the
+   * store's reads do.
+   */
+  saveInBatch(changes: Partial<TransferRecord>, options?: BatchOptions): Promise<void> {
+    const now = this.ctx.clock.now();
+    const written = this.ctx.store.updateInBatch(this.rec.id, changes, now, options);
+    this.rec = { ...this.rec, ...changes, updatedAt: now };
+    return written;
+  }
+
+  /** The journal of what happened: it waits for the store's next batch (store/write-batch.ts). */
   history(kind: HistoryKind, detail: Record<string, unknown>): void {
-    this.ctx.store.addHistory(this.rec.id, kind, detail, this.ctx.clock.now());
+    this.ctx.store.addHistoryLater(this.rec.id, kind, detail, this.ctx.clock.now());
   }
 
   protected fail(error: TransferError): TransferRecord {
