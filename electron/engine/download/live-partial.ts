@@ -40,14 +40,15 @@ export class LivePartial extends PartialFile {
   }
 
   private static wrap(pool: HashPool, path: string, fd: number, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): LivePartial {
-    const buffers = allocateBuffers(expectedBytes);
+    const inline = expectedBytes !== null && expectedBytes <= INLINE_HASH_MAX_BYTES;
+    const buffers = allocateBuffers(expectedBytes, expectedBytes, !inline);
     const [fileHash, blockHash] = pool.open(
       [
         { algorithms, blockSize: 0 },
         { algorithms: [], blockSize },
       ],
       buffers,
-      { inline: expectedBytes !== null && expectedBytes <= INLINE_HASH_MAX_BYTES },
+      { inline },
     ) as [HashSession, HashSession];
     const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash);
     return new LivePartial(path, fd, fileHash, blockHash, writer);

@@ -6,17 +6,24 @@ import { DiskError } from '../core/failure';
 export const WRITE_BUFFER_SIZE = 1 << 20;
 const BUFFER_COUNT = 4;
 
+/** A transfer's write buffers: shared memory when a hashing thread reads them, plain memory when its hashing runs inline. */
+export type WriteBuffers = SharedArrayBuffer[] | ArrayBuffer[];
+
 /**
- * Shared buffers for one transfer: the same memory is written to disk and hashed. `bufferBytes`
+ * Buffers for one transfer: the same memory is written to disk and hashed. `bufferBytes`
  * caps each buffer's size; `bodyBytes` is how much will pass through them, when known.
+ * `shared`: a hashing thread reads them (HashPool.open without `inline`), so they must be
+ * shared memory; an inline session hashes on this thread and plain memory does, which the
+ * collector frees young (shared memory from thousands of small files waited for full
+ * collections: 50 MB of a 10,000-file run's peak; issue 13).
  */
-export function allocateBuffers(bufferBytes: number | null, bodyBytes: number | null = bufferBytes): SharedArrayBuffer[] {
+export function allocateBuffers(bufferBytes: number | null, bodyBytes: number | null = bufferBytes, shared = true): WriteBuffers {
   // A small file does not need four megabytes of buffers.
   const size = bufferBytes !== null && bufferBytes < WRITE_BUFFER_SIZE ? Math.max(bufferBytes, 4096) : WRITE_BUFFER_SIZE;
   // Nor four buffers, when its whole body fits in one: memory that thousands of small files
   // would otherwise leave for the collector (64 KB each at 16 KiB a file; bench:many-small, issue 13).
-  if (bodyBytes !== null && bodyBytes <= size) return [new SharedArrayBuffer(size)];
-  return Array.from({ length: BUFFER_COUNT }, () => new SharedArrayBuffer(size));
+  const count = bodyBytes !== null && bodyBytes <= size ? 1 : BUFFER_COUNT;
+  return shared ? Array.from({ length: count }, () => new SharedArrayBuffer(size)) : Array.from({ length: count }, () => new ArrayBuffer(size));
 }
 
 /**
@@ -39,7 +46,7 @@ export class PartialWriter {
   constructor(
     private readonly fd: number,
     start: number,
-    buffers: SharedArrayBuffer[],
+    buffers: WriteBuffers,
     private readonly hashers: HashSession[],
     private readonly blockHasher: HashSession,
   ) {

@@ -139,7 +139,7 @@ export class HashSession {
     algorithms: DigestAlgorithm[],
     blockSize: number,
     start: number,
-    buffers: SharedArrayBuffer[],
+    buffers: SharedArrayBuffer[] | ArrayBuffer[],
   ) {
     host.sessions++;
     host.acks.set(this.sid, (buffer) => {
@@ -238,8 +238,10 @@ export class HashPool {
    * `size` run, else the least busy; or, with `inline` (a body of at most
    * INLINE_HASH_MAX_BYTES), on the calling thread.
    */
-  open(specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number; start?: number }>, buffers: SharedArrayBuffer[], options: { inline?: boolean } = {}): HashSession[] {
+  open(specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number; start?: number }>, buffers: SharedArrayBuffer[] | ArrayBuffer[], options: { inline?: boolean } = {}): HashSession[] {
     if (this.closed) throw new Error('the hash pool is closed');
+    // A thread given plain memory would hash a copy made at open, never the bytes written later.
+    if (!options.inline && buffers.some((b) => !(b instanceof SharedArrayBuffer))) throw new Error('a hashing thread needs shared buffers');
     const host = options.inline ? this.inline : this.thread();
     return specs.map((spec) => new HashSession(host, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers));
   }
