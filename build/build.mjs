@@ -180,9 +180,9 @@ function writeIfChanged(to, text) {
 }
 
 const parts = process.argv.slice(2);
-const unknown = parts.filter((p) => !['main', 'preload', 'renderer', 'browser'].includes(p));
+const unknown = parts.filter((p) => !['main', 'preload', 'renderer', 'browser', 'host'].includes(p));
 if (unknown.length > 0) {
-  process.stderr.write(`build: unknown part ${unknown.join(', ')}; the parts are main, preload, renderer and browser\n`);
+  process.stderr.write(`build: unknown part ${unknown.join(', ')}; the parts are main, preload, renderer, browser and host\n`);
   process.exit(2);
 }
 const wanted = (part) => parts.length === 0 || parts.includes(part);
@@ -250,4 +250,17 @@ if (wanted('browser')) {
     copyIfChanged('build/icons/32x32.png', `${outdir}/icon-32.png`);
     copyIfChanged('build/icons/128x128.png', `${outdir}/icon-128.png`);
   }
+}
+if (wanted('host')) {
+  // The native host as one file with no native module (electron/engine/browser-host/standalone.ts):
+  // what build/native-host-sea.mjs makes a single executable of, for the Windows installer.
+  await bundle('native-host', 'the stand-alone native host', {
+    entryPoints: ['electron/engine/browser-host/standalone.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    define: { FERRY_BUNDLED_VERSION: JSON.stringify(JSON.parse(fs.readFileSync('package.json', 'utf8')).version) },
+    outfile: 'out/native-host/host.js',
+  });
 }

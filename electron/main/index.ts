@@ -4,6 +4,7 @@
  * network hooks). Everything the window does goes through the TransferService contract.
  */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BrowserWindow, Notification, app, dialog, net, powerMonitor, powerSaveBlocker } from 'electron';
 import { createClient } from '../common/rpc';
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
   applySecurityPolicy();
   serveAppFiles(rendererDir(__dirname));
 
-  const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion(), nativeHost: nativeHostCommand(thisApp(), process.platform) });
+  const started = await host.start({ dataDir: app.getPath('userData'), downloadDir: defaultDownloadDir(), version: ferryVersion(), nativeHost: nativeHostCommand(thisApp(), process.platform, process.resourcesPath, fs.existsSync) });
   if (!started.ok) {
     dialog.showErrorBox('Ferry cannot start', started.error.locked ? `${started.error.message}\n\nClose the other Ferry (or ferry command) and start again.` : started.error.message);
     app.exit(4);

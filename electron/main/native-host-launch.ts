@@ -4,8 +4,10 @@
  * `--native-host`: the packaged app ships no Node of its own (the runAsNode fuse is off),
  * so the app is the host. Such a launch takes no single-instance lock and opens no window:
  * it relays the browser's messages through the local door and exits when the browser
- * closes the stream, starting the app first when a capture finds it not running.
+ * closes the stream, starting the app first when a capture finds it not running. On
+ * Windows the installer ships a stand-alone host instead (see nativeHostCommand).
  */
+import * as path from 'node:path';
 
 /** The flag the launcher passes; what follows it (`--data-dir DIR`, the browser's own arguments) is the host's. */
 export const NATIVE_HOST_FLAG = '--native-host';
@@ -33,16 +35,21 @@ export function appCommand(p: AppProcess): string[] {
   return p.defaultApp ? [p.execPath, p.appPath] : [p.execPath];
 }
 
+/** The stand-alone host the Windows installer ships in the app's resources (build/native-host-sea.mjs). */
+export const WINDOWS_HOST_FILE = 'ferry-native-host.exe';
+
 /**
- * What the launcher runs: the app as the native host; or, on Windows, why it cannot be:
- * a GUI program there gets no standard input (Electron gives its main process an empty
- * one), and the browser speaks to its host on standard input.
+ * What the launcher runs: the app as the native host; on Windows, the stand-alone host
+ * shipped beside it, told where the app is (so it can start it): a windowed program there
+ * gets no standard input (Electron gives its main process an empty one), and the browser
+ * speaks to its host on standard input. Without that file (a development run) it says why.
  */
-export function nativeHostCommand(p: AppProcess, platform: NodeJS.Platform): { command: string[] } | { unavailable: string } {
+export function nativeHostCommand(p: AppProcess, platform: NodeJS.Platform, resourcesPath: string, exists: (file: string) => boolean): { command: string[] } | { unavailable: string } {
   if (platform === 'win32') {
+    const host = path.win32.join(resourcesPath, WINDOWS_HOST_FILE);
+    if (exists(host)) return { command: [host, '--app', appCommand(p)[0]!] };
     return {
-      unavailable:
-        'On Windows the desktop app cannot be the browser extension\'s helper yet (a windowed program gets no standard input to read the browser\'s messages from). Install Ferry\'s command-line tool and run ferry browser install.',
+      unavailable: `This Ferry has no ${WINDOWS_HOST_FILE} beside it (the installer ships it; a development run has none), and on Windows the app cannot be the browser extension's helper itself. Run ferry browser install from the command line.`,
     };
   }
   return { command: [...appCommand(p), NATIVE_HOST_FLAG] };

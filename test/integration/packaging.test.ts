@@ -23,6 +23,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   version: string;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  build: { win: { extraResources: unknown } };
 };
 
 /** Width and height from a PNG's IHDR chunk. */
@@ -250,5 +251,9 @@ describe('installers: the release workflow', () => {
     assert.ok(at(/xvfb-run -a npx playwright test --project electron/) > at(/^npm test$/), 'the _electron e2e under xvfb on Linux');
     assert.ok(at(/electron-builder --publish never/) > at(/playwright test --project electron/), 'installers after the tests');
     assert.ok(job.steps.some((s) => s.uses?.startsWith('actions/upload-artifact') && !s.if), 'installers kept as artifacts');
+    // Windows: the browser extension's stand-alone host, built before the installer that ships it.
+    const host = job.steps.findIndex((s) => s.run === 'node build/native-host-sea.mjs');
+    assert.ok(host >= 0 && host < at(/electron-builder --publish never/) && job.steps[host]!.if === "runner.os == 'Windows'");
+    assert.deepEqual(pkg.build.win.extraResources, [{ from: 'out/native-host/ferry-native-host.exe', to: 'ferry-native-host.exe' }]);
   });
 });

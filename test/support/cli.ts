@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 /** The project root, whether this file runs compiled (out/test/support) or from source (vitest, Playwright). */
-const ROOT = __dirname.includes(`${path.sep}out${path.sep}`) ? path.join(__dirname, '..', '..', '..') : path.join(__dirname, '..', '..');
+export const ROOT = __dirname.includes(`${path.sep}out${path.sep}`) ? path.join(__dirname, '..', '..', '..') : path.join(__dirname, '..', '..');
 
 /** The built CLI, as package.json's bin names it. */
 export const CLI = path.join(ROOT, 'out', 'electron', 'cli', 'ferry.js');

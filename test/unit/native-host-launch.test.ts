@@ -18,12 +18,19 @@ test('the app starts again as a program outside it would: the AppImage file, the
   assert.deepEqual(appCommand(base), ['/opt/Ferry/ferry']);
   assert.deepEqual(appCommand({ ...base, execPath: '/tmp/.mount_FerryX1/ferry', appImage: '/home/a/Apps/Ferry-1.0.AppImage' }), ['/home/a/Apps/Ferry-1.0.AppImage']);
   assert.deepEqual(appCommand({ ...base, execPath: '/w/node_modules/electron/dist/electron', defaultApp: true, appPath: '/w' }), ['/w/node_modules/electron/dist/electron', '/w']);
-  assert.deepEqual(nativeHostCommand(base, 'linux'), { command: ['/opt/Ferry/ferry', '--native-host'] });
-  assert.deepEqual(nativeHostCommand({ ...base, execPath: '/Applications/Ferry.app/Contents/MacOS/Ferry' }, 'darwin'), { command: ['/Applications/Ferry.app/Contents/MacOS/Ferry', '--native-host'] });
+  const none = (): boolean => false;
+  assert.deepEqual(nativeHostCommand(base, 'linux', '/opt/Ferry/resources', none), { command: ['/opt/Ferry/ferry', '--native-host'] });
+  assert.deepEqual(nativeHostCommand({ ...base, execPath: '/Applications/Ferry.app/Contents/MacOS/Ferry' }, 'darwin', '/Applications/Ferry.app/Contents/Resources', none), {
+    command: ['/Applications/Ferry.app/Contents/MacOS/Ferry', '--native-host'],
+  });
 });
 
-test('on Windows the app says why it cannot be the host, and the way out, instead of registering one that would read nothing', () => {
-  const answer = nativeHostCommand({ execPath: 'C:\\Ferry\\Ferry.exe', defaultApp: false, appPath: 'C:\\Ferry\\resources\\app.asar', appImage: undefined }, 'win32');
+test('on Windows the host is the stand-alone one the installer ships, told where the app is; without it the app says why and the way out', () => {
+  const win = { execPath: 'C:\\Users\\a\\AppData\\Local\\Programs\\Ferry\\Ferry.exe', defaultApp: false, appPath: 'C:\\x\\app.asar', appImage: undefined };
+  const resources = 'C:\\Users\\a\\AppData\\Local\\Programs\\Ferry\\resources';
+  const shipped = (file: string): boolean => file === `${resources}\\ferry-native-host.exe`;
+  assert.deepEqual(nativeHostCommand(win, 'win32', resources, shipped), { command: [`${resources}\\ferry-native-host.exe`, '--app', win.execPath] });
+  const answer = nativeHostCommand(win, 'win32', resources, () => false);
   assert.ok('unavailable' in answer);
-  assert.match(answer.unavailable, /standard input.*ferry browser install/);
+  assert.match(answer.unavailable, /ferry-native-host\.exe.*ferry browser install/);
 });

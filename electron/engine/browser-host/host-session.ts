@@ -10,6 +10,7 @@
  * stdout carries frames and nothing else; what a person may need to read goes to stderr
  * (Chromium shows a host's stderr in its own log).
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -30,7 +31,7 @@ import { type Result, err, ok } from '../../common/result';
 import type { TransferService } from '../../common/service';
 import { defaultDataDir } from '../data-dir';
 import { connectLocalDoor } from '../door/local-door';
-import { ferryVersion } from '../service/open-service';
+import { ferryVersion } from '../version';
 import { FrameReader, encodeFrame } from './framing';
 
 /** What the host needs of the running Ferry: the two commands it relays. */
@@ -238,17 +239,30 @@ async function capture(service: HostService, arg: HostArgument<'capture'>): Prom
   return ok({ ids, existing });
 }
 
-/** `ferry native-host [--data-dir DIR] <what the browser adds>`. Not parsed strictly: the browser's own arguments follow. */
-export function parseHostArgs(args: readonly string[]): { dataDir: string; caller: string[] } {
+/**
+ * `ferry native-host [--data-dir DIR] [--app PATH] <what the browser adds>`. Not parsed
+ * strictly: the browser's own arguments follow. `--app`: the desktop app to start when a
+ * capture finds no Ferry running (the stand-alone host the Windows app ships, standalone.ts).
+ */
+export function parseHostArgs(args: readonly string[]): { dataDir: string; app: string | null; caller: string[] } {
   let dataDir: string | null = null;
+  let app: string | null = null;
   const caller: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--data-dir' && i + 1 < args.length) dataDir = args[++i]!;
     else if (arg.startsWith('--data-dir=')) dataDir = arg.slice('--data-dir='.length);
+    else if (arg === '--app' && i + 1 < args.length) app = args[++i]!;
     else caller.push(arg);
   }
-  return { dataDir: dataDir ? path.resolve(dataDir) : defaultDataDir(), caller };
+  return { dataDir: dataDir ? path.resolve(dataDir) : defaultDataDir(), app, caller };
+}
+
+/** Starts the desktop app at `app` on `dataDir`, apart from this process (a second launch shows a running one's window). */
+export function startApp(app: string): (dataDir: string) => void {
+  return (dataDir) => {
+    spawn(app, [], { detached: true, stdio: 'ignore', windowsHide: false, env: { ...process.env, FERRY_DATA_DIR: dataDir } }).unref();
+  };
 }
 
 /** How long a host that started Ferry waits for its door before answering `not-running`. */
@@ -279,8 +293,9 @@ export async function reachFerry(dataDir: string, start: (() => void) | null, wa
  * answer `not-running`, and the browser keeps its download).
  */
 export async function runNativeHost(args: readonly string[], startFerry: ((dataDir: string) => void) | null = null): Promise<number> {
-  const { dataDir, caller } = parseHostArgs(args);
-  const start = startFerry ? () => startFerry(dataDir) : null;
+  const { dataDir, app, caller } = parseHostArgs(args);
+  const starter = startFerry ?? (app ? startApp(app) : null);
+  const start = starter ? () => starter(dataDir) : null;
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   const session = hostSession({
     caller: callerOf(caller),

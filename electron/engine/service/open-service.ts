@@ -1,8 +1,9 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Engine, type EngineOptions } from '../engine';
 import { KeyFileSecretBox } from '../secrets';
+import { ferryVersion } from '../version';
 import { EngineService, type ServiceHost } from './engine-service';
+
+export { ferryVersion };
 
 /** The engine and its service, opened together: the service hears every engine event. */
 export function openEngineService(
@@ -20,13 +21,4 @@ export function openEngineService(
  */
 export function headlessHost(dataDir: string, defaultDownloadDir: string, log?: (message: string) => void, nativeHost: ServiceHost['nativeHost'] = null): Omit<ServiceHost, 'dataDir'> {
   return { kind: 'serve', version: ferryVersion(), defaultDownloadDir, secrets: new KeyFileSecretBox(dataDir), reveal: null, open: null, log, nativeHost };
-}
-
-/** Ferry's version, from the package.json the build sits in. */
-export function ferryVersion(): string {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }
