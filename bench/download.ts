@@ -17,6 +17,7 @@
  *
  *   BENCH_SIZE_MB   size in MiB (default 1024)
  *   BENCH_ROUNDS    interleaved rounds (default 3)
+ *   BENCH_QUEUED    other downloads waiting (paused) in the queue for the "+queued" row (default 10000)
  *   BENCH_OUT       where the downloads land (default .bench/out; on a disk the durable
  *                   runs are bound by its write speed, on tmpfs fsync is free and the
  *                   CPU cost shows: BENCH_OUT=/dev/shm/ferry-bench)
@@ -34,6 +35,7 @@ import {
   freshDir,
   measureCommand,
   measureShell,
+  median,
   printRows,
   printTable,
   ratio,
@@ -50,6 +52,8 @@ const SIZE = sizeFromEnv(1 << 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const OUT = path.resolve(process.env.BENCH_OUT ?? path.join(BENCH_DIR, 'out'));
 const CLI = path.join(__dirname, '..', 'electron', 'cli', 'ferry.js');
+/** Other downloads waiting in the queue for the "+queued" row (BENCH_QUEUED). */
+const QUEUED = Number(process.env.BENCH_QUEUED ?? 10_000);
 
 function fileSystemOf(dir: string): string {
   try {
@@ -80,6 +84,8 @@ async function main(): Promise<void> {
       return run;
     },
     'ferry engine': async () => runFerryHost(url, fresh(), expected),
+    // The same, with QUEUED other downloads waiting (paused) in its queue and store.
+    [`ferry engine +${QUEUED} queued`]: async () => runFerryHost(url, fresh(), expected, { FERRY_BENCH_QUEUED: String(QUEUED) }),
     'curl+openssl+sync': async () => measureShell(CURL_OPENSSL_SYNC, [fresh(), url, expected]),
     'aria2c+checksum+sync': async () => measureShell(ARIA2C_CHECKSUM_SYNC, [fresh(), url, expected]),
     'curl -o': async () => measureShell(CURL, [fresh(), url]),
@@ -107,6 +113,9 @@ async function main(): Promise<void> {
       [`${ferry} peak RSS, MB`, rssMB(ferry), 'target <= 100'],
     );
   }
+  const queuedRss = (name: string): number => median(runs.get(name)!.map((m) => (m.peakRssBytes ?? NaN) / 1e6));
+  const added = queuedRss(`ferry engine +${QUEUED} queued`) - queuedRss('ferry engine');
+  lines.push([`${QUEUED} queued transfers add, MB`, added.toFixed(0), 'target <= 50 (medians of peak RSS, with and without them)']);
   lines.push(['ferry engine event-loop delay p99, ms', withSpread(engine.map((e) => e.loopP99Ms), 1), `target < 20 (max ${Math.max(...engine.map((e) => e.loopMaxMs))} ms)`]);
   printTable(lines);
   console.log('  note: the peers hash after the download, reading the file back from the page cache (openssl dgst; aria2c --checksum); Ferry hashes as the bytes arrive');

@@ -4,7 +4,9 @@
  * the download to its verdict, which leave out Node's start and exit as the desktop app
  * does, its engine being up already). The CPU is process.cpuUsage(): every thread of
  * this process, the hashing threads included. FERRY_BENCH_CONNECTIONS sets connections per download and
- * FERRY_BENCH_PIECES the pieces per connection.
+ * FERRY_BENCH_PIECES the pieces per connection. FERRY_BENCH_QUEUED=N first adds N other
+ * downloads and pauses them: they wait in the queue and the store while the one runs (the
+ * memory that many queued transfers cost, issue 13).
  * Prints one JSON line.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -15,6 +17,11 @@ async function main(): Promise<void> {
   const connections = Number(process.env.FERRY_BENCH_CONNECTIONS ?? 1);
   const pieces = process.env.FERRY_BENCH_PIECES ? { piecesPerConnection: Number(process.env.FERRY_BENCH_PIECES) } : {};
   const engine = Engine.open({ dataDir: dataDir!, command: 'bench', tuning: pieces, limits: { maxConnections: connections, maxPerHost: Math.max(6, connections) } });
+  const queued = Number(process.env.FERRY_BENCH_QUEUED ?? 0);
+  if (queued > 0) {
+    const waiting = await engine.addDownloads(Array.from({ length: queued }, (_, i) => ({ url: `${url!}?queued=${i}`, dir: `${dir!}/queued`, headers: [] })));
+    await engine.pause(waiting.map((w) => w.record.id));
+  }
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const started = process.hrtime.bigint();
