@@ -7,8 +7,10 @@ export { PARTIAL_SUFFIX } from './partial-file';
 
 /**
  * A partial file this process holds open for one stream of bytes from 0, with its hashing
- * sessions fed exactly up to the writer's position: whole-file digests on one thread,
- * block digests on another.
+ * sessions fed exactly up to the writer's position: the whole-file digests and the block
+ * digests. A fresh partial has one session that keeps both (one message per buffer to its
+ * thread instead of two); an existing one has two, because its prefix is checked against
+ * the recorded blocks and fed to the file digest separately (partial-check.ts).
  */
 export class LivePartial extends PartialFile {
   private closed = false;
@@ -30,18 +32,22 @@ export class LivePartial extends PartialFile {
   /** An empty partial (created, or truncated if a previous attempt left bytes). */
   static async fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
     const fd = await openFd(path, 'fresh');
-    return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes);
+    return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes, true);
   }
 
   /** An existing partial, to be verified by the caller; its sessions start at 0. */
   static async open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
     const fd = await openFd(path, 'existing');
-    return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes);
+    return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes, false);
   }
 
-  private static wrap(pool: HashPool, path: string, fd: number, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): LivePartial {
+  private static wrap(pool: HashPool, path: string, fd: number, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null, oneSession: boolean): LivePartial {
     const inline = expectedBytes !== null && expectedBytes <= INLINE_HASH_MAX_BYTES;
     const buffers = allocateBuffers(expectedBytes, expectedBytes, !inline);
+    if (oneSession) {
+      const [both] = pool.open([{ algorithms, blockSize }], buffers, { inline }) as [HashSession];
+      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both));
+    }
     const [fileHash, blockHash] = pool.open(
       [
         { algorithms, blockSize: 0 },
