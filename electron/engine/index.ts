@@ -18,7 +18,8 @@ export { EngineClosedError, EngineError } from './scheduler/failures';
 export { DataDirLockedError, StoreTooNewError } from './store/database';
 
 // The engine with its service (the contract the window speaks), and what a host provides.
-export { ferryVersion, headlessHost, openEngineService } from './service/open-service';
+export { headlessHost, openEngineService } from './service/open-service';
+export { ferryVersion } from './version';
 export type { EngineService, ServiceHost } from './service/engine-service';
 export { summarize } from './service/summary';
 export { type DoorClient, type LocalDoor, connectLocalDoor, openLocalDoor } from './door/local-door';
@@ -38,5 +39,5 @@ export { PUT_NEEDS_FOLDER_URL, collectFiles, uploadTarget } from './upload/colle
 
 // Browser capture (DESIGN.md section 11): the native host and its registration with browsers.
 export { BROWSERS, type BrowserName } from '../common/browser-capture';
-export { runNativeHost } from './browser-host/host-session';
+export { runNativeHost, startApp } from './browser-host/host-session';
 export { type BrowserHostState, browserHostStates, installBrowserHosts, registerAtStart, uninstallBrowserHosts } from './browser-host/hosts';

@@ -3,13 +3,12 @@
  * OS integration around them (tray, notifications, dock/taskbar progress, sleep and
  * network hooks). Everything the window does goes through the TransferService contract.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BrowserWindow, Notification, app, dialog, net, powerMonitor, powerSaveBlocker } from 'electron';
 import { createClient } from '../common/rpc';
 import type { Notice, TransferClient } from '../common/service';
-import { defaultDownloadDir, ferryVersion, runNativeHost } from '../engine';
+import { defaultDownloadDir, ferryVersion, runNativeHost, startApp } from '../engine';
 import { rendererDir } from './app-files';
 import { isAppPage } from './app-origin';
 import { registerAppScheme, serveAppFiles } from './app-protocol';
@@ -199,11 +198,7 @@ const thisApp = (): AppProcess => ({ execPath: process.execPath, defaultApp: pro
  */
 async function runAsNativeHost(args: string[]): Promise<void> {
   app.dock?.hide();
-  const [file, ...rest] = appCommand(thisApp());
-  const startFerry = (dataDir: string): void => {
-    spawn(file!, rest, { detached: true, stdio: 'ignore', env: { ...process.env, FERRY_DATA_DIR: dataDir } }).unref();
-  };
-  app.exit(await runNativeHost(args, startFerry));
+  app.exit(await runNativeHost(args, startApp(appCommand(thisApp()))));
 }
 
 async function main(): Promise<void> {

@@ -9,8 +9,6 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type BrowserContext, type Page, type Worker, chromium } from '@playwright/test';
@@ -18,6 +16,7 @@ import { CHROMIUM_EXTENSION_ID } from '../../electron/common/browser-capture';
 import { connectLocalDoor } from '../../electron/engine/door/local-door';
 import { runCli } from '../support/cli';
 import { type ServeProcess, startServe } from '../support/service';
+import { type SeenRequest, type SessionSite, startSessionSite } from '../support/session-site';
 import { ROOT, expect, test } from './fixtures';
 
 const EXTENSION = path.join(ROOT, 'out', 'browser', 'chromium');
@@ -25,15 +24,8 @@ const SESSION = `session=${crypto.randomBytes(10).toString('hex')}`;
 const files = new Map<string, Buffer>();
 for (const name of ['clicked.bin', 'menu.bin', 'sel-1.bin', 'sel-2.bin', 'bypass.bin', 'off.bin', 'unset.bin', 'again.bin', 'alone.bin']) files.set(name, crypto.randomBytes(1 << 20));
 
-interface Seen {
-  path: string;
-  cookie: string | undefined;
-  referer: string | undefined;
-  /** Browsers say what a request is for; Ferry's own requests carry no Sec-Fetch-Mode. */
-  fromBrowser: boolean;
-}
-const seen: Seen[] = [];
-let site: http.Server;
+let site: SessionSite;
+let seen: SeenRequest[] = [];
 let origin: string;
 
 const temp = (prefix: string): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -55,29 +47,9 @@ test.describe.configure({ mode: 'serial' });
 test.skip(!fs.existsSync(path.join(EXTENSION, 'manifest.json')), 'the extension is not built: run npm run build first');
 
 test.beforeAll(async () => {
-  site = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    seen.push({ path: url.pathname, cookie: req.headers.cookie, referer: req.headers.referer, fromBrowser: req.headers['sec-fetch-mode'] !== undefined });
-    if (url.pathname === '/page.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': `${SESSION}; Path=/; HttpOnly` }).end(pageHtml());
-      return;
-    }
-    const body = files.get(url.pathname.replace('/files/', ''));
-    if (!body) return void res.writeHead(404, { 'content-length': '0' }).end();
-    if (req.headers.cookie !== SESSION) return void res.writeHead(403, { 'content-length': '0' }).end();
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment', 'content-length': String(body.length) });
-    // The browser's own request for a file Ferry takes is slow, as a real download is: it is
-    // still moving when the extension cancels it (a local 1 MiB file would otherwise finish first).
-    if ((url.pathname === '/files/clicked.bin' || url.pathname === '/files/again.bin') && req.headers['sec-fetch-mode'] !== undefined) {
-      res.write(body.subarray(0, 65536));
-      const rest = setTimeout(() => res.end(body.subarray(65536)), 5000);
-      res.once('close', () => clearTimeout(rest));
-      return;
-    }
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  // The browser's own request for a file Ferry takes is slow: still moving when the extension cancels it.
+  site = await startSessionSite({ session: SESSION, page: pageHtml, files, slow: (name, req) => (name === 'clicked.bin' || name === 'again.bin') && req.headers['sec-fetch-mode'] !== undefined });
+  ({ seen, origin } = site);
 
   const install = await runCli(['browser', 'install', '--browser', 'chromium', '--data-dir', data, '--json'], { XDG_CONFIG_HOME: config });
   expect(install.code, install.stderr).toBe(0);
@@ -104,7 +76,7 @@ test.afterAll(async () => {
   site?.close();
 });
 
-const ferrysRequests = (name: string): Seen[] => seen.filter((s) => s.path === `/files/${name}` && !s.fromBrowser);
+const ferrysRequests = (name: string): SeenRequest[] => seen.filter((s) => s.path === `/files/${name}` && !s.fromBrowser);
 const landed = (name: string): Promise<void> =>
   expect.poll(() => fs.existsSync(path.join(downloads, name)) && fs.readFileSync(path.join(downloads, name)).equals(files.get(name)!), { timeout: 20_000 }).toBe(true);
 

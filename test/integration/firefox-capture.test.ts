@@ -14,8 +14,6 @@
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { FIREFOX_EXTENSION_ID } from '../../electron/common/browser-capture';
@@ -24,6 +22,7 @@ import { CLI, runCli } from '../support/cli';
 import { type Firefox, click, findFirefox, launchFirefox } from '../support/firefox';
 import { tempDir } from '../support/harness';
 import { type ServeProcess, startServe, until } from '../support/service';
+import { type SeenRequest, type SessionSite, startSessionSite } from '../support/session-site';
 
 const EXTENSION = path.join(path.dirname(CLI), '..', '..', 'browser', 'firefox');
 const FIREFOX = findFirefox();
@@ -38,19 +37,8 @@ const SESSION = `session=${crypto.randomBytes(10).toString('hex')}`;
 const files = new Map<string, Buffer>();
 for (const name of ['clicked.bin', 'alone.bin']) files.set(name, crypto.randomBytes(1 << 20));
 
-interface Seen {
-  path: string;
-  cookie: string | undefined;
-  referer: string | undefined;
-  /** Browsers say what a request is for; Ferry's own requests carry no Sec-Fetch-Mode. */
-  fromBrowser: boolean;
-  /** Whether the whole body was sent (false: the client went away first). */
-  finished: boolean;
-  /** Whether the exchange is over, finished or not. */
-  closed: boolean;
-}
-const seen: Seen[] = [];
-let site: http.Server;
+let site: SessionSite | null = null;
+let seen: SeenRequest[] = [];
 let origin: string;
 let home: string;
 let data: string;
@@ -64,32 +52,9 @@ const pageHtml = `<!doctype html><meta charset="utf-8"><title>files</title>
 
 before(async () => {
   if (SKIP) return;
-  site = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const entry: Seen = { path: url.pathname, cookie: req.headers.cookie, referer: req.headers.referer, fromBrowser: req.headers['sec-fetch-mode'] !== undefined, finished: false, closed: false };
-    seen.push(entry);
-    res.once('finish', () => (entry.finished = true));
-    res.once('close', () => (entry.closed = true));
-    if (url.pathname === '/page.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': `${SESSION}; Path=/; HttpOnly` }).end(pageHtml);
-      return;
-    }
-    const body = files.get(url.pathname.replace('/files/', ''));
-    if (!body) return void res.writeHead(404, { 'content-length': '0' }).end();
-    if (req.headers.cookie !== SESSION) return void res.writeHead(403, { 'content-length': '0' }).end();
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment', 'content-length': String(body.length) });
-    // The browser's own request for a clicked file is slow, as a real download is: it is still
-    // moving when the extension holds it (a local 1 MiB file would otherwise finish first).
-    if (req.headers['sec-fetch-mode'] === 'navigate') {
-      res.write(body.subarray(0, 65536));
-      const rest = setTimeout(() => res.end(body.subarray(65536)), 5000);
-      res.once('close', () => clearTimeout(rest));
-      return;
-    }
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  // The browser's own request for a clicked file is slow: still moving when the extension holds it.
+  site = await startSessionSite({ session: SESSION, page: () => pageHtml, files, slow: (_name, req) => req.headers['sec-fetch-mode'] === 'navigate' });
+  ({ seen, origin } = site);
 
   home = tempDir('ferry-ff-home-');
   data = tempDir('ferry-ff-data-');
@@ -116,8 +81,8 @@ after(async () => {
   site?.close();
 });
 
-const ferrysRequests = (name: string): Seen[] => seen.filter((s) => s.path === `/files/${name}` && !s.fromBrowser);
-const browsersRequests = (name: string): Seen[] => seen.filter((s) => s.path === `/files/${name}` && s.fromBrowser);
+const ferrysRequests = (name: string): SeenRequest[] => seen.filter((s) => s.path === `/files/${name}` && !s.fromBrowser);
+const browsersRequests = (name: string): SeenRequest[] => seen.filter((s) => s.path === `/files/${name}` && s.fromBrowser);
 const exact = (folder: string, name: string): boolean => fs.existsSync(path.join(folder, name)) && fs.readFileSync(path.join(folder, name)).equals(files.get(name)!);
 const downloadEvent = (method: string, name: string): Record<string, unknown> | undefined =>
   firefox!.events.find((e) => e.method === `browsingContext.${method}` && e.params.url === `${origin}/files/${name}`)?.params;

@@ -258,10 +258,14 @@ export function parseHostArgs(args: readonly string[]): { dataDir: string; app: 
   return { dataDir: dataDir ? path.resolve(dataDir) : defaultDataDir(), app, caller };
 }
 
-/** Starts the desktop app at `app` on `dataDir`, apart from this process (a second launch shows a running one's window). */
-export function startApp(app: string): (dataDir: string) => void {
+/**
+ * Starts the desktop app (`command`: its executable, then its arguments) on `dataDir`, apart
+ * from this process (a second launch shows a running one's window).
+ */
+export function startApp(command: readonly string[]): (dataDir: string) => void {
+  const [file, ...args] = command;
   return (dataDir) => {
-    spawn(app, [], { detached: true, stdio: 'ignore', windowsHide: false, env: { ...process.env, FERRY_DATA_DIR: dataDir } }).unref();
+    spawn(file!, args, { detached: true, stdio: 'ignore', windowsHide: false, env: { ...process.env, FERRY_DATA_DIR: dataDir } }).unref();
   };
 }
 
@@ -294,7 +298,7 @@ export async function reachFerry(dataDir: string, start: (() => void) | null, wa
  */
 export async function runNativeHost(args: readonly string[], startFerry: ((dataDir: string) => void) | null = null): Promise<number> {
   const { dataDir, app, caller } = parseHostArgs(args);
-  const starter = startFerry ?? (app ? startApp(app) : null);
+  const starter = startFerry ?? (app ? startApp([app]) : null);
   const start = starter ? () => starter(dataDir) : null;
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   const session = hostSession({

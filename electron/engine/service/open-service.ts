@@ -3,8 +3,6 @@ import { KeyFileSecretBox } from '../secrets';
 import { ferryVersion } from '../version';
 import { EngineService, type ServiceHost } from './engine-service';
 
-export { ferryVersion };
-
 /** The engine and its service, opened together: the service hears every engine event. */
 export function openEngineService(
   options: Omit<EngineOptions, 'onEvent' | 'secrets'> & { host: Omit<ServiceHost, 'dataDir'>; batchIntervalMs?: number; noticeQuietMs?: number },
