@@ -1,9 +1,12 @@
 /**
- * Which HTTP client the Node engine uses: undici.request against the global fetch, each
- * reading the same file from nginx on loopback. Prints throughput and CPU per GiB.
+ * Which HTTP client the Node engine uses: Ferry's UndiciTransport (undici's dispatcher with
+ * a body handler of Ferry's own, http/dispatch-body.ts) against undici.request (a Node
+ * Readable per body) and the global fetch, each reading the same file from nginx on
+ * loopback, rounds interleaved. Prints throughput and CPU per GiB.
  */
 import * as path from 'node:path';
 import { request } from 'undici';
+import { UndiciTransport } from '../electron/engine/http/undici-transport';
 import { startNginx } from '../test/support/nginx';
 import { BENCH_DIR, ensureFile, formatBytes, median } from './support';
 
@@ -14,6 +17,15 @@ async function viaRequest(url: string): Promise<number> {
   const { body } = await request(url);
   let n = 0;
   for await (const chunk of body) n += (chunk as Buffer).length;
+  return n;
+}
+
+const transport = new UndiciTransport();
+
+async function viaTransport(url: string): Promise<number> {
+  const response = await transport.request({ url: new URL(url), method: 'GET', headers: {}, signal: new AbortController().signal });
+  let n = 0;
+  for await (const chunk of response.body) n += chunk.length;
   return n;
 }
 
@@ -29,6 +41,7 @@ async function main(): Promise<void> {
   const nginx = await startNginx(BENCH_DIR);
   const url = nginx.url(path.basename(file));
   const clients: Array<[string, (u: string) => Promise<number>]> = [
+    ['ferry transport', viaTransport],
     ['undici.request', viaRequest],
     ['fetch', viaFetch],
   ];
@@ -49,17 +62,17 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await transport.close();
     await nginx.stop();
   }
   console.log(`transport benchmark: ${formatBytes(SIZE)} from nginx on loopback, median of ${ROUNDS}`);
   const gib = SIZE / 2 ** 30;
   for (const [name, r] of results) {
     const s = median(r.seconds);
-    console.log(`  ${name.padEnd(15)} ${(SIZE / s / 2 ** 20).toFixed(0).padStart(6)} MiB/s   CPU ${(median(r.cpu) / gib).toFixed(2)} s per GiB`);
+    console.log(`  ${name.padEnd(16)} ${(SIZE / s / 2 ** 20).toFixed(0).padStart(6)} MiB/s   CPU ${(median(r.cpu) / gib).toFixed(2)} s per GiB`);
   }
-  const req = median(results.get('undici.request')!.seconds);
-  const fet = median(results.get('fetch')!.seconds);
-  console.log(`  ratio undici.request / fetch throughput: ${(fet / req).toFixed(2)}x`);
+  const cpuOf = (name: string): number => median(results.get(name)!.cpu);
+  console.log(`  CPU per GiB, ferry transport / undici.request: ${(cpuOf('ferry transport') / cpuOf('undici.request')).toFixed(2)}x; undici.request / fetch: ${(cpuOf('undici.request') / cpuOf('fetch')).toFixed(2)}x`);
 }
 
 void main();

@@ -30,6 +30,10 @@ export class CountedTransport implements Transport {
       throw error;
     }
     hosts?.answered(host, response.status, Boolean(response.headers.get('retry-after')), ticket, this.limiter.count(host));
+    if (response.onBodyReleased) {
+      response.onBodyReleased(release);
+      return response;
+    }
     return {
       ...response,
       body: releasingAtEnd(response.body, release),

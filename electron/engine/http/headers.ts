@@ -13,6 +13,19 @@ export function headersFromRecord(record: Record<string, string | string[] | und
   return { get: (name) => map.get(name.toLowerCase()) };
 }
 
+/** Headers as undici hands them to a dispatch handler: names and values, alternating, as bytes. */
+export function headersFromRaw(raw: ReadonlyArray<Buffer | Buffer[] | string>): ResponseHeaders {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const field = raw[i + 1]!;
+    const value = Array.isArray(field) ? field.map((v) => v.toString('latin1')).join(', ') : field.toString('latin1');
+    const before = map.get(name);
+    map.set(name, before === undefined ? value : `${before}, ${value}`);
+  }
+  return { get: (name) => map.get(name.toLowerCase()) };
+}
+
 /**
  * The only headers a person gives that may travel to another origin: they say who is
  * asking and in what language, never who the person is. Every other header given with a

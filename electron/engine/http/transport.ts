@@ -26,6 +26,11 @@ export interface HttpResponse {
   /** Stops reading the body and releases the connection. */
   discard(): void;
   /**
+   * Runs `hook` once the reader is done with the body: it ended, failed or was discarded. A transport that can
+   * tell offers it, so a wrapper needs no extra layer around every chunk of the body.
+   */
+  onBodyReleased?(hook: () => void): void;
+  /**
    * The transport already decoded the Content-Encoding (a fetch implementation cannot be
    * told not to): the engine must not decode again, and cannot check a digest of the
    * encoded bytes. Such a response is never resumed either way (rule 2).
