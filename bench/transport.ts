@@ -1,9 +1,10 @@
 /**
  * Which HTTP client the Node engine uses: Ferry's UndiciTransport (undici's dispatcher with
  * a body handler of Ferry's own, http/dispatch-body.ts) against undici.request (a Node
- * Readable per body) and the global fetch, each reading the same file from nginx on
- * loopback, rounds interleaved. Prints throughput and CPU per GiB.
+ * Readable per body), the global fetch and node:http (no HTTP/2), each reading the same
+ * file from nginx on loopback, rounds interleaved. Prints throughput and CPU per GiB.
  */
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { request } from 'undici';
 import { UndiciTransport } from '../electron/engine/http/undici-transport';
@@ -29,6 +30,22 @@ async function viaTransport(url: string): Promise<number> {
   return n;
 }
 
+const keepAlive = new http.Agent({ keepAlive: true });
+
+/** node:http, whose parser is llhttp in C: the per-byte floor of an HTTP/1.1 client in Node. */
+function viaNodeHttp(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: keepAlive }, (res) => {
+        let n = 0;
+        res.on('data', (chunk: Buffer) => (n += chunk.length));
+        res.on('end', () => resolve(n));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 async function viaFetch(url: string): Promise<number> {
   const response = await fetch(url);
   let n = 0;
@@ -44,6 +61,7 @@ async function main(): Promise<void> {
     ['ferry transport', viaTransport],
     ['undici.request', viaRequest],
     ['fetch', viaFetch],
+    ['node:http', viaNodeHttp],
   ];
   const results = new Map<string, { seconds: number[]; cpu: number[] }>();
   try {
@@ -63,6 +81,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await transport.close();
+    keepAlive.destroy();
     await nginx.stop();
   }
   console.log(`transport benchmark: ${formatBytes(SIZE)} from nginx on loopback, median of ${ROUNDS}`);
