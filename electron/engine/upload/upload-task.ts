@@ -80,7 +80,7 @@ export class UploadTask extends TransferTask {
   protected async attempt(signal: AbortSignal): Promise<boolean> {
     let source: OpenedSource | null = null;
     try {
-      source = await openSource(this.rec.source!, this.rec.relativePath, this.rec.fingerprint);
+      source = openSource(this.rec.source!, this.rec.relativePath, this.rec.fingerprint);
       if (this.rec.protocol === 'put') {
         await this.put(source, signal);
         return true;
@@ -90,7 +90,7 @@ export class UploadTask extends TransferTask {
       if (error instanceof SourceGone) throw await this.sourceGone(error, signal);
       throw error;
     } finally {
-      await source?.close();
+      source?.close();
     }
   }
 
@@ -171,8 +171,7 @@ export class UploadTask extends TransferTask {
    */
   private async createWithUpload(source: OpenedSource, size: number, firstSight: Partial<TransferRecord>, signal: AbortSignal): Promise<boolean> {
     const chunk = Buffer.allocUnsafe(size);
-    const { bytesRead } = await source.handle.read(chunk, 0, size, 0);
-    if (bytesRead !== size) throw new SourceModified(`${source.source} changed while it was being read`);
+    if ((await source.read(chunk, 0)) !== size) throw new SourceModified(`${source.source} changed while it was being read`);
     const sha256 = createHash('sha256').update(chunk).digest('hex');
     // Nothing is written before the request: until its answer names the upload, a crash
     // can only lead to a new one, so there is nothing a record would help resume.
@@ -231,9 +230,9 @@ export class UploadTask extends TransferTask {
     while (offset < size) {
       const length = Math.min(chunkSize, size - offset);
       const chunk = Buffer.allocUnsafe(length);
-      const { bytesRead } = await source.handle.read(chunk, 0, length, offset);
+      const bytesRead = await source.read(chunk, offset);
       // Still the same version, and still there: a source deleted now ends the upload.
-      await source.check();
+      source.check();
       if (bytesRead !== length) throw new SourceModified(`${source.source} changed while it was being uploaded`);
       const headers = { 'upload-offset': String(offset), ...chunkHeaders(chunk, this.caps) };
       await this.digestBeforeSending(source.readPath, offset + length);
