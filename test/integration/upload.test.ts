@@ -97,6 +97,18 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
       assert.ok(history.some((h) => h.kind === 'complete'), 'its completion is in its history');
     });
 
+    test('uploads that start together ask for the server\'s capabilities once', async () => {
+      const sources = Array.from({ length: 8 }, (_, i) => sourceFile(4 << 10, 60 + i));
+      server.log.length = 0;
+      server.inject(() => null);
+      const t = openEngine(undefined, undefined, {}, { limits: { maxActive: 8, maxPerHost: 8 } });
+      const added = await t.engine.addUploads(sources.map((s) => ({ source: s.file, url: server.endpoint })));
+      const done = await t.engine.runAll(added.map((a) => a.record.id));
+      await t.engine.close();
+      assert.ok(done.every((r) => r.state === 'completed'), JSON.stringify(done.map((r) => r.error)));
+      assert.deepEqual(server.log.map((r) => r.method), ['OPTIONS', ...sources.map(() => 'POST')]);
+    });
+
     test('a connection dropped in the middle of a PATCH resumes from the offset HEAD reports', async () => {
       const { file, body } = sourceFile(9 << 20, 10);
       server.log.length = 0;
