@@ -48,6 +48,24 @@ describe('ferry put', () => {
     for (const rel of [...Object.keys(bodies), 'photos/2026/same-as-a.bin']) assert.ok(sent.includes(`${rel} ${path.basename(rel)}`), `${rel} in ${sent.join(', ')}`);
   });
 
+  test('files named one by one: one that does not exist is skipped and said so, the others go up', async () => {
+    const dir = tempDir('named-');
+    const bodies = [randomBytesOf(3_000, 6), randomBytesOf(4_000, 7)];
+    const [first, second] = bodies.map((body, i) => {
+      const file = path.join(dir, `named-${i}.bin`);
+      fs.writeFileSync(file, body);
+      return file;
+    }) as [string, string];
+    const missing = path.join(dir, 'not-there.bin');
+    const run = await runCli(['put', first, missing, second, '--to', tus.endpoint, '--data-dir', tempDir(), '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /Skipping .*not-there\.bin: it does not exist/);
+    const results = run.events.filter((e) => e.type === 'result');
+    assert.deepEqual(results.map((r) => r.path), [first, second]);
+    const stored = tus.storedDigests();
+    for (const body of bodies) assert.ok(stored.includes(sha256(body)));
+  });
+
   test('--protocol put sends each file with Content-Digest; a Repr-Digest answer verifies it', async () => {
     const dir = path.join(tempDir('put-'), 'docs');
     fs.mkdirSync(dir);

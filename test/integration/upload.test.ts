@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,6 +8,8 @@ import { openEngine, tempDir } from '../support/harness';
 import { type TusTestServer, startTusServer } from '../support/tus-servers';
 
 /** Uploads (issue 4): a tus 1.0 client against real tus servers with faults in front. */
+const UNTIL_ENDED = path.join(__dirname, '..', 'support', 'upload-until-ended.js');
+
 function sourceFile(size: number, seed: number, name = `up-${seed}.bin`): { file: string; body: Buffer } {
   const body = randomBytesOf(size, seed);
   const file = path.join(tempDir('src-'), name);
@@ -70,6 +73,40 @@ for (const kind of ['tus-server', 'uploadx'] as const) {
       assert.ok(server.storedDigests().includes(sha256(body)));
       assert.deepEqual(server.log.map((r) => r.method), ['OPTIONS', 'POST']);
       if (kind === 'uploadx') assert.match(server.log[1]!.checksum!, /^sha256 /);
+    });
+
+    test('a small upload said to be finished is on record as finished, even when the process is killed at that moment', async () => {
+      // Eight at once, so completions share the store's batch (upload-task.ts completeWith):
+      // none may be said before its batch is written.
+      const sources = Array.from({ length: 8 }, (_, i) => sourceFile(16 << 10, 40 + i));
+      const dataDir = tempDir();
+      server.inject(() => null);
+      const child = spawn(process.execPath, [UNTIL_ENDED, dataDir, server.endpoint, ...sources.map((s) => s.file)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const [, signal] = (await new Promise((resolve) => child.once('exit', (...args) => resolve(args)))) as [number | null, string | null];
+      assert.equal(signal, 'SIGKILL', `the child ended without a finished upload: ${out}`);
+      const said = JSON.parse(out.trim()) as { id: string; state: string };
+      assert.equal(said.state, 'completed');
+      const t = openEngine(dataDir);
+      const record = t.engine.store.get(said.id)!;
+      const history = t.engine.store.history(said.id);
+      await t.engine.close();
+      assert.equal(record.state, 'completed');
+      assert.equal(record.sha256, sha256(sources.find((s) => s.file === record.source)!.body));
+      assert.ok(history.some((h) => h.kind === 'complete'), 'its completion is in its history');
+    });
+
+    test('uploads that start together ask for the server\'s capabilities once', async () => {
+      const sources = Array.from({ length: 8 }, (_, i) => sourceFile(4 << 10, 60 + i));
+      server.log.length = 0;
+      server.inject(() => null);
+      const t = openEngine(undefined, undefined, {}, { limits: { maxActive: 8, maxPerHost: 8 } });
+      const added = await t.engine.addUploads(sources.map((s) => ({ source: s.file, url: server.endpoint })));
+      const done = await t.engine.runAll(added.map((a) => a.record.id));
+      await t.engine.close();
+      assert.ok(done.every((r) => r.state === 'completed'), JSON.stringify(done.map((r) => r.error)));
+      assert.deepEqual(server.log.map((r) => r.method), ['OPTIONS', ...sources.map(() => 'POST')]);
     });
 
     test('a connection dropped in the middle of a PATCH resumes from the offset HEAD reports', async () => {

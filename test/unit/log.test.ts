@@ -54,6 +54,18 @@ describe('the engine log: a rotating file, levels, no secret ever', () => {
     assert.match(String((unexpected!.detail!.error as { message: string }).message), /Basic \[redacted\] to https:\/\/\[redacted\]@h\/x/);
   });
 
+  test('a credential after its scheme word is found in text that has no "@", "=" or ":" (what most lines lack)', () => {
+    const dir = tempDir();
+    const log = new FileLogger(dir);
+    log.info('sent Token t0ken-value-9 then Bearer\tb3arer-value', { note: 'Digest d1gest-value-7', id: 'b0b6c4de-4a54', path: '/home/you/files/u1.bin' });
+    log.close();
+    const text = fs.readFileSync(path.join(dir, LOG_FILE), 'utf8');
+    for (const secret of ['t0ken-value-9', 'b3arer-value', 'd1gest-value-7']) assert.ok(!text.includes(secret), `${secret} leaked:\n${text}`);
+    const [line] = records(path.join(dir, LOG_FILE));
+    assert.equal(line!.message, 'sent Token [redacted] then Bearer [redacted]');
+    assert.deepEqual(line!.detail, { note: 'Digest [redacted]', id: 'b0b6c4de-4a54', path: '/home/you/files/u1.bin' }, 'what holds no secret stays as it was');
+  });
+
   test('records wait in memory and go out together; an error goes out at once with its stack', () => {
     const dir = tempDir();
     const file = path.join(dir, LOG_FILE);

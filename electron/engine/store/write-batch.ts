@@ -76,7 +76,10 @@ export interface BatchContents {
  *  - the final path, before the partial's name is removed: a crash after the unlink must
  *    find where the file went;
  *  - every state the queue sets (failed, paused, canceled, queued) and anything a person
- *    asked for (priority, order, removal), so that what is shown is what a restart finds.
+ *    asked for (priority, order, removal), so that what is shown is what a restart finds;
+ *  - an upload's completion (its verdict and state), in the batch of its turn through
+ *    `written()`, before it is said: a crash before that commit is as one before the
+ *    server's answer was read (upload-task.ts completeWith).
  *
  * A batch the store refuses (SQLITE_FULL, SQLITE_IOERR) stays, is reported, and goes with
  * the next write; reads see it in the meantime (TransferStore overlays it). Closing the

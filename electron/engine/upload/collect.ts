@@ -22,11 +22,11 @@ export interface SkippedPath {
 export async function collectFiles(inputs: string[]): Promise<{ files: FoundFile[]; skipped: SkippedPath[] }> {
   const files: FoundFile[] = [];
   const skipped: SkippedPath[] = [];
-  // Thousands of paths from one drop: asked about all at once, taken in the order given.
-  const absolutes = inputs.map((input) => path.resolve(input));
-  const stats = await Promise.all(absolutes.map((p) => fs.promises.stat(p).catch((error: unknown) => error as Error)));
-  for (const [i, absolute] of absolutes.entries()) {
-    const st = stats[i]!;
+  // Thousands of paths from one drop: each asked about on the event loop, in the order
+  // given. A stat only reads metadata and takes a few microseconds; through the thread pool
+  // each cost several times that (issue 13: 10,000 paths, 280-360 -> 80-110 ms of CPU).
+  for (const absolute of inputs.map((input) => path.resolve(input))) {
+    const st = statOrError(absolute);
     if (st instanceof Error) {
       skipped.push({ path: absolute, reason: describe(st) });
       continue;
@@ -36,6 +36,14 @@ export async function collectFiles(inputs: string[]): Promise<{ files: FoundFile
     else skipped.push({ path: absolute, reason: 'not a file or a folder' });
   }
   return { files, skipped };
+}
+
+function statOrError(p: string): fs.Stats | Error {
+  try {
+    return fs.statSync(p);
+  } catch (error) {
+    return error as Error;
+  }
 }
 
 async function walk(dir: string, root: string, relative: string, files: FoundFile[], skipped: SkippedPath[]): Promise<void> {

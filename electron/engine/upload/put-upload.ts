@@ -39,7 +39,7 @@ export async function putWhole(http: UploadHttp, hashPool: HashPool, source: Ope
   response.discard();
   if (response.status < 200 || response.status >= 300) throw statusFailure(response, url);
   try {
-    await source.check();
+    source.check();
   } catch (error) {
     // A PUT cannot be spliced or resumed: the next attempt sends the new version whole.
     if (error instanceof SourceModified) throw new TransferFailure(transferError('source-changed', `${error.message}; the server got the version before.`, true));
@@ -58,7 +58,7 @@ async function* readChunks(source: OpenedSource): AsyncIterable<Buffer> {
   const { size } = source.fingerprint;
   for (let at = 0; at < size; ) {
     const buffer = Buffer.allocUnsafe(Math.min(1 << 20, size - at));
-    const { bytesRead } = await source.handle.read(buffer, 0, buffer.length, at);
+    const bytesRead = await source.read(buffer, at);
     if (bytesRead === 0) throw new TransferFailure(transferError('source-changed', `${source.source} became shorter while it was being sent.`, true));
     at += bytesRead;
     yield buffer.subarray(0, bytesRead);

@@ -22,7 +22,6 @@ import { formatExactBytes } from '../../common/format';
  *   does not upload, whatever the file it leads to.
  */
 export interface OpenedSource {
-  readonly handle: fs.promises.FileHandle;
   /**
    * A path that opens this same open file, not a lookup of the name, for the hashing
    * threads: the descriptor's own path where the platform has one (Linux, macOS), else
@@ -33,9 +32,12 @@ export interface OpenedSource {
   readonly fingerprint: SourceFingerprint;
   /** The person's path, for messages. */
   readonly source: string;
+  /** Reads into `buffer` (whole) from `position` of the opened file; the bytes read. */
+  read(buffer: Buffer, position: number): Promise<number>;
   /** fstat again: deleted (no name left) throws SourceGone, another version SourceModified. */
-  check(): Promise<void>;
-  close(): Promise<void>;
+  check(): void;
+  /** Closes the descriptor; a second call does nothing. */
+  close(): void;
 }
 
 /** The source refused: a link out of its folder, or to another file. Never retried, never restarted. */
@@ -71,18 +73,24 @@ const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
  */
 const DESCRIPTOR_DIR = ['/proc/self/fd', '/dev/fd'].find((dir) => process.platform !== 'win32' && fs.existsSync(dir)) ?? null;
 
-export async function openSource(source: string, relativePath: string | null, recorded: SourceFingerprint | null): Promise<OpenedSource> {
-  const last = await lstatOrGone(source);
+/**
+ * Opens and checks the source on the event loop: lstat, open, fstat, stat and close only
+ * look at metadata, and each hop to the thread pool cost more than the call (issue 13: six
+ * of them a file were a third of a small upload's CPU). Reads go through the pool, except
+ * a small one (`read`).
+ */
+export function openSource(source: string, relativePath: string | null, recorded: SourceFingerprint | null): OpenedSource {
+  const last = lstatOrGone(source);
   const member = memberFolder(source, relativePath);
   let realFolder: string | null = null;
   if (member) {
-    realFolder = await realpathOrGone(member.folder, source);
-    await checkWayInside(source, member.folder, realFolder, member.inside);
+    realFolder = realpathOrGone(member.folder, source);
+    checkWayInside(source, member.folder, realFolder, member.inside);
   }
   let openPath = source;
   let linkTarget: string | null = null;
   if (last.isSymbolicLink()) {
-    linkTarget = await fs.promises.realpath(source).catch(() => null);
+    linkTarget = realpathOrNull(source);
     if (!linkTarget) throw new SourceRefused(`${source} is now a link that leads nowhere; put the file back and resume, or remove this upload.`);
     if (member && realFolder && !insideFolder(linkTarget, realFolder)) {
       throw new SourceRefused(
@@ -94,13 +102,13 @@ export async function openSource(source: string, relativePath: string | null, re
     throw new SourceRefused(`${source} is not a file any more; put the file back and resume, or remove this upload.`);
   }
 
-  const handle = await openNoFollow(openPath, source);
+  const fd = openNoFollow(openPath, source);
   try {
-    const st = await handle.stat();
+    const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new SourceRefused(`${source} is not a file any more; put the file back and resume, or remove this upload.`);
     // The path checked above must still lead to the file opened: anything swapped in
     // between is seen here, and the next attempt looks at the path afresh.
-    const now = await fs.promises.stat(source).catch(() => null);
+    const now = statOrNull(source);
     if (!now || now.dev !== st.dev || now.ino !== st.ino) {
       throw new TransferFailure(transferError('source-changed', `${source} changed while Ferry opened it.`, true));
     }
@@ -110,30 +118,45 @@ export async function openSource(source: string, relativePath: string | null, re
         `${source} is now a link to ${linkTarget}, not the file this upload began with; Ferry does not upload what a link leads to unless asked${member ? ' (it skipped it because it is a link)' : ''}. To upload that file, name it in a new upload; to go on with this one, put the original file back and resume.`,
       );
     }
-    return opened(handle, source, fingerprint);
+    return opened(fd, source, fingerprint);
   } catch (error) {
-    await handle.close();
+    fs.closeSync(fd);
     throw error;
   }
 }
 
-function opened(handle: fs.promises.FileHandle, source: string, fingerprint: SourceFingerprint): OpenedSource {
-  const readPath = DESCRIPTOR_DIR ? `${DESCRIPTOR_DIR}/${handle.fd}` : source;
+/**
+ * Reads up to this size are made on the event loop: from the page cache they take a few
+ * microseconds, less than the hop to the thread pool and back.
+ */
+const READ_ON_LOOP = 64 << 10;
+
+function opened(fd: number, source: string, fingerprint: SourceFingerprint): OpenedSource {
+  const readPath = DESCRIPTOR_DIR ? `${DESCRIPTOR_DIR}/${fd}` : source;
+  let closed = false;
   return {
-    handle,
     readPath,
     fingerprint,
     source,
-    check: async () => {
-      const st = await handle.stat();
+    read: (buffer, position) => {
+      if (buffer.length <= READ_ON_LOOP) return Promise.resolve(fs.readSync(fd, buffer, 0, buffer.length, position));
+      return new Promise((resolve, reject) => fs.read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
+    },
+    check: () => {
+      const st = fs.fstatSync(fd);
       if (st.nlink === 0) {
         // Its last name is gone: deleted, or replaced by another file under the same name.
-        if (await fs.promises.lstat(source).then(() => false, () => true)) throw new SourceGone(source, true);
+        if (!lstatOrNull(source)) throw new SourceGone(source, true);
         throw new SourceModified(`${source} was replaced by another file while it was being uploaded`);
       }
       if (!sameFile(fingerprint, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino })) throw new SourceModified(`${source} changed while it was being uploaded`);
     },
-    close: () => handle.close(),
+    close: () => {
+      // The number may belong to another file once closed: never closed twice.
+      if (closed) return;
+      closed = true;
+      fs.closeSync(fd);
+    },
   };
 }
 
@@ -142,9 +165,9 @@ function opened(handle: fs.promises.FileHandle, source: string, fingerprint: Sou
  * it: `ferry put` walks real folders only, so a real path that differs means a folder on
  * the way was swapped for a link.
  */
-async function checkWayInside(source: string, folder: string, realFolder: string, inside: string[]): Promise<void> {
+function checkWayInside(source: string, folder: string, realFolder: string, inside: string[]): void {
   const expected = path.join(realFolder, ...inside.slice(0, -1));
-  const realParent = await realpathOrGone(path.dirname(source), source);
+  const realParent = realpathOrGone(path.dirname(source), source);
   if (realParent === expected) return;
   const where = insideFolder(realParent, realFolder) ? 'elsewhere inside the folder' : `outside the folder ${folder}`;
   throw new SourceRefused(
@@ -152,25 +175,51 @@ async function checkWayInside(source: string, folder: string, realFolder: string
   );
 }
 
-async function lstatOrGone(source: string): Promise<fs.Stats> {
+function lstatOrGone(source: string): fs.Stats {
   try {
-    return await fs.promises.lstat(source);
+    return fs.lstatSync(source);
   } catch (error) {
     throw unreadable(error, source);
   }
 }
 
-async function realpathOrGone(p: string, source: string): Promise<string> {
+/** Whatever the path leads to, or null for any failure to look (no exception built for a missing name). */
+function statOrNull(p: string): fs.Stats | null {
   try {
-    return await fs.promises.realpath(p);
+    return fs.statSync(p, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The kernel's realpath, as fs.promises.realpath asks it (not Node's own walk of lstats). */
+function realpathOrGone(p: string, source: string): string {
+  try {
+    return fs.realpathSync.native(p);
   } catch (error) {
     throw unreadable(error, source);
   }
 }
 
-async function openNoFollow(openPath: string, source: string): Promise<fs.promises.FileHandle> {
+function realpathOrNull(p: string): string | null {
   try {
-    return await fs.promises.open(openPath, fs.constants.O_RDONLY | NOFOLLOW);
+    return fs.realpathSync.native(p);
+  } catch {
+    return null;
+  }
+}
+
+function openNoFollow(openPath: string, source: string): number {
+  try {
+    return fs.openSync(openPath, fs.constants.O_RDONLY | NOFOLLOW);
   } catch (error) {
     // A link appeared between the look and the open: the next attempt looks again.
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new TransferFailure(transferError('source-changed', `${source} changed while Ferry opened it.`, true));

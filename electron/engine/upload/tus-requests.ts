@@ -17,10 +17,47 @@ import { formatExactBytes } from '../../common/format';
 /** The upload on the server is gone (404, 410, expired): a new one starts from 0. */
 export class UploadGone extends Error {}
 
-/** OPTIONS: which tus version, extensions, size limit and checksums the server has. */
+/** Discoveries in flight, per engine (its map of known servers) and endpoint. */
+const asking = new WeakMap<EngineContext['tusServers'], Map<string, Promise<TusCapabilities>>>();
+
+/**
+ * OPTIONS: which tus version, extensions, size limit and checksums the server has. Asked
+ * once per endpoint while the engine runs: a folder of thousands of files is one server,
+ * and the uploads that start together wait for the one answer (issue 13: sixteen OPTIONS a
+ * run were one per upload slot). One whose request fails lets each waiter ask for itself.
+ */
 export async function discover(http: UploadHttp, ctx: EngineContext, endpoint: string, signal: AbortSignal): Promise<TusCapabilities> {
   const known = ctx.tusServers.get(endpoint);
   if (known) return known;
+  let inFlight = asking.get(ctx.tusServers);
+  if (!inFlight) asking.set(ctx.tusServers, (inFlight = new Map()));
+  const pending = inFlight.get(endpoint);
+  if (pending) {
+    const answer = await untilAborted(pending.catch(() => null), signal);
+    if (answer) return answer;
+  }
+  const asked = askServer(http, endpoint, signal);
+  inFlight.set(endpoint, asked);
+  try {
+    const caps = await asked;
+    ctx.tusServers.set(endpoint, caps);
+    return caps;
+  } finally {
+    if (inFlight.get(endpoint) === asked) inFlight.delete(endpoint);
+  }
+}
+
+/** `promise`, or this upload's stop if that comes first (a waiter stops as promptly as the asker). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
+async function askServer(http: UploadHttp, endpoint: string, signal: AbortSignal): Promise<TusCapabilities> {
   const response = await http.request({ method: 'OPTIONS', url: new URL(endpoint), headers: {} }, signal);
   response.discard();
   if (response.status >= 400) throw statusFailure(response, endpoint);
@@ -33,8 +70,6 @@ export async function discover(http: UploadHttp, ctx: EngineContext, endpoint: s
   if (!caps.extensions.has('creation')) {
     throw new TransferFailure(transferError('server-broken', `${new URL(endpoint).host} does not let clients create uploads (no tus creation extension).`, false));
   }
-  // Asked once per endpoint while the engine runs: a folder of thousands of files is one server.
-  ctx.tusServers.set(endpoint, caps);
   return caps;
 }
 
