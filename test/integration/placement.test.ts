@@ -69,4 +69,25 @@ describe('claimFreeName: only "no such file" means free', () => {
       await server.stop();
     }
   });
+
+  test('a download into a folder that no longer exists (a drive unplugged) fails with not-writable naming the folder, and creates nothing', async () => {
+    const server = await new FaultServer().start();
+    server.files.set('/small.bin', { body: Buffer.alloc(1000, 7), etag: '"s"' });
+    server.files.set('/large.bin', { body: Buffer.alloc(3 << 20, 8), etag: '"l"' });
+    const gone = path.join(tempDir(), 'unplugged-drive', 'Downloads');
+    const t = openEngine(undefined, gone);
+    try {
+      for (const name of ['/small.bin', '/large.bin']) {
+        const final = await within(10_000, download(t, server.url(name)));
+        assert.equal(final.state, 'failed', name);
+        assert.equal(final.error?.code, 'not-writable', `${name}: ${final.error?.message}`);
+        assert.ok(final.error?.message.includes(gone), final.error?.message);
+        assert.match(final.error!.message, /does not exist/);
+      }
+      assert.equal(fs.existsSync(gone), false, 'a folder on a missing drive is never made: the files would land on another disk');
+    } finally {
+      await t.engine.close();
+      await server.stop();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { type TransferError, TransferFailure, describeHttpStatus, transferError } from '../../common/errors';
 import type { HttpResponse } from '../http/transport';
 
@@ -47,6 +48,12 @@ export function describeDiskError(code: string, message: string, scope: FailureS
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
     return transferError('not-writable', `Ferry cannot write to ${scope.dir} (${code}). Choose another folder with --dir or fix its permissions.`, false);
+  }
+  // The folder itself is gone (a drive unplugged, a folder moved since the transfer was
+  // added). Ferry never makes it again: on an unplugged drive's mount point the files would
+  // land on another disk.
+  if (code === 'ENOENT' && !fs.existsSync(scope.dir)) {
+    return transferError('not-writable', `The folder ${scope.dir} does not exist (a drive unplugged, or the folder moved or removed). Reconnect it, or choose another folder with --dir, then run "ferry resume".`, false);
   }
   return transferError('internal', `Writing to ${scope.dir} failed: ${message}`, false);
 }
