@@ -9,6 +9,7 @@ import { algorithmsFor, plainFileSize } from './partial-check';
 import { fileReference, personalReference, referenceOf } from '../references/reference';
 import { PartialFile, openFd, replacedError } from './partial-file';
 import { repairPieces } from './piece-repair';
+import { isSmallBody } from './small-body';
 
 type Digests = Partial<Record<DigestAlgorithm, string>>;
 
@@ -151,10 +152,11 @@ export class Finalizer {
   private async place(part: PartialFile, proven: boolean): Promise<boolean> {
     const { job } = this;
     const { rec } = job;
+    const small = isSmallBody(rec.total);
     let finalPath: string;
     try {
       // `proven`: the caller proved the partial (assertOurs) with no await since.
-      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }), proven);
+      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }), { partialProven: proven, onLoop: small });
     } catch (error) {
       if (!(error instanceof PlacementRefused)) throw error;
       part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
@@ -162,9 +164,14 @@ export class Finalizer {
     }
     if (finalPath !== job.rec.path) await job.saveInBatch({ path: finalPath }); // on record before the partial's name goes
     // The partial's name goes only while it still names our file (it does: proven above).
-    if (part.identity() === 'ours') await fs.promises.unlink(part.path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // gone already after a rename
-    });
+    if (part.identity() === 'ours') {
+      try {
+        if (small) fs.unlinkSync(part.path);
+        else await fs.promises.unlink(part.path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // gone already after a rename
+      }
+    }
     return this.completePlaced();
   }
 

@@ -1,7 +1,8 @@
 import type { DigestAlgorithm } from '../../common/integrity';
-import { type HashPool, type HashSession, INLINE_HASH_MAX_BYTES } from '../hash/hash-pool';
-import { PartialFile, openFd } from './partial-file';
+import type { HashPool, HashSession } from '../hash/hash-pool';
+import { PartialFile, openFd, openFdSync } from './partial-file';
 import { PartialWriter, allocateBuffers } from './partial-writer';
+import { isSmallBody } from './small-body';
 
 export { PARTIAL_SUFFIX } from './partial-file';
 
@@ -31,22 +32,23 @@ export class LivePartial extends PartialFile {
 
   /** An empty partial (created, or truncated if a previous attempt left bytes). */
   static async fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
-    const fd = await openFd(path, 'fresh');
+    const fd = isSmallBody(expectedBytes) ? openFdSync(path, 'fresh') : await openFd(path, 'fresh');
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes, true);
   }
 
   /** An existing partial, to be verified by the caller; its sessions start at 0. */
   static async open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
-    const fd = await openFd(path, 'existing');
+    const fd = isSmallBody(expectedBytes) ? openFdSync(path, 'existing') : await openFd(path, 'existing');
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes, false);
   }
 
   private static wrap(pool: HashPool, path: string, fd: number, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null, oneSession: boolean): LivePartial {
-    const inline = expectedBytes !== null && expectedBytes <= INLINE_HASH_MAX_BYTES;
+    // A small body is hashed and written on this thread (small-body.ts).
+    const inline = isSmallBody(expectedBytes);
     const buffers = allocateBuffers(expectedBytes, expectedBytes, !inline);
     if (oneSession) {
       const [both] = pool.open([{ algorithms, blockSize }], buffers, { inline }) as [HashSession];
-      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both));
+      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both, inline));
     }
     const [fileHash, blockHash] = pool.open(
       [
@@ -56,7 +58,7 @@ export class LivePartial extends PartialFile {
       buffers,
       { inline },
     ) as [HashSession, HashSession];
-    const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash);
+    const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash, inline);
     return new LivePartial(path, fd, fileHash, blockHash, writer);
   }
 

@@ -49,6 +49,8 @@ export class PartialWriter {
     buffers: WriteBuffers,
     private readonly hashers: HashSession[],
     private readonly blockHasher: HashSession,
+    /** Write on this thread, not through the thread pool: a small body (small-body.ts). */
+    private readonly syncWrites = false,
   ) {
     this.position = start;
     this.views = buffers.map((b) => Buffer.from(b));
@@ -101,9 +103,11 @@ export class PartialWriter {
     this.current = -1;
     this.fill = 0;
     const view = this.views[index]!;
-    const written = new Promise<void>((resolve, reject) => {
-      writeAll(this.fd, view, length, offset, (error) => (error ? reject(error) : resolve()));
-    });
+    const written = this.syncWrites
+      ? writeAllSync(this.fd, view, length, offset)
+      : new Promise<void>((resolve, reject) => {
+          writeAll(this.fd, view, length, offset, (error) => (error ? reject(error) : resolve()));
+        });
     const hashed = this.hashers.map((h) => h.update(index, length));
     const task: Promise<void> = Promise.all([written, ...hashed]).then(
       () => {
@@ -142,6 +146,20 @@ function writeAll(fd: number, buffer: Buffer, length: number, position: number, 
     });
   };
   step();
+}
+
+/** writeAll on this thread; a failure is a rejection, as from the thread pool. */
+function writeAllSync(fd: number, buffer: Buffer, length: number, position: number): Promise<void> {
+  try {
+    for (let at = 0; at < length; ) {
+      const n = fs.writeSync(fd, buffer, at, length - at, position + at);
+      if (n === 0) throw Object.assign(new Error('a write made no progress'), { code: 'EIO' });
+      at += n;
+    }
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
 }
 
 function toDiskError(error: unknown): Error {

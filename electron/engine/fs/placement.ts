@@ -77,7 +77,8 @@ export class PlacementRefused extends Error {
  * `beforeRename` so the name is on record if the process dies right after it.
  * `partialProven`: the caller proved the partial's name by lstat in the same synchronous
  * stretch (no await since), so the first name does not ask again (one lstat a file fewer).
- * Returns the path the file now has.
+ * `onLoop`: link (and take back) on the event loop, not through the thread pool, for a
+ * small file (download/small-body.ts). Returns the path the file now has.
  */
 export async function placeWithoutOverwrite(
   partial: string,
@@ -85,8 +86,10 @@ export async function placeWithoutOverwrite(
   dir: string,
   name: string,
   beforeRename: (target: string) => void,
-  partialProven = false,
+  { partialProven = false, onLoop = false }: { partialProven?: boolean; onLoop?: boolean } = {},
 ): Promise<string> {
+  const link = onLoop ? (from: string, to: string): void => fs.linkSync(from, to) : (from: string, to: string): Promise<void> => fs.promises.link(from, to);
+  const unlink = onLoop ? (file: string): void => fs.unlinkSync(file) : (file: string): Promise<void> => fs.promises.unlink(file);
   // On the loop: an lstat only reads, and a hop to the thread pool cost more than it (issue 13).
   const lstatOrNull = (file: string): fs.Stats | null => {
     try {
@@ -95,7 +98,7 @@ export async function placeWithoutOverwrite(
       return null;
     }
   };
-  const prove = async (file: string, undo: () => Promise<void>): Promise<void> => {
+  const prove = async (file: string, undo: () => Promise<void> | void): Promise<void> => {
     if (sameFile(lstatOrNull(file), ours)) return;
     await undo();
     throw new PlacementRefused(partial);
@@ -104,9 +107,9 @@ export async function placeWithoutOverwrite(
     const target = path.join(dir, numberedName(name, n));
     if (n > 0 || !partialProven) await prove(partial, async () => undefined);
     try {
-      await fs.promises.link(partial, target);
+      await link(partial, target);
       // Between the check and the link the partial's name could have changed hands.
-      await prove(target, () => fs.promises.unlink(target));
+      await prove(target, () => unlink(target));
       return target;
     } catch (error) {
       if (error instanceof PlacementRefused) throw error;
