@@ -3,6 +3,7 @@ import type { HashPool, HashSession } from '../hash/hash-pool';
 import { PartialFile, openFd, openFdSync } from './partial-file';
 import { PartialWriter, allocateBuffers } from './partial-writer';
 import { isSmallBody } from './small-body';
+import { giveBack } from './buffer-pool';
 
 export { PARTIAL_SUFFIX } from './partial-file';
 
@@ -22,6 +23,8 @@ export class LivePartial extends PartialFile {
     readonly fileHash: HashSession,
     readonly blockHash: HashSession,
     readonly writer: PartialWriter,
+    /** Plain buffers from the pool (a small body's), given back once closed. */
+    private readonly pooled: ArrayBuffer[] | null,
   ) {
     super(path, fd);
   }
@@ -48,7 +51,7 @@ export class LivePartial extends PartialFile {
     const buffers = allocateBuffers(expectedBytes, expectedBytes, !inline);
     if (oneSession) {
       const [both] = pool.open([{ algorithms, blockSize }], buffers, { inline }) as [HashSession];
-      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both, inline));
+      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both, inline), inline ? (buffers as ArrayBuffer[]) : null);
     }
     const [fileHash, blockHash] = pool.open(
       [
@@ -59,7 +62,7 @@ export class LivePartial extends PartialFile {
       { inline },
     ) as [HashSession, HashSession];
     const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash, inline);
-    return new LivePartial(path, fd, fileHash, blockHash, writer);
+    return new LivePartial(path, fd, fileHash, blockHash, writer, inline ? (buffers as ArrayBuffer[]) : null);
   }
 
   /** Moves the writer to `offset` after its sessions were fed up to there from disk. */
@@ -83,8 +86,11 @@ export class LivePartial extends PartialFile {
     if (this.closed) return;
     this.closed = true;
     await this.writer.drain().catch(() => undefined);
+    this.writer.retire();
     this.fileHash.close();
     this.blockHash.close();
     this.closeFd();
+    // Nothing writes or hashes them now (drained, retired, sessions closed).
+    if (this.pooled) giveBack(this.pooled);
   }
 }

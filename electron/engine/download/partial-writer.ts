@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { HashSession } from '../hash/hash-pool';
 import type { SnapshotReply } from '../hash/protocol';
 import { DiskError } from '../core/failure';
+import { takeBuffer } from './buffer-pool';
 
 export const WRITE_BUFFER_SIZE = 1 << 20;
 const BUFFER_COUNT = 4;
@@ -23,7 +24,8 @@ export function allocateBuffers(bufferBytes: number | null, bodyBytes: number | 
   // Nor four buffers, when its whole body fits in one: memory that thousands of small files
   // would otherwise leave for the collector (64 KB each at 16 KiB a file; bench:many-small, issue 13).
   const count = bodyBytes !== null && bodyBytes <= size ? 1 : BUFFER_COUNT;
-  return shared ? Array.from({ length: count }, () => new SharedArrayBuffer(size)) : Array.from({ length: count }, () => new ArrayBuffer(size));
+  // Plain ones come from the pool, which the partial gives them back to once closed.
+  return shared ? Array.from({ length: count }, () => new SharedArrayBuffer(size)) : Array.from({ length: count }, () => takeBuffer(size));
 }
 
 /**
@@ -55,6 +57,16 @@ export class PartialWriter {
     this.position = start;
     this.views = buffers.map((b) => Buffer.from(b));
     this.free = buffers.map((_, i) => i);
+  }
+
+  /**
+   * Drained, the writer takes no more bytes, so its buffers may serve another file
+   * (buffer-pool.ts): a write after this throws instead of touching them.
+   */
+  retire(): void {
+    this.failure ??= new Error('the partial file was closed');
+    this.current = -1;
+    this.fill = 0;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
