@@ -25,7 +25,7 @@ import {
 } from './args';
 import { DoorError } from './door-runner';
 import { Output } from './output';
-import { EXIT, type Runner, openRunner, resolveId } from './runner';
+import { type DownloadRequest, EXIT, type Runner, openRunner, resolveId } from './runner';
 import { timeWindowsOf } from './window-args';
 
 export { EXIT, exitCodeFor } from './runner';
@@ -145,25 +145,38 @@ async function commandGet(args: string[]): Promise<number> {
       const ifDone = values.force ? 'download' : 'reuse';
       // --checksum-file and --no-sidecar: for plain URLs, and for a Metalink's file that gives no checksum.
       const references = { checksumFile, ...(values['no-sidecar'] ? { sidecar: false } : {}) };
-      const added = urls.length > 0 ? await runner.addDownloads({ urls, dir: folder.path, name: values.name ?? null, checksum: values.checksum ?? null, headers, ifDone, ...references }) : [];
-      for (const file of described) {
-        const [first, ...mirrors] = file.mirrors.map((m) => m.url);
-        const hash = file.hashes[0];
-        const checksum = hash ? `${hash.algorithm}:${hash.hex}` : null;
-        const links = `${file.mirrors.length} link${file.mirrors.length > 1 ? 's' : ''}`;
-        output.note(`${file.name}: ${links} from its Metalink, ${hash ? `checked against its ${hash.algorithm}` : 'which gives no checksum Ferry can check'}`);
-        added.push(...(await runner.addDownloads({ urls: [first!], dir: folder.path, name: file.name, checksum, checksumSource: 'metalink', mirrors, pieces: file.pieces, headers, ifDone, ...(hash ? {} : references) })));
-      }
-      for (const { view, existing, alreadyDone } of added) {
-        // view.url: the URL as kept, without a password the person typed.
-        if (alreadyDone) output.note(`Already downloaded: ${view.path} still has the SHA-256 it was saved with; nothing to fetch (--force downloads it again).`);
-        else if (existing) output.note(`Continuing the unfinished download of ${view.url} (${formatBytes(view.bytes)} held).`);
-      }
-      return runner.run(added.map((a) => a.view.id));
+      // Only the ids stay for the run: what an add answers is let go before it (issue 13).
+      const ids = await addGets(runner, output, urls, described, { dir: folder.path, name: values.name ?? null, checksum: values.checksum ?? null, headers, ifDone, ...references });
+      return runner.run(ids);
     });
   } finally {
     folder.tidy();
   }
+}
+
+/**
+ * Adds a get's URLs and its Metalinks' files and says which continue or were done already;
+ * answers their ids. `request`: what every plain URL shares (a Metalink's file gives its
+ * own name and checksum, and the references only when it has no checksum).
+ */
+async function addGets(runner: Runner, output: Output, urls: string[], described: MetalinkFile[], request: Omit<DownloadRequest, 'urls'>): Promise<string[]> {
+  const added = urls.length > 0 ? await runner.addDownloads({ urls, ...request }) : [];
+  const { checksumFile, sidecar, ...shared } = request;
+  for (const file of described) {
+    const [first, ...mirrors] = file.mirrors.map((m) => m.url);
+    const hash = file.hashes[0];
+    const checksum = hash ? `${hash.algorithm}:${hash.hex}` : null;
+    const links = `${file.mirrors.length} link${file.mirrors.length > 1 ? 's' : ''}`;
+    output.note(`${file.name}: ${links} from its Metalink, ${hash ? `checked against its ${hash.algorithm}` : 'which gives no checksum Ferry can check'}`);
+    const references = hash ? {} : { checksumFile, ...(sidecar === undefined ? {} : { sidecar }) };
+    added.push(...(await runner.addDownloads({ ...shared, urls: [first!], name: file.name, checksum, checksumSource: 'metalink', mirrors, pieces: file.pieces, ...references })));
+  }
+  for (const { view, existing, alreadyDone } of added) {
+    // view.url: the URL as kept, without a password the person typed.
+    if (alreadyDone) output.note(`Already downloaded: ${view.path} still has the SHA-256 it was saved with; nothing to fetch (--force downloads it again).`);
+    else if (existing) output.note(`Continuing the unfinished download of ${view.url} (${formatBytes(view.bytes)} held).`);
+  }
+  return added.map((a) => a.view.id);
 }
 
 const PUT_OPTIONS = {

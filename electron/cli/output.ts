@@ -126,17 +126,20 @@ export class Output {
 
   /** Every transfer's result: with --json one line each, written at once. */
   results(views: TransferView[]): void {
+    this.printResults(views.map((v) => this.resultText(v)).filter((t) => t !== null), this.condensed ? tallyOf(views) : null);
+  }
+
+  /** What `results` prints for one transfer: its line (--json) or sentence; null for a completed one in a condensed batch. */
+  resultText(view: TransferView): string | null {
+    if (this.json) return JSON.stringify(resultLine(view));
+    return this.condensed && view.state === 'completed' ? null : resultSentence(view);
+  }
+
+  /** Prints what resultText gave, in order, then a condensed batch's sentence from its tally. */
+  printResults(texts: readonly string[], tally: BatchTally | null): void {
     this.clearLine();
-    if (this.json) {
-      process.stdout.write(views.map((v) => `${JSON.stringify(resultLine(v))}\n`).join(''));
-      return;
-    }
-    if (!this.condensed) {
-      for (const view of views) process.stdout.write(`${resultSentence(view)}\n`);
-      return;
-    }
-    for (const view of views) if (view.state !== 'completed') process.stdout.write(`${resultSentence(view)}\n`);
-    process.stdout.write(`${batchSentence(views)}\n`);
+    const batch = this.condensed && tally ? [batchSentenceOf(tally)] : [];
+    process.stdout.write([...texts, ...batch].map((t) => `${t}\n`).join(''));
   }
 
   stopped(view: TransferView): void {
@@ -242,25 +245,55 @@ export function resultSentence(view: TransferView): string {
   return `Failed ${what}: ${view.error?.message ?? 'the transfer did not finish'}`;
 }
 
+/** What a batch's sentence says: counted as each transfer ends, so no record need be kept for it. */
+export interface BatchTally {
+  files: number;
+  done: number;
+  bytes: number;
+  verified: number;
+  /** Every one was an upload. */
+  uploads: boolean;
+}
+
+export function emptyTally(): BatchTally {
+  return { files: 0, done: 0, bytes: 0, verified: 0, uploads: true };
+}
+
+/** Counts one transfer's ending into `tally`. */
+export function countInto(tally: BatchTally, view: TransferView): void {
+  tally.files++;
+  tally.uploads &&= view.direction === 'upload';
+  if (view.state !== 'completed') return;
+  tally.done++;
+  tally.bytes += view.total ?? view.bytes;
+  if (view.integrity.status === 'verified') tally.verified++;
+}
+
+function tallyOf(views: readonly TransferView[]): BatchTally {
+  const tally = emptyTally();
+  for (const view of views) countInto(tally, view);
+  return tally;
+}
+
 /** A batch's ending in one sentence: how many of how many, their size, and how they were proven. */
 export function batchSentence(views: TransferView[]): string {
-  const done = views.filter((v) => v.state === 'completed');
-  const bytes = done.reduce((n, v) => n + (v.total ?? v.bytes), 0);
-  const verified = done.filter((v) => v.integrity.status === 'verified').length;
-  const uploads = views.every((v) => v.direction === 'upload');
+  return batchSentenceOf(tallyOf(views));
+}
+
+function batchSentenceOf({ files, done, bytes, verified, uploads }: BatchTally): string {
   const verb = uploads ? 'Uploaded' : 'Downloaded';
   const proof =
-    done.length === 0
+    done === 0
       ? ''
-      : verified === done.length
+      : verified === done
         ? uploads
           ? '; the server verified each one'
           : '; each verified against its checksum'
         : verified > 0
-          ? `; ${verified} verified, ${done.length - verified} with their SHA-256 recorded`
+          ? `; ${verified} verified, ${done - verified} with their SHA-256 recorded`
           : uploads
             ? '; the server offered no checksum, so each one\'s SHA-256 is recorded'
             : '; no checksum was given, so each one\'s SHA-256 is recorded';
-  const failed = views.length - done.length;
-  return `${verb} ${done.length} of ${views.length} files (${formatBytes(bytes)})${proof}${failed > 0 ? `; ${failed} did not complete (above)` : ''}.`;
+  const failed = files - done;
+  return `${verb} ${done} of ${files} files (${formatBytes(bytes)})${proof}${failed > 0 ? `; ${failed} did not complete (above)` : ''}.`;
 }
