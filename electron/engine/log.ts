@@ -189,8 +189,16 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"]+@/gi;
 const CREDENTIAL_TEXT = /\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key)(\s*[:=]\s*)[^\r\n"]*/gi;
 const SCHEME_CREDENTIAL = /\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9._~+/=-]{4,}/g;
 
+/**
+ * Text none of the patterns above can match: no '@' (userinfo), no '=' (a parameter), no
+ * credential header's name and no scheme word. Most of what is logged (ids, names, plain
+ * URLs, paths, digests) skips the four replacements (issue 13: two records a file).
+ */
+const MAY_HOLD_SECRET = /[@=]|authorization|cookie|api-key|bearer|basic|digest|token/i;
+
 /** Free text with every credential it may carry replaced. */
 export function redactText(text: string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   return text
     .replace(URL_USERINFO, `$1${REDACTED}@`)
     .replace(SECRET_PARAM, `$1${REDACTED}`)

@@ -132,3 +132,25 @@ describe('the store: one SQLite file per data directory', () => {
     await engine.close();
   });
 });
+
+test('the queue reads a transfer\'s place without its whole record, and a checksum written since the store opened is known as such (issue 13)', async () => {
+  const dataDir = tempDir();
+  const engine = Engine.open({ dataDir });
+  try {
+    const { record } = engine.addDownload({ url: 'http://127.0.0.1:9/late', dir: dataDir });
+    assert.deepEqual(engine.store.queueEntry(record.id), { id: record.id, state: 'queued', priority: 0, seq: record.seq, url: record.url, effectiveUrl: null });
+    engine.store.updateLater(record.id, { effectiveUrl: 'http://127.0.0.1:9/moved', priority: 3 }, 5);
+    assert.deepEqual(engine.store.queueEntry(record.id), { id: record.id, state: 'queued', priority: 3, seq: record.seq, url: record.url, effectiveUrl: 'http://127.0.0.1:9/moved' }, 'what waits in the batch counts');
+    assert.equal(engine.store.queueEntry('no such id'), undefined);
+
+    assert.equal(engine.store.userChecksumWritten(record.id), false);
+    const checksum = { algorithm: 'sha256', hex: 'a'.repeat(64), source: 'user' } as const;
+    engine.store.updateLater(record.id, { userChecksum: checksum }, 6);
+    assert.equal(engine.store.userChecksumWritten(record.id), true, 'waiting in the batch');
+    engine.store.flush();
+    assert.equal(engine.store.userChecksumWritten(record.id), true, 'written');
+    assert.deepEqual(engine.store.userChecksum(record.id), checksum);
+  } finally {
+    await engine.close();
+  }
+});

@@ -113,6 +113,8 @@ export class Finalizer {
 
   /** A checksum given while the download ran (the same get again, the window) is the reference from here on. */
   private takeLateChecksum(): void {
+    // The record was read when the run began; only a checksum written since can differ.
+    if (!this.job.ctx.store.userChecksumWritten(this.job.rec.id)) return;
     const stored = this.job.ctx.store.userChecksum(this.job.rec.id);
     if (stored && !sameReference(stored, this.job.rec.userChecksum)) this.job.adopt({ userChecksum: stored });
   }

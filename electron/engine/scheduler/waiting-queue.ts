@@ -1,4 +1,4 @@
-import type { TransferRecord } from '../../common/transfer';
+import type { QueueEntry } from '../store/transfers';
 
 /** A transfer waiting for its turn: a few fields, so a queue of thousands stays small. */
 export interface Queued {
@@ -18,7 +18,7 @@ export class WaitingQueue {
     return this.ids.has(id);
   }
 
-  add(record: TransferRecord): void {
+  add(record: QueueEntry): void {
     const entry: Queued = { id: record.id, priority: record.priority, seq: record.seq, host: hostOf(record) };
     // Binary search for the place.
     let lo = 0;
@@ -49,7 +49,9 @@ export class WaitingQueue {
   takeNext(perHost: ReadonlyMap<string, number>, limitFor: (host: string) => number): Queued | undefined {
     const at = this.entries.findIndex((entry) => (perHost.get(entry.host) ?? 0) < limitFor(entry.host));
     if (at < 0) return undefined;
-    const [next] = this.entries.splice(at, 1);
+    // The first is the common case: shift() takes it in constant time, where splice moved
+    // every entry behind it (a queue of 10,000 cost 11 us a take; issue 13).
+    const next = at === 0 ? this.entries.shift() : this.entries.splice(at, 1)[0];
     this.ids.delete(next!.id);
     return next;
   }
@@ -68,7 +70,7 @@ function before(a: Queued, b: Queued): boolean {
   return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
 }
 
-function hostOf(record: TransferRecord): string {
+function hostOf(record: QueueEntry): string {
   try {
     return new URL(record.effectiveUrl ?? record.url).host;
   } catch {

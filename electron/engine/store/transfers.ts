@@ -1,47 +1,19 @@
 import type Database from 'better-sqlite3';
-import type { HistoryEntry, HistoryKind, TransferRecord, TransferState, UploadProtocol } from '../../common/transfer';
+import type { HistoryEntry, HistoryKind, TransferRecord, TransferState } from '../../common/transfer';
 import { type Segment, bytesHeld } from '../download/segments';
 import { unsealedHeaderNames } from '../secrets';
 import { type NewRecord, type Row, fromRow, newRecord, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
 import { type BatchContents, type BatchOptions, WriteBatch } from './write-batch';
+import type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
+
+export type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
 
 /** History entries kept per transfer (the first start is kept besides). */
 export const HISTORY_LIMIT = 200;
 
 /** The states a transfer ends in; only these can be cleared from the list. */
 export type FinishedState = Extract<TransferState, 'completed' | 'failed' | 'canceled'>;
-
-export interface NewDownload {
-  url: string;
-  dir: string;
-  requestedName: string | null;
-  headers: Array<[string, string]>;
-  userChecksum: TransferRecord['userChecksum'];
-  sidecar?: TransferRecord['sidecar'];
-  blockSize: number;
-  /** Other links to the same file, tried in order when the first fails. */
-  mirrors?: string[];
-  pieces?: TransferRecord['pieces'];
-}
-
-export interface NewUpload {
-  url: string;
-  source: string;
-  dir: string;
-  name: string;
-  relativePath: string | null;
-  protocol: UploadProtocol;
-  headers: Array<[string, string]>;
-  blockSize: number;
-}
-
-export interface Checkpoint {
-  offset: number;
-  /** Newly completed blocks: index and SHA-256 hex. */
-  blocks: Array<[number, string]>;
-  tailDigest: string | null;
-}
 
 /** A transfer in one of these states has ended for good: its secrets are forgotten. */
 const ENDED_FOR_GOOD: ReadonlySet<TransferState> = new Set(['completed', 'canceled']);
@@ -70,6 +42,8 @@ export class TransferStore {
   /** The next `seq` at the back of the queue, once read (takeSeq). */
   private seq: number | null = null;
   private readonly scrubber: Scrubber;
+  /** Ids whose user checksum was written since the store opened (userChecksumWritten). */
+  private readonly checksumsWritten = new Set<string>();
 
   /** `report` hears a batch of waiting writes the store refused (it is kept and tried again). */
   constructor(
@@ -122,6 +96,7 @@ export class TransferStore {
       nameClaimed: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
       holdsSecrets: db.prepare(`SELECT 1 FROM transfers WHERE id = ? AND headers <> '[]'`),
       userChecksum: db.prepare('SELECT user_checksum FROM transfers WHERE id = ?').pluck(),
+      queueEntry: db.prepare('SELECT id, state, priority, seq, url, effective_url AS effectiveUrl FROM transfers WHERE id = ?'),
     };
     // A crash between a transfer's end and the scrub, or a store an older Ferry wrote, may
     // still hold secrets: they go now.
@@ -181,6 +156,27 @@ export class TransferStore {
   get(id: string): TransferRecord | undefined {
     const row = this.statements.get.get(id) as Row | undefined;
     return row && this.overlay(fromRow(row));
+  }
+
+  /**
+   * What the queue needs to place a transfer, without the rest of its record: a start of
+   * 10,000 transfers read and parsed every one whole (issue 13).
+   */
+  queueEntry(id: string): QueueEntry | undefined {
+    const entry = this.statements.queueEntry.get(id) as QueueEntry | undefined;
+    const waiting = this.batch.pending(id)?.changes;
+    if (!entry || !waiting) return entry;
+    const { state = entry.state, priority = entry.priority, seq = entry.seq, effectiveUrl = entry.effectiveUrl } = waiting;
+    return { ...entry, state, priority, seq, effectiveUrl };
+  }
+
+  /**
+   * Whether a checksum was written for `id` since this store opened (a late one: the same
+   * get again, the window): a record read before holds the checksum as it stands unless so.
+   * Lets a finishing download skip reading it back (issue 13).
+   */
+  userChecksumWritten(id: string): boolean {
+    return this.checksumsWritten.has(id) || this.batch.pending(id)?.changes.userChecksum !== undefined;
   }
 
   /** The checksum a person gave for a transfer as it stands now (one column, not the whole record). */
@@ -344,6 +340,7 @@ export class TransferStore {
       this.updates.set(key, statement);
     }
     const changed = statement.run({ ...row, id__: id }).changes > 0;
+    if (changes.userChecksum !== undefined) this.checksumsWritten.add(id);
     if (forget) this.scrubber.soon();
     return changed;
   }
