@@ -3,6 +3,8 @@
  * The `ferry` command (shared/DESIGN.md section 7: tools outside the project rely on
  * its flags, its NDJSON and its exit codes exactly).
  */
+// First: the compile cache applies only to modules loaded after it.
+import './compile-cache';
 import * as path from 'node:path';
 import { parseChecksumArgument } from '../common/integrity';
 import { formatBytes } from '../common/format';
