@@ -1,5 +1,6 @@
 import type { Hash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { TransferFailure, transferError } from '../../common/errors';
 import { type DigestAlgorithm, type DigestReference, type Integrity, PENDING_INTEGRITY, judgeIntegrity } from '../../common/integrity';
 import { PlacementRefused, placeWithoutOverwrite } from '../fs/placement';
@@ -51,9 +52,13 @@ export class Finalizer {
     part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
     // The verdict is on record before the file takes its name, so a crash from here on
     // finishes the placement at the next run (after proving the bytes again). It goes with
-    // the batch of this turn, and the placement waits until it is written.
+    // the batch of this turn, and the placement waits until it is written. The name the
+    // file is about to take goes with it: when the link takes that name, as it nearly
+    // always does, the partial's name can go without another write and another turn
+    // (issue 13). A crash before the link finds the partial and places it again; the
+    // recorded name alone completes nothing unless the file there proves to be these bytes.
     const total = rec.total ?? fs.fstatSync(part.fd).size;
-    await job.saveInBatch({ sha256, integrity, total, offset: total, tailDigest: null });
+    await job.saveInBatch({ sha256, integrity, total, offset: total, tailDigest: null, path: path.join(rec.dir, rec.name!) });
     return this.place(part, false);
   }
 
@@ -147,7 +152,8 @@ export class Finalizer {
 
   /**
    * Gives the verified partial its final name (a hard link, so the bytes are under both
-   * names for a moment), records that name, removes the partial's name, then records the
+   * names for a moment), records that name (unless the verdict already did: the name it
+   * was claimed as), removes the partial's name, then records the
    * transfer completed. A crash at any point between leaves either the partial to place
    * again or the recorded name holding the file: never a second copy, never litter.
    */
@@ -158,7 +164,9 @@ export class Finalizer {
     let finalPath: string;
     try {
       // `proven`: the caller proved the partial (assertOurs) with no await since.
-      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }), { partialProven: proven, onLoop: small });
+      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => {
+        if (target !== job.rec.path) job.save({ path: target });
+      }, { partialProven: proven, onLoop: small });
     } catch (error) {
       if (!(error instanceof PlacementRefused)) throw error;
       part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
