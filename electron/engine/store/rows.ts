@@ -15,23 +15,14 @@ const BOOLEAN = 2;
 type Kind = typeof PLAIN | typeof JSON_TEXT | typeof BOOLEAN;
 const kindOf = (field: string): Kind => (JSON_FIELDS.has(field) ? JSON_TEXT : BOOLEAN_FIELDS.has(field) ? BOOLEAN : PLAIN);
 
-// Each name's conversion is worked out once: a queue of thousands of small files reads and
+// Each field's column and kind are worked out once: a queue of thousands of small files reads and
 // writes rows many times a second, and a regular expression and set lookups per column
 // per row showed in profiles (fromRow: about 10 us a row before; issue 13).
 const columns = new Map<string, readonly [column: string, kind: Kind]>();
-const fields = new Map<string, readonly [field: string, kind: Kind]>();
 function column(field: string): readonly [string, Kind] {
   let col = columns.get(field);
   if (col === undefined) columns.set(field, (col = [field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), kindOf(field)]));
   return col;
-}
-function field(col: string): readonly [string, Kind] {
-  let key = fields.get(col);
-  if (key === undefined) {
-    const name = col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    fields.set(col, (key = [name, kindOf(name)]));
-  }
-  return key;
 }
 
 /** JSON text as stored; the empty list, the most common value, without the parser. */
@@ -53,14 +44,99 @@ export function toRow(values: Partial<TransferRecord>): Row {
   return row;
 }
 
+/** The columns of the transfers table, as fromRow reads them. */
+type TransferColumn =
+  | 'id'
+  | 'direction'
+  | 'state'
+  | 'url'
+  | 'dir'
+  | 'requested_name'
+  | 'name'
+  | 'path'
+  | 'headers'
+  | 'user_checksum'
+  | 'server_checksum'
+  | 'sidecar'
+  | 'total'
+  | 'offset'
+  | 'etag'
+  | 'last_modified'
+  | 'if_range'
+  | 'effective_url'
+  | 'url_chain'
+  | 'mirrors'
+  | 'pieces'
+  | 'encoded'
+  | 'block_size'
+  | 'tail_digest'
+  | 'sha256'
+  | 'integrity'
+  | 'error'
+  | 'resumes'
+  | 'restarts'
+  | 'source'
+  | 'fingerprint'
+  | 'protocol'
+  | 'relative_path'
+  | 'upload_url'
+  | 'sent_up_to'
+  | 'priority'
+  | 'seq'
+  | 'created_at'
+  | 'updated_at'
+  | 'completed_at';
+
+/**
+ * A row of the transfers table (SELECT *) as a record, in one object literal: one shape for
+ * every record, where adding forty properties by name one at a time made each a slow
+ * dictionary of about 6 KB (issue 13: the most allocated thing per file). A column added to
+ * the table must be added here (test/integration/store.test.ts checks every column is read).
+ */
 export function fromRow(row: Row): TransferRecord {
-  const record: Record<string, unknown> = {};
-  for (const col in row) {
-    const [key, kind] = field(col);
-    const value = row[col];
-    record[key] = kind === JSON_TEXT ? parseJson(value) : kind === BOOLEAN ? value === 1 : value;
-  }
-  return record as unknown as TransferRecord;
+  const r = row as Record<TransferColumn, never>;
+  return {
+    id: r.id,
+    direction: r.direction,
+    state: r.state,
+    url: r.url,
+    dir: r.dir,
+    requestedName: r.requested_name,
+    name: r.name,
+    path: r.path,
+    headers: parseJson(r.headers) as never,
+    userChecksum: parseJson(r.user_checksum) as never,
+    serverChecksum: parseJson(r.server_checksum) as never,
+    sidecar: parseJson(r.sidecar) as never,
+    total: r.total,
+    offset: r.offset,
+    etag: r.etag,
+    lastModified: r.last_modified,
+    ifRange: r.if_range,
+    effectiveUrl: r.effective_url,
+    urlChain: parseJson(r.url_chain) as never,
+    mirrors: parseJson(r.mirrors) as never,
+    pieces: parseJson(r.pieces) as never,
+    encoded: (r.encoded as number) === 1,
+    blockSize: r.block_size,
+    tailDigest: r.tail_digest,
+    sha256: r.sha256,
+    integrity: parseJson(r.integrity) as never,
+    error: parseJson(r.error) as never,
+    resumes: r.resumes,
+    restarts: r.restarts,
+    source: r.source,
+    fingerprint: parseJson(r.fingerprint) as never,
+    protocol: r.protocol,
+    relativePath: r.relative_path,
+    uploadUrl: r.upload_url,
+    sentUpTo: r.sent_up_to,
+    priority: r.priority,
+    seq: r.seq,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    completedAt: r.completed_at,
+  };
 }
 
 /** What a new transfer is given; everything else starts empty. */
