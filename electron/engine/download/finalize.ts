@@ -161,10 +161,10 @@ export class Finalizer {
     const { job } = this;
     const { rec } = job;
     const small = isSmallBody(rec.total);
-    let finalPath: string;
+    let placed: { path: string; renamed: boolean };
     try {
       // `proven`: the caller proved the partial (assertOurs) with no await since.
-      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => {
+      placed = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => {
         if (target !== job.rec.path) job.save({ path: target });
       }, { partialProven: proven, onLoop: small });
     } catch (error) {
@@ -172,9 +172,12 @@ export class Finalizer {
       part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
       throw new TransferFailure(replacedError(part.path, 'another file'));
     }
-    if (finalPath !== job.rec.path) await job.saveInBatch({ path: finalPath }); // on record before the partial's name goes
-    // The partial's name goes only while it still names our file (it does: proven above).
-    if (part.identity() === 'ours') {
+    const moved = placed.path !== job.rec.path;
+    if (moved) await job.saveInBatch({ path: placed.path }); // on record before the partial's name goes
+    // The partial's name goes only while it still names our file: proven by lstat just
+    // before the link, and again after any wait (a small file linked on the loop under the
+    // name on record has not waited: one lstat a file fewer). After a rename it is gone.
+    if ((small && !moved && !placed.renamed) || part.identity() === 'ours') {
       try {
         if (small) fs.unlinkSync(part.path);
         else await fs.promises.unlink(part.path);

@@ -78,7 +78,8 @@ export class PlacementRefused extends Error {
  * `partialProven`: the caller proved the partial's name by lstat in the same synchronous
  * stretch (no await since), so the first name does not ask again (one lstat a file fewer).
  * `onLoop`: link (and take back) on the event loop, not through the thread pool, for a
- * small file (download/small-body.ts). Returns the path the file now has.
+ * small file (download/small-body.ts). Returns the path the file now has, and whether it
+ * was renamed there (the partial's name is then gone, not a second link).
  */
 export async function placeWithoutOverwrite(
   partial: string,
@@ -87,7 +88,7 @@ export async function placeWithoutOverwrite(
   name: string,
   beforeRename: (target: string) => void,
   { partialProven = false, onLoop = false }: { partialProven?: boolean; onLoop?: boolean } = {},
-): Promise<string> {
+): Promise<{ path: string; renamed: boolean }> {
   const link = onLoop ? (from: string, to: string): void => fs.linkSync(from, to) : (from: string, to: string): Promise<void> => fs.promises.link(from, to);
   const unlink = onLoop ? (file: string): void => fs.unlinkSync(file) : (file: string): Promise<void> => fs.promises.unlink(file);
   // On the loop: an lstat only reads, and a hop to the thread pool cost more than it (issue 13).
@@ -110,12 +111,12 @@ export async function placeWithoutOverwrite(
       await link(partial, target);
       // Between the check and the link the partial's name could have changed hands.
       await prove(target, () => unlink(target));
-      return target;
+      return { path: target, renamed: false };
     } catch (error) {
       if (error instanceof PlacementRefused) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') {
-        if (sameFile(lstatOrNull(target), ours)) return target;
+        if (sameFile(lstatOrNull(target), ours)) return { path: target, renamed: false };
         continue;
       }
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
@@ -123,7 +124,7 @@ export async function placeWithoutOverwrite(
       beforeRename(target);
       await fs.promises.rename(partial, target);
       await prove(target, () => fs.promises.rename(target, partial));
-      return target;
+      return { path: target, renamed: true };
     }
   }
 }
