@@ -331,7 +331,10 @@ export class TransferStore {
   /** False when no transfer `id` is left to change (removed). */
   private writeChanges(id: string, changes: Partial<TransferRecord>, now: number): boolean {
     const forget = changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state) && this.holdsSecrets(id);
-    const row = toRow({ ...changes, ...(forget ? { headers: [] } : {}), updatedAt: now });
+    // Built in place, not spread into copies: three updates a file (issue 13).
+    const row = toRow(changes);
+    if (forget) row.headers = '[]';
+    row.updated_at = now;
     const cols = Object.keys(row);
     const key = cols.join(',');
     let statement = this.updates.get(key);
@@ -339,7 +342,8 @@ export class TransferStore {
       statement = this.db.prepare(`UPDATE transfers SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id__`);
       this.updates.set(key, statement);
     }
-    const changed = statement.run({ ...row, id__: id }).changes > 0;
+    row.id__ = id;
+    const changed = statement.run(row).changes > 0;
     if (changes.userChecksum !== undefined) this.checksumsWritten.add(id);
     if (forget) this.scrubber.soon();
     return changed;
