@@ -26,7 +26,7 @@ import {
   transferLimits,
 } from './args';
 import { DoorError } from './door-runner';
-import { Output } from './output';
+import { Output, flushLines } from './output';
 import { type DownloadRequest, EXIT, type Runner, openRunner, resolveId } from './runner';
 import { timeWindowsOf } from './window-args';
 
@@ -314,6 +314,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(unknownCommand(command));
     }
   } catch (error) {
+    flushLines(); // what was printed before the failure comes before its words
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`ferry: ${error.message}\n`);
       return EXIT.locked;
@@ -335,6 +336,7 @@ if (require.main === module) {
   void main(process.argv.slice(2)).then((code) => {
     // Everything is saved and closed by now. Exiting at once, once stdout has drained,
     // spares the tens of milliseconds Node spends waiting on handles it no longer needs.
+    flushLines(); // NDJSON lines still waiting for the turn's end (output.ts)
     process.stdout.write('', () => process.exit(code));
   });
 }

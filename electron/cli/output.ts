@@ -17,6 +17,22 @@ export type TransferView = TransferSummary;
 
 const ENDED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
 
+/**
+ * NDJSON lines waiting for the end of this turn of the event loop, written to stdout in one
+ * write: a batch of thousands printed a 'started' line per file, each its own write system
+ * call (about 10 us a file; issue 13). Anything else written to stdout or stderr, and the
+ * exit, write them first (flushLines), so the order of what is printed is unchanged.
+ */
+let waitingLines: string[] = [];
+
+/** Writes the NDJSON lines that wait, if any. */
+export function flushLines(): void {
+  if (waitingLines.length === 0) return;
+  const text = waitingLines.join('');
+  waitingLines = [];
+  process.stdout.write(text);
+}
+
 /** Whether a transfer has ended (a row not known yet has not). */
 export const isEnded = (view: TransferView | undefined): boolean => view !== undefined && ENDED_STATES.has(view.state);
 
@@ -72,6 +88,7 @@ export class Output {
   }
 
   note(text: string): void {
+    flushLines();
     this.clearLine();
     process.stderr.write(`${text}\n`);
   }
@@ -83,7 +100,9 @@ export class Output {
 
   /** Emits one NDJSON event (with --json). */
   emit(value: object): void {
-    if (this.json) process.stdout.write(`${JSON.stringify(value)}\n`);
+    if (!this.json) return;
+    waitingLines.push(`${JSON.stringify(value)}\n`);
+    if (waitingLines.length === 1) setImmediate(flushLines);
   }
 
   /** A transfer that ended, for the progress line's count. */
@@ -137,6 +156,7 @@ export class Output {
 
   /** Prints what resultText gave, in order, then a condensed batch's sentence from its tally. */
   printResults(texts: readonly string[], tally: BatchTally | null): void {
+    flushLines();
     this.clearLine();
     const batch = this.condensed && tally ? [batchSentenceOf(tally)] : [];
     process.stdout.write([...texts, ...batch].map((t) => `${t}\n`).join(''));
@@ -163,6 +183,7 @@ export class Output {
       }
       return;
     }
+    flushLines();
     process.stdout.write(listTable(views));
   }
 
@@ -212,6 +233,7 @@ export class Output {
   private draw(text: string): void {
     const width = process.stderr.columns ?? 80;
     // Erase to the end of the line after the text: a shorter line never keeps the last one's tail.
+    flushLines();
     process.stderr.write(`\r${text.slice(0, width - 1)}\u001b[K`);
     this.drawn = true;
   }

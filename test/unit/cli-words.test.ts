@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { TransferSummary } from '../../electron/common/service';
 import { prepareDir } from '../../electron/cli/args';
 import { listTable, shortIds } from '../../electron/cli/list-table';
-import { Output, batchSentence } from '../../electron/cli/output';
+import { Output, batchSentence, flushLines } from '../../electron/cli/output';
 import { ResultCollector } from '../../electron/cli/result-collector';
 import { exitCodeFor, resolveId } from '../../electron/cli/runner';
 import { tempDir } from '../support/harness';
@@ -114,6 +114,7 @@ test('results taken as each transfer settles, in any order, print what the recor
     process.stdout.write = ((chunk: string) => chunks.push(chunk) > 0) as typeof process.stdout.write;
     try {
       print();
+      flushLines(); // NDJSON lines wait for the turn's end
     } finally {
       process.stdout.write = write;
     }
@@ -130,4 +131,24 @@ test('results taken as each transfer settles, in any order, print what the recor
   const done = new ResultCollector(new Output({ json: true }), 1);
   done.add(0, views[0]!);
   assert.equal(done.exitCode(), exitCodeFor([views[0]!]));
+});
+
+test('NDJSON events wait for the end of the turn and go out in one write, before anything else printed and in their order (issue 13)', async () => {
+  const chunks: string[] = [];
+  const write = process.stdout.write;
+  // The test runner's own reports to its parent go through stdout too, as buffers: passed on.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (typeof chunk === 'string' ? chunks.push(chunk) > 0 : write.call(process.stdout, chunk, ...rest))) as typeof process.stdout.write;
+  try {
+    const output = new Output({ json: true });
+    output.emit({ type: 'started', id: '1' });
+    output.emit({ type: 'started', id: '2' });
+    assert.deepEqual(chunks, [], 'nothing written yet');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(chunks, ['{"type":"started","id":"1"}\n{"type":"started","id":"2"}\n'], 'one write at the turn\'s end');
+    output.emit({ type: 'started', id: '3' });
+    output.printResults(['{"type":"result","id":"3"}'], null);
+    assert.deepEqual(chunks.slice(1), ['{"type":"started","id":"3"}\n', '{"type":"result","id":"3"}\n'], 'results come after the events before them');
+  } finally {
+    process.stdout.write = write;
+  }
 });
