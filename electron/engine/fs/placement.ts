@@ -21,10 +21,12 @@ const PARTIAL_SUFFIX = '.ferrypart';
  * says nothing about the name and the same for every candidate, so it ends the search
  * with a TransferFailure (not-writable) instead of counting up forever.
  */
-export async function claimFreeName(dir: string, name: string, claim: (candidate: string) => boolean): Promise<string> {
+export async function claimFreeName(dir: string, name: string, claim: (candidate: string) => boolean, knownAbsent: string | null = null): Promise<string> {
   for (let n = 0; ; n++) {
     const candidate = numberedName(name, n);
-    if (taken(dir, candidate) || taken(dir, candidate + PARTIAL_SUFFIX)) continue;
+    // `knownAbsent`: a partial's path the caller found nothing at a moment ago, in this turn.
+    const partialKnownAbsent = knownAbsent !== null && path.join(dir, candidate + PARTIAL_SUFFIX) === knownAbsent;
+    if (taken(dir, candidate) || (!partialKnownAbsent && taken(dir, candidate + PARTIAL_SUFFIX))) continue;
     if (claim(candidate)) return candidate;
   }
 }
