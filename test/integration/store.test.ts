@@ -204,3 +204,24 @@ test('a row reads back as the record it was written from, and every column of th
     await engine.close();
   }
 });
+
+test('a transfer created in this session: its history is trimmed once it passes the limit, and block digests and segments written for it are cleared at its end (issue 13: writes that could find nothing are skipped)', async () => {
+  const dataDir = tempDir();
+  const engine = Engine.open({ dataDir });
+  try {
+    const { record } = engine.addDownload({ url: 'http://127.0.0.1:9/fresh', dir: dataDir });
+    for (let i = 0; i < 250; i++) engine.store.addHistoryLater(record.id, 'retry', { n: i }, i);
+    engine.store.flush();
+    assert.equal(engine.store.history(record.id).length, 200, 'the latest 200 (no start to keep)');
+    engine.store.checkpoint(record.id, { offset: 2 << 20, blocks: [[0, 'a'.repeat(32)], [1, 'b'.repeat(32)]], tailDigest: null }, {}, 5);
+    engine.store.checkpointSegments(record.id, [{ start: 0, end: 99, position: 50, tail: null }], [], 6);
+    assert.equal(engine.store.blocks(record.id).size, 2);
+    assert.equal(engine.store.segments(record.id).length, 1);
+    engine.store.updateLater(record.id, { state: 'completed' }, 7, true);
+    engine.store.flush();
+    assert.equal(engine.store.blocks(record.id).size, 0, 'cleared at the end');
+    assert.equal(engine.store.segments(record.id).length, 0);
+  } finally {
+    await engine.close();
+  }
+});

@@ -5,6 +5,7 @@ import { unsealedHeaderNames } from '../secrets';
 import { type NewRecord, type Row, fromRow, newRecord, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
 import { type BatchContents, type BatchOptions, WriteBatch } from './write-batch';
+import { FreshTransfers } from './fresh-transfers';
 import type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
 
 export type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
@@ -42,6 +43,7 @@ export class TransferStore {
   /** The next `seq` at the back of the queue, once read (takeSeq). */
   private seq: number | null = null;
   private readonly scrubber: Scrubber;
+  private readonly fresh = new FreshTransfers();
   /** Ids whose user checksum was written since the store opened (userChecksumWritten). */
   private readonly checksumsWritten = new Set<string>();
 
@@ -150,6 +152,7 @@ export class TransferStore {
     const cols = Object.keys(row);
     this.insert ??= this.db.prepare(`INSERT INTO transfers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
     this.insert.run(row);
+    this.fresh.created(record.id, record.headers.length > 0);
     return record;
   }
 
@@ -308,7 +311,7 @@ export class TransferStore {
       this.statements.addHistoryIfKnown.run({ id, at, kind, detail });
       // A transfer completes once (a start never runs a completed one again), so its last
       // row needs no trim: only rows that repeat (retries, resumes, restarts) grow a history.
-      if (kind !== 'complete') trim.add(id);
+      if (this.fresh.historyAdded(id, HISTORY_LIMIT) && kind !== 'complete') trim.add(id);
     }
     for (const id of trim) this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
   }
@@ -330,7 +333,8 @@ export class TransferStore {
 
   /** False when no transfer `id` is left to change (removed). */
   private writeChanges(id: string, changes: Partial<TransferRecord>, now: number): boolean {
-    const forget = changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state) && this.holdsSecrets(id);
+    if (changes.headers) this.fresh.headersWritten(id, changes.headers.length > 0);
+    const forget = changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state) && !this.fresh.holdsNoSecrets(id) && this.holdsSecrets(id);
     // Built in place, not spread into copies: three updates a file (issue 13).
     const row = toRow(changes);
     if (forget) row.headers = '[]';
@@ -346,6 +350,7 @@ export class TransferStore {
     const changed = statement.run(row).changes > 0;
     if (changes.userChecksum !== undefined) this.checksumsWritten.add(id);
     if (forget) this.scrubber.soon();
+    if (changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state)) this.fresh.forget(id);
     return changed;
   }
 
@@ -361,6 +366,7 @@ export class TransferStore {
 
   /** One transaction: the offset and the digests that describe the bytes below it. */
   checkpoint(id: string, point: Checkpoint, extra: Partial<TransferRecord>, now: number): void {
+    this.fresh.blocksWritten(id);
     this.write(() => {
       for (const [idx, digest] of point.blocks) this.statements.putBlock.run(id, idx, digest);
       this.writeChanges(id, { ...extra, offset: point.offset, tailDigest: point.tailDigest }, now);
@@ -378,6 +384,7 @@ export class TransferStore {
    * completed since the last checkpoint, and the bytes held in all.
    */
   checkpointSegments(id: string, segments: readonly Segment[], blocks: Array<[number, string]>, now: number): void {
+    this.fresh.blocksWritten(id);
     this.write(() => {
       this.statements.clearSegments.run(id);
       for (const s of segments) this.statements.putSegment.run(id, s.start, s.end, s.position, s.tail);
@@ -402,6 +409,7 @@ export class TransferStore {
   /** Forgets a transfer, its blocks and its history. */
   remove(id: string): void {
     const secrets = this.holdsSecrets(id);
+    this.fresh.forget(id);
     this.write(() => this.statements.remove.run(id));
     if (secrets) this.scrubber.soon();
   }
@@ -447,6 +455,7 @@ export class TransferStore {
   }
 
   private clearBlocksNow(id: string): void {
+    if (this.fresh.holdsNoBlocks(id)) return;
     this.statements.clearBlocks.run(id);
     this.statements.clearSegments.run(id);
   }
@@ -459,7 +468,7 @@ export class TransferStore {
   addHistory(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
     this.write(() => {
       this.statements.addHistory.run(id, now, kind, JSON.stringify(detail));
-      this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
+      if (this.fresh.historyAdded(id, HISTORY_LIMIT)) this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
     });
   }
 
@@ -471,6 +480,7 @@ export class TransferStore {
 
   /** Forgets many transfers in one transaction (their blocks and history go with them). */
   removeMany(ids: readonly string[]): void {
+    for (const id of ids) this.fresh.forget(id);
     this.write(() => {
       for (const id of ids) this.statements.remove.run(id);
     });
