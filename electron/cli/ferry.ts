@@ -3,6 +3,8 @@
  * The `ferry` command (shared/DESIGN.md section 7: tools outside the project rely on
  * its flags, its NDJSON and its exit codes exactly).
  */
+// First: the compile cache applies only to modules loaded after it.
+import './compile-cache';
 import * as path from 'node:path';
 import { parseChecksumArgument } from '../common/integrity';
 import { formatBytes } from '../common/format';
@@ -24,8 +26,8 @@ import {
   transferLimits,
 } from './args';
 import { DoorError } from './door-runner';
-import { Output } from './output';
-import { EXIT, type Runner, openRunner, resolveId } from './runner';
+import { Output, flushLines } from './output';
+import { type DownloadRequest, EXIT, type Runner, openRunner, resolveId } from './runner';
 import { timeWindowsOf } from './window-args';
 
 export { EXIT, exitCodeFor } from './runner';
@@ -145,25 +147,38 @@ async function commandGet(args: string[]): Promise<number> {
       const ifDone = values.force ? 'download' : 'reuse';
       // --checksum-file and --no-sidecar: for plain URLs, and for a Metalink's file that gives no checksum.
       const references = { checksumFile, ...(values['no-sidecar'] ? { sidecar: false } : {}) };
-      const added = urls.length > 0 ? await runner.addDownloads({ urls, dir: folder.path, name: values.name ?? null, checksum: values.checksum ?? null, headers, ifDone, ...references }) : [];
-      for (const file of described) {
-        const [first, ...mirrors] = file.mirrors.map((m) => m.url);
-        const hash = file.hashes[0];
-        const checksum = hash ? `${hash.algorithm}:${hash.hex}` : null;
-        const links = `${file.mirrors.length} link${file.mirrors.length > 1 ? 's' : ''}`;
-        output.note(`${file.name}: ${links} from its Metalink, ${hash ? `checked against its ${hash.algorithm}` : 'which gives no checksum Ferry can check'}`);
-        added.push(...(await runner.addDownloads({ urls: [first!], dir: folder.path, name: file.name, checksum, checksumSource: 'metalink', mirrors, pieces: file.pieces, headers, ifDone, ...(hash ? {} : references) })));
-      }
-      for (const { view, existing, alreadyDone } of added) {
-        // view.url: the URL as kept, without a password the person typed.
-        if (alreadyDone) output.note(`Already downloaded: ${view.path} still has the SHA-256 it was saved with; nothing to fetch (--force downloads it again).`);
-        else if (existing) output.note(`Continuing the unfinished download of ${view.url} (${formatBytes(view.bytes)} held).`);
-      }
-      return runner.run(added.map((a) => a.view.id));
+      // Only the ids stay for the run: what an add answers is let go before it (issue 13).
+      const ids = await addGets(runner, output, urls, described, { dir: folder.path, name: values.name ?? null, checksum: values.checksum ?? null, headers, ifDone, ...references });
+      return runner.run(ids);
     });
   } finally {
     folder.tidy();
   }
+}
+
+/**
+ * Adds a get's URLs and its Metalinks' files and says which continue or were done already;
+ * answers their ids. `request`: what every plain URL shares (a Metalink's file gives its
+ * own name and checksum, and the references only when it has no checksum).
+ */
+async function addGets(runner: Runner, output: Output, urls: string[], described: MetalinkFile[], request: Omit<DownloadRequest, 'urls'>): Promise<string[]> {
+  const added = urls.length > 0 ? await runner.addDownloads({ urls, ...request }) : [];
+  const { checksumFile, sidecar, ...shared } = request;
+  for (const file of described) {
+    const [first, ...mirrors] = file.mirrors.map((m) => m.url);
+    const hash = file.hashes[0];
+    const checksum = hash ? `${hash.algorithm}:${hash.hex}` : null;
+    const links = `${file.mirrors.length} link${file.mirrors.length > 1 ? 's' : ''}`;
+    output.note(`${file.name}: ${links} from its Metalink, ${hash ? `checked against its ${hash.algorithm}` : 'which gives no checksum Ferry can check'}`);
+    const references = hash ? {} : { checksumFile, ...(sidecar === undefined ? {} : { sidecar }) };
+    added.push(...(await runner.addDownloads({ ...shared, urls: [first!], name: file.name, checksum, checksumSource: 'metalink', mirrors, pieces: file.pieces, ...references })));
+  }
+  for (const { view, existing, alreadyDone } of added) {
+    // view.url: the URL as kept, without a password the person typed.
+    if (alreadyDone) output.note(`Already downloaded: ${view.path} still has the SHA-256 it was saved with; nothing to fetch (--force downloads it again).`);
+    else if (existing) output.note(`Continuing the unfinished download of ${view.url} (${formatBytes(view.bytes)} held).`);
+  }
+  return added.map((a) => a.view.id);
 }
 
 const PUT_OPTIONS = {
@@ -299,6 +314,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(unknownCommand(command));
     }
   } catch (error) {
+    flushLines(); // what was printed before the failure comes before its words
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`ferry: ${error.message}\n`);
       return EXIT.locked;
@@ -320,6 +336,7 @@ if (require.main === module) {
   void main(process.argv.slice(2)).then((code) => {
     // Everything is saved and closed by now. Exiting at once, once stdout has drained,
     // spares the tens of milliseconds Node spends waiting on handles it no longer needs.
+    flushLines(); // NDJSON lines still waiting for the turn's end (output.ts)
     process.stdout.write('', () => process.exit(code));
   });
 }

@@ -8,7 +8,8 @@ import { describeWindowState } from './window-note';
 import { Engine, type EngineEvent, type Limits, KeyFileSecretBox, summarize, uploadTarget } from '../engine';
 import { UsageError } from './args';
 import { type Output, type TransferView } from './output';
-import { type AddedView, type DownloadRequest, type Runner, type UploadRequest, exitCodeFor, onStopSignals } from './runner';
+import { type AddedView, type DownloadRequest, type Runner, type UploadRequest, onStopSignals } from './runner';
+import { ResultCollector } from './result-collector';
 
 export interface EngineSettings {
   stallSeconds?: number;
@@ -107,13 +108,16 @@ export class LocalRunner implements Runner {
     });
     output.watch(ids.length, () => engine.activeProgress());
     try {
-      const views = (await engine.runAll(ids)).map((r) => summarize(r, null));
+      // Each record becomes what is printed for it as it settles (result-collector.ts).
+      const results = new ResultCollector(output, ids.length);
+      engine.start(ids);
+      await Promise.all(ids.map((id, i) => engine.settled(id).then((record) => results.add(i, summarize(record, null)))));
       if (interrupted !== null) {
-        output.stoppedAll(views);
+        results.printStopped();
         return interrupted;
       }
-      output.results(views);
-      return exitCodeFor(views);
+      results.printResults();
+      return results.exitCode();
     } finally {
       output.unwatch();
       offSignals();

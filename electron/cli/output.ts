@@ -17,6 +17,22 @@ export type TransferView = TransferSummary;
 
 const ENDED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
 
+/**
+ * NDJSON lines waiting for the end of this turn of the event loop, written to stdout in one
+ * write: a batch of thousands printed a 'started' line per file, each its own write system
+ * call (about 10 us a file; issue 13). Anything else written to stdout or stderr, and the
+ * exit, write them first (flushLines), so the order of what is printed is unchanged.
+ */
+let waitingLines: string[] = [];
+
+/** Writes the NDJSON lines that wait, if any. */
+export function flushLines(): void {
+  if (waitingLines.length === 0) return;
+  const text = waitingLines.join('');
+  waitingLines = [];
+  process.stdout.write(text);
+}
+
 /** Whether a transfer has ended (a row not known yet has not). */
 export const isEnded = (view: TransferView | undefined): boolean => view !== undefined && ENDED_STATES.has(view.state);
 
@@ -72,6 +88,7 @@ export class Output {
   }
 
   note(text: string): void {
+    flushLines();
     this.clearLine();
     process.stderr.write(`${text}\n`);
   }
@@ -83,7 +100,9 @@ export class Output {
 
   /** Emits one NDJSON event (with --json). */
   emit(value: object): void {
-    if (this.json) process.stdout.write(`${JSON.stringify(value)}\n`);
+    if (!this.json) return;
+    waitingLines.push(`${JSON.stringify(value)}\n`);
+    if (waitingLines.length === 1) setImmediate(flushLines);
   }
 
   /** A transfer that ended, for the progress line's count. */
@@ -126,17 +145,21 @@ export class Output {
 
   /** Every transfer's result: with --json one line each, written at once. */
   results(views: TransferView[]): void {
+    this.printResults(views.map((v) => this.resultText(v)).filter((t) => t !== null), this.condensed ? tallyOf(views) : null);
+  }
+
+  /** What `results` prints for one transfer: its line (--json) or sentence; null for a completed one in a condensed batch. */
+  resultText(view: TransferView): string | null {
+    if (this.json) return JSON.stringify(resultLine(view));
+    return this.condensed && view.state === 'completed' ? null : resultSentence(view);
+  }
+
+  /** Prints what resultText gave, in order, then a condensed batch's sentence from its tally. */
+  printResults(texts: readonly string[], tally: BatchTally | null): void {
+    flushLines();
     this.clearLine();
-    if (this.json) {
-      process.stdout.write(views.map((v) => `${JSON.stringify(resultLine(v))}\n`).join(''));
-      return;
-    }
-    if (!this.condensed) {
-      for (const view of views) process.stdout.write(`${resultSentence(view)}\n`);
-      return;
-    }
-    for (const view of views) if (view.state !== 'completed') process.stdout.write(`${resultSentence(view)}\n`);
-    process.stdout.write(`${batchSentence(views)}\n`);
+    const batch = this.condensed && tally ? [batchSentenceOf(tally)] : [];
+    process.stdout.write([...texts, ...batch].map((t) => `${t}\n`).join(''));
   }
 
   stopped(view: TransferView): void {
@@ -160,6 +183,7 @@ export class Output {
       }
       return;
     }
+    flushLines();
     process.stdout.write(listTable(views));
   }
 
@@ -209,6 +233,7 @@ export class Output {
   private draw(text: string): void {
     const width = process.stderr.columns ?? 80;
     // Erase to the end of the line after the text: a shorter line never keeps the last one's tail.
+    flushLines();
     process.stderr.write(`\r${text.slice(0, width - 1)}\u001b[K`);
     this.drawn = true;
   }
@@ -242,25 +267,55 @@ export function resultSentence(view: TransferView): string {
   return `Failed ${what}: ${view.error?.message ?? 'the transfer did not finish'}`;
 }
 
+/** What a batch's sentence says: counted as each transfer ends, so no record need be kept for it. */
+export interface BatchTally {
+  files: number;
+  done: number;
+  bytes: number;
+  verified: number;
+  /** Every one was an upload. */
+  uploads: boolean;
+}
+
+export function emptyTally(): BatchTally {
+  return { files: 0, done: 0, bytes: 0, verified: 0, uploads: true };
+}
+
+/** Counts one transfer's ending into `tally`. */
+export function countInto(tally: BatchTally, view: TransferView): void {
+  tally.files++;
+  tally.uploads &&= view.direction === 'upload';
+  if (view.state !== 'completed') return;
+  tally.done++;
+  tally.bytes += view.total ?? view.bytes;
+  if (view.integrity.status === 'verified') tally.verified++;
+}
+
+function tallyOf(views: readonly TransferView[]): BatchTally {
+  const tally = emptyTally();
+  for (const view of views) countInto(tally, view);
+  return tally;
+}
+
 /** A batch's ending in one sentence: how many of how many, their size, and how they were proven. */
 export function batchSentence(views: TransferView[]): string {
-  const done = views.filter((v) => v.state === 'completed');
-  const bytes = done.reduce((n, v) => n + (v.total ?? v.bytes), 0);
-  const verified = done.filter((v) => v.integrity.status === 'verified').length;
-  const uploads = views.every((v) => v.direction === 'upload');
+  return batchSentenceOf(tallyOf(views));
+}
+
+function batchSentenceOf({ files, done, bytes, verified, uploads }: BatchTally): string {
   const verb = uploads ? 'Uploaded' : 'Downloaded';
   const proof =
-    done.length === 0
+    done === 0
       ? ''
-      : verified === done.length
+      : verified === done
         ? uploads
           ? '; the server verified each one'
           : '; each verified against its checksum'
         : verified > 0
-          ? `; ${verified} verified, ${done.length - verified} with their SHA-256 recorded`
+          ? `; ${verified} verified, ${done - verified} with their SHA-256 recorded`
           : uploads
             ? '; the server offered no checksum, so each one\'s SHA-256 is recorded'
             : '; no checksum was given, so each one\'s SHA-256 is recorded';
-  const failed = views.length - done.length;
-  return `${verb} ${done.length} of ${views.length} files (${formatBytes(bytes)})${proof}${failed > 0 ? `; ${failed} did not complete (above)` : ''}.`;
+  const failed = files - done;
+  return `${verb} ${done} of ${files} files (${formatBytes(bytes)})${proof}${failed > 0 ? `; ${failed} did not complete (above)` : ''}.`;
 }

@@ -190,12 +190,11 @@ const CREDENTIAL_TEXT = /\b(authorization|proxy-authorization|cookie|set-cookie|
 const SCHEME_CREDENTIAL = /\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9._~+/=-]{4,}/g;
 
 /**
- * Text none of the patterns above can match: each needs an "@" (userinfo), a "=" (a query
- * parameter), a ":" or "=" (a header written out), or a scheme word followed by a space.
- * Ids, digests, names and paths are most of what the log is given: they skip the four
- * replacements (issue 13: two records a file were a twentieth of a small upload's CPU).
+ * Text none of the patterns above can match: no '@' (userinfo), no '=' (a parameter), no
+ * credential header's name and no scheme word. Most of what is logged (ids, names, plain
+ * URLs, paths, digests) skips the four replacements (issue 13: two records a file).
  */
-const MAY_HOLD_SECRET = /[@=:]|(?:Bearer|Basic|Digest|Token)\s/;
+const MAY_HOLD_SECRET = /[@=]|authorization|cookie|api-key|bearer|basic|digest|token/i;
 
 /** Free text with every credential it may carry replaced. */
 export function redactText(text: string): string {

@@ -44,6 +44,15 @@ function dirs() {
 }
 
 describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
+  test('a start leaves its compiled modules in Node\'s compile cache (the temporary folder) for the next one (issue 13)', async () => {
+    const tmp = tempDir('compile-cache-');
+    const run = await runCli(['--version'], { TMPDIR: tmp });
+    assert.equal(run.code, 0, run.stderr);
+    const cache = path.join(tmp, 'node-compile-cache');
+    const files = fs.readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    assert.ok(files.length > 10, `the CLI's modules are cached (${files.length} files)`);
+  });
+
   test('usage errors exit 2, name the problem, and start nothing', async () => {
     const { dir, data } = dirs();
     const cases: Array<[string[], RegExp]> = [

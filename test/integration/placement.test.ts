@@ -27,6 +27,16 @@ describe('claimFreeName: only "no such file" means free', () => {
     assert.equal(await claimFreeName(dir, 'a.bin', () => true), 'a (2).bin');
   });
 
+  test('a partial the caller just found absent is not looked for again; any other partial still is (issue 13)', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'b.bin.ferrypart'), 'x'); // appeared after the caller looked: its word stands
+    assert.equal(await claimFreeName(dir, 'b.bin', () => true, path.join(dir, 'b.bin.ferrypart')), 'b.bin');
+    assert.equal(await claimFreeName(dir, 'b.bin', () => true, path.join(dir, 'other.ferrypart')), 'b (1).bin');
+    fs.writeFileSync(path.join(dir, 'c.bin'), 'x');
+    fs.writeFileSync(path.join(dir, 'c (1).bin.ferrypart'), 'x');
+    assert.equal(await claimFreeName(dir, 'c.bin', () => true, path.join(dir, 'c.bin.ferrypart')), 'c (2).bin', 'the final name is always looked at');
+  });
+
   test('a folder under a regular file (ENOTDIR) fails with not-writable naming the folder, instead of looping', async () => {
     const dir = unwritableDir();
     const claimed: string[] = [];

@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { Engine } from '../../electron/engine/engine';
 import { DataDirLockedError } from '../../electron/engine/store/database';
 import { MIGRATIONS } from '../../electron/engine/store/migrations';
+import { fromRow, newRecord, toRow } from '../../electron/engine/store/rows';
+import type { TransferRecord } from '../../electron/common/transfer';
 import { tempDir } from '../support/harness';
 
 const HOLDER = path.join(__dirname, '..', 'support', 'hold-data-dir.js');
@@ -131,4 +133,95 @@ describe('the store: one SQLite file per data directory', () => {
     assert.equal(engine.store.history(other.id).length, 1, 'another transfer keeps its own');
     await engine.close();
   });
+});
+
+test('the queue reads a transfer\'s place without its whole record, and a checksum written since the store opened is known as such (issue 13)', async () => {
+  const dataDir = tempDir();
+  const engine = Engine.open({ dataDir });
+  try {
+    const { record } = engine.addDownload({ url: 'http://127.0.0.1:9/late', dir: dataDir });
+    assert.deepEqual(engine.store.queueEntry(record.id), { id: record.id, state: 'queued', priority: 0, seq: record.seq, url: record.url, effectiveUrl: null });
+    engine.store.updateLater(record.id, { effectiveUrl: 'http://127.0.0.1:9/moved', priority: 3 }, 5);
+    assert.deepEqual(engine.store.queueEntry(record.id), { id: record.id, state: 'queued', priority: 3, seq: record.seq, url: record.url, effectiveUrl: 'http://127.0.0.1:9/moved' }, 'what waits in the batch counts');
+    assert.equal(engine.store.queueEntry('no such id'), undefined);
+
+    assert.equal(engine.store.userChecksumWritten(record.id), false);
+    const checksum = { algorithm: 'sha256', hex: 'a'.repeat(64), source: 'user' } as const;
+    engine.store.updateLater(record.id, { userChecksum: checksum }, 6);
+    assert.equal(engine.store.userChecksumWritten(record.id), true, 'waiting in the batch');
+    engine.store.flush();
+    assert.equal(engine.store.userChecksumWritten(record.id), true, 'written');
+    assert.deepEqual(engine.store.userChecksum(record.id), checksum);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a row reads back as the record it was written from, and every column of the table is read (issue 13: fromRow lists them)', async () => {
+  const dataDir = tempDir();
+  const engine = Engine.open({ dataDir });
+  try {
+    const base = newRecord({ direction: 'download', url: 'http://127.0.0.1:9/x.bin', dir: dataDir, requestedName: 'x.bin', name: 'x.bin', headers: [['Authorization', 'sealed']], userChecksum: { algorithm: 'sha256', hex: 'b'.repeat(64), source: 'user' }, blockSize: 1 << 20 }, 7, 1000);
+    const record: TransferRecord = {
+      ...base,
+      state: 'failed',
+      path: '/tmp/x.bin',
+      serverChecksum: { algorithm: 'md5', hex: 'c'.repeat(32), source: 'repr-digest' },
+      sidecar: { search: false, named: null, found: null },
+      total: 10,
+      offset: 5,
+      etag: '"e"',
+      lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT',
+      ifRange: '"e"',
+      effectiveUrl: 'http://127.0.0.1:9/y.bin',
+      urlChain: ['http://127.0.0.1:9/x.bin', 'http://127.0.0.1:9/y.bin'],
+      mirrors: ['http://127.0.0.1:9/z.bin'],
+      pieces: { length: 4, algorithm: 'sha256', hashes: ['d'.repeat(64)] },
+      encoded: true,
+      tailDigest: 'e'.repeat(32),
+      sha256: 'f'.repeat(64),
+      error: { code: 'http-status', message: 'HTTP 404', retryable: false },
+      resumes: 2,
+      restarts: 1,
+      source: '/tmp/src',
+      fingerprint: { size: 10, mtimeMs: 5, ino: 3 },
+      protocol: 'tus',
+      relativePath: 'a/x.bin',
+      uploadUrl: 'http://127.0.0.1:9/up/1',
+      sentUpTo: 4,
+      priority: 1,
+      createdAt: 1000,
+      updatedAt: 2000,
+      completedAt: 3000,
+    };
+    const row = toRow(record);
+    const db = (engine.store as unknown as { db: Database.Database }).db;
+    const columns = (db.prepare('PRAGMA table_info(transfers)').all() as Array<{ name: string }>).map((c) => c.name).sort();
+    assert.deepEqual(Object.keys(row).sort(), columns, 'a whole record writes every column');
+    assert.deepEqual(fromRow(row), record);
+    assert.deepEqual(fromRow({ ...row, encoded: 0, headers: '[]', user_checksum: null }), { ...record, encoded: false, headers: [], userChecksum: null });
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a transfer created in this session: its history is trimmed once it passes the limit, and block digests and segments written for it are cleared at its end (issue 13: writes that could find nothing are skipped)', async () => {
+  const dataDir = tempDir();
+  const engine = Engine.open({ dataDir });
+  try {
+    const { record } = engine.addDownload({ url: 'http://127.0.0.1:9/fresh', dir: dataDir });
+    for (let i = 0; i < 250; i++) engine.store.addHistoryLater(record.id, 'retry', { n: i }, i);
+    engine.store.flush();
+    assert.equal(engine.store.history(record.id).length, 200, 'the latest 200 (no start to keep)');
+    engine.store.checkpoint(record.id, { offset: 2 << 20, blocks: [[0, 'a'.repeat(32)], [1, 'b'.repeat(32)]], tailDigest: null }, {}, 5);
+    engine.store.checkpointSegments(record.id, [{ start: 0, end: 99, position: 50, tail: null }], [], 6);
+    assert.equal(engine.store.blocks(record.id).size, 2);
+    assert.equal(engine.store.segments(record.id).length, 1);
+    engine.store.updateLater(record.id, { state: 'completed' }, 7, true);
+    engine.store.flush();
+    assert.equal(engine.store.blocks(record.id).size, 0, 'cleared at the end');
+    assert.equal(engine.store.segments(record.id).length, 0);
+  } finally {
+    await engine.close();
+  }
 });

@@ -182,4 +182,41 @@ describe('kill -9 before the batch is written', () => {
       await server.stop();
     }
   });
+  test('a crash after the verdict and the name it was about to take were written, before the link: the next run places the partial under that name, or beside a file that took it meanwhile, fetching nothing', async () => {
+    const server = await new FaultServer().start();
+    try {
+      const body = randomBytesOf(50_000, 17);
+      const url = server.serve('/small.bin', { body });
+      for (const takenMeanwhile of [false, true]) {
+        const dataDir = tempDir('batch-data-');
+        const dir = tempDir('batch-dl-');
+        const first = Engine.open({ dataDir, command: 'test', tuning: TEST_TUNING });
+        const [added] = await first.addDownloads([{ url, dir }]);
+        const done = await first.run(added!.record.id);
+        assert.equal(done.path, path.join(dir, 'small.bin'));
+        await first.close();
+        // What such a crash leaves: the partial, and a record with the verdict and the name, not completed.
+        fs.renameSync(done.path!, `${done.path!}.ferrypart`);
+        const raw = Engine.open({ dataDir, command: 'test', tuning: TEST_TUNING });
+        rawDb(raw).prepare(`UPDATE transfers SET state = 'queued', completed_at = NULL WHERE id = ?`).run(done.id);
+        await raw.close();
+        if (takenMeanwhile) fs.writeFileSync(done.path!, 'a file of the person\'s own');
+
+        const second = Engine.open({ dataDir, command: 'test', tuning: TEST_TUNING });
+        assert.equal(second.store.get(done.id)!.path, done.path, 'the name was on record with the verdict');
+        const again = await second.run(done.id);
+        await second.close();
+        assert.equal(again.state, 'completed');
+        assert.equal(again.sha256, sha256(body));
+        const placed = takenMeanwhile ? path.join(dir, 'small (1).bin') : done.path!;
+        assert.equal(again.path, placed, 'the record names where the file went');
+        assert.deepEqual(fs.readFileSync(placed), body);
+        if (takenMeanwhile) assert.equal(fs.readFileSync(done.path!, 'utf8'), "a file of the person's own", 'never overwritten');
+        assert.deepEqual(listDir(dir), takenMeanwhile ? ['small (1).bin', 'small.bin'] : ['small.bin'], 'no partial left');
+      }
+      assert.equal(server.requests('/small.bin').length, 2, 'one fetch for each first run, none for the placements');
+    } finally {
+      await server.stop();
+    }
+  });
 });

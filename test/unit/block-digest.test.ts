@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
-import { blockDigestOf, blockDigestsReady, blockHasher } from '../../electron/engine/hash/block-digest';
-import { Session, verify } from '../../electron/engine/hash/hash-core';
+import { blockDigestOf, blockDigestsLoaded, blockHasher } from '../../electron/engine/hash/block-digest';
+import { Session, mayNeedBlockHasher, verify } from '../../electron/engine/hash/hash-core';
 import { tempDir } from '../support/harness';
 
-before(() => blockDigestsReady);
+before(() => blockDigestsLoaded());
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -54,4 +54,36 @@ test('a session records XXH3-128 blocks and tail; a partial recorded with SHA-25
   // Mixed records (a session that resumed): each block with its own algorithm.
   const mixed = [legacy[0]!, blockDigestOf(body.subarray(size, 2 * size), '0'.repeat(32)), legacy[2]!];
   assert.deepEqual(verify(new Session([], size, 0, []), file, 0, 3 * size, mixed, null), { bad: [], short: false });
+});
+
+test('a session that keeps the file\'s SHA-256 from 0 takes block 0 and its tail from it (one pass for a small file); later blocks are XXH3-128, and verify checks both', () => {
+  const size = 4096;
+  const body = Buffer.from(Array.from({ length: size * 2 + 100 }, (_, i) => (i * 13) % 251));
+  const small = new Session(['sha256'], size, 0, []);
+  small.feed(body.subarray(0, 1000));
+  assert.deepEqual(small.snapshot(), { offset: 1000, blocks: [], tail: sha256(body.subarray(0, 1000)) });
+
+  const session = new Session(['sha256', 'md5'], size, 0, []);
+  session.feed(body.subarray(0, 1000));
+  session.feed(body.subarray(1000, size + 50)); // crosses into block 1 within one update
+  session.feed(body.subarray(size + 50));
+  const snap = session.snapshot();
+  assert.deepEqual(snap.blocks, [
+    [0, sha256(body.subarray(0, size))],
+    [1, blockDigestOf(body.subarray(size, 2 * size), '0'.repeat(32))],
+  ]);
+  assert.equal(snap.tail, blockDigestOf(body.subarray(2 * size), '0'.repeat(32)));
+  assert.equal(session.files[0]![1].digest('hex'), sha256(body), 'the file digest is whole');
+
+  const file = path.join(tempDir('blocks-'), 'f.ferrypart');
+  fs.writeFileSync(file, body);
+  const digests = snap.blocks.map(([, d]) => d);
+  assert.deepEqual(verify(new Session([], size, 0, []), file, 0, body.length, digests, snap.tail), { bad: [], short: false });
+  body.writeUInt8(body.readUInt8(7) ^ 0xff, 7);
+  fs.writeFileSync(file, body);
+  assert.deepEqual(verify(new Session([], size, 0, []), file, 0, body.length, digests, snap.tail), { bad: [0], short: false });
+  // A session started past 0 (a resumed stream or a segment) has no file hash to borrow from.
+  assert.equal(mayNeedBlockHasher({ op: 'open', sid: 1, algorithms: ['sha256'], blockSize: size, start: size, buffers: [] }), true);
+  assert.equal(mayNeedBlockHasher({ op: 'open', sid: 1, algorithms: ['sha256'], blockSize: size, start: 0, buffers: [] }), false);
+  assert.equal(mayNeedBlockHasher({ op: 'open', sid: 1, algorithms: [], blockSize: size, start: 0, buffers: [] }), true);
 });

@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import type { TransferSummary } from '../../electron/common/service';
 import { prepareDir } from '../../electron/cli/args';
 import { listTable, shortIds } from '../../electron/cli/list-table';
-import { batchSentence } from '../../electron/cli/output';
-import { resolveId } from '../../electron/cli/runner';
+import { Output, batchSentence, flushLines } from '../../electron/cli/output';
+import { ResultCollector } from '../../electron/cli/result-collector';
+import { exitCodeFor, resolveId } from '../../electron/cli/runner';
 import { tempDir } from '../support/harness';
 
 function row(over: Partial<TransferSummary>): TransferSummary {
@@ -96,4 +97,58 @@ test('an id is its whole self or a prefix of at least four characters that no ot
   assert.equal(resolveId('ffff', views), 'ffff0000-z');
   assert.throws(() => resolveId('abcd', views), /2 transfers have ids starting with abcd; give more of it/);
   assert.throws(() => resolveId('fff', views), /no transfer has the id fff/);
+});
+
+test('results taken as each transfer settles, in any order, print what the records kept to the end printed, with the same exit code (issue 13)', () => {
+  const mismatch = { status: 'mismatch', algorithm: 'sha256', expected: 'b'.repeat(64), actual: 'a'.repeat(64), source: 'user' } as const;
+  const views = [
+    row({ id: '1', path: '/tmp/a.bin' }),
+    row({ id: '2', state: 'failed', error: { code: 'http-status', message: 'HTTP 404', retryable: false } }),
+    row({ id: '3', integrity: mismatch, state: 'failed' }),
+    row({ id: '4', state: 'queued', bytes: 10 }),
+    row({ id: '5', path: '/tmp/b.bin' }),
+  ];
+  const printed = (print: () => void): string => {
+    const chunks: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => chunks.push(chunk) > 0) as typeof process.stdout.write;
+    try {
+      print();
+      flushLines(); // NDJSON lines wait for the turn's end
+    } finally {
+      process.stdout.write = write;
+    }
+    return chunks.join('');
+  };
+  for (const options of [{ json: true }, { json: false }, { json: false, condensed: true }]) {
+    const output = new Output(options);
+    const collector = new ResultCollector(output, views.length);
+    for (const i of [4, 1, 0, 3, 2]) collector.add(i, views[i]!);
+    assert.equal(printed(() => collector.printResults()), printed(() => output.results(views)), JSON.stringify(options));
+    assert.equal(collector.exitCode(), exitCodeFor(views));
+    assert.equal(printed(() => collector.printStopped()), printed(() => output.stoppedAll(views)));
+  }
+  const done = new ResultCollector(new Output({ json: true }), 1);
+  done.add(0, views[0]!);
+  assert.equal(done.exitCode(), exitCodeFor([views[0]!]));
+});
+
+test('NDJSON events wait for the end of the turn and go out in one write, before anything else printed and in their order (issue 13)', async () => {
+  const chunks: string[] = [];
+  const write = process.stdout.write;
+  // The test runner's own reports to its parent go through stdout too, as buffers: passed on.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (typeof chunk === 'string' ? chunks.push(chunk) > 0 : write.call(process.stdout, chunk, ...rest))) as typeof process.stdout.write;
+  try {
+    const output = new Output({ json: true });
+    output.emit({ type: 'started', id: '1' });
+    output.emit({ type: 'started', id: '2' });
+    assert.deepEqual(chunks, [], 'nothing written yet');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(chunks, ['{"type":"started","id":"1"}\n{"type":"started","id":"2"}\n'], 'one write at the turn\'s end');
+    output.emit({ type: 'started', id: '3' });
+    output.printResults(['{"type":"result","id":"3"}'], null);
+    assert.deepEqual(chunks.slice(1), ['{"type":"started","id":"3"}\n', '{"type":"result","id":"3"}\n'], 'results come after the events before them');
+  } finally {
+    process.stdout.write = write;
+  }
 });

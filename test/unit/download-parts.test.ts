@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { afterNotSatisfiable, classifyRangeAnswer, judgeRangeResponse, notResumableReason, type PolicyRecord, splittable } from '../../electron/engine/download/response-policy';
 import { PartialWriter, allocateBuffers } from '../../electron/engine/download/partial-writer';
+import { giveBack, takeBuffer } from '../../electron/engine/download/buffer-pool';
+import { LivePartial } from '../../electron/engine/download/live-partial';
 import { HashPool, type HashSession } from '../../electron/engine/hash/hash-pool';
 import { sampleBlocks } from '../../electron/engine/download/relink';
 import { headersForOrigin, headersFromRecord } from '../../electron/engine/http/headers';
@@ -194,4 +196,38 @@ test('relink samples the first, the middle and the last block held whole (all of
   assert.deepEqual(sampleBlocks([0, 1]), [0, 1]);
   assert.deepEqual(sampleBlocks([0, 1, 2, 3, 4, 5, 6]), [0, 3, 6]);
   assert.deepEqual(sampleBlocks([2, 5, 9, 11]), [2, 9, 11]);
+});
+
+test('small bodies reuse their write buffers once closed (issue 13): sizes by powers of two, old bytes never read, a closed writer refuses bytes', async () => {
+  const x = takeBuffer(5000);
+  assert.equal(x.byteLength, 8192);
+  giveBack([x]);
+  assert.equal(takeBuffer(8000), x, 'a buffer given back serves the next body of its size class');
+  const big = Array.from({ length: 6 }, () => new ArrayBuffer(1 << 20));
+  giveBack(big);
+  const again = Array.from({ length: 6 }, () => takeBuffer(1 << 20));
+  assert.ok(again.filter((b) => big.includes(b)).length <= 4, 'no more than 4 MiB is kept');
+
+  const dir = tempDir();
+  const pool = new HashPool(1);
+  try {
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    const first = Buffer.alloc(16384, 7);
+    const a = await LivePartial.fresh(pool, path.join(dir, 'a.ferrypart'), ['sha256'], 1 << 20, first.length);
+    await a.writer.write(first);
+    assert.equal((await a.finalDigests()).sha256, sha(first));
+    await a.close();
+    await assert.rejects(a.writer.write(Buffer.from('late')), /closed/, 'a closed partial takes no bytes into buffers another file may hold');
+    // The next, shorter body gets the same buffer with the first one's bytes still in it.
+    const second = Buffer.from(Array.from({ length: 10000 }, (_, i) => i % 251));
+    const b = await LivePartial.fresh(pool, path.join(dir, 'b.ferrypart'), ['sha256'], 1 << 20, second.length);
+    await b.writer.write(second.subarray(0, 4000));
+    await b.writer.write(second.subarray(4000));
+    assert.equal((await b.finalDigests()).sha256, sha(second));
+    await b.close();
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'b.ferrypart')), second);
+    assert.equal((pool as unknown as { workers: unknown[] }).workers.length, 0);
+  } finally {
+    await pool.close();
+  }
 });

@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { blockDigestsReady } from '../hash/block-digest';
+import { blockDigestsLoaded } from '../hash/block-digest';
 
 let settled = false;
 let pending: Promise<void> | null = null;
@@ -17,14 +17,15 @@ let pending: Promise<void> | null = null;
  * `--liftoff-only` keep their baseline code.
  *
  * The one WebAssembly module whose speed matters, the block hasher (XXH3-128,
- * hash/block-digest.ts), is compiled on this thread first. V8 shares a compiled module by
+ * hash/block-digest.ts), is compiled on this thread first, before the first request (about
+ * 3 ms, even in a run of small files that never needs it). V8 shares a compiled module by
  * its bytes across threads, so hashing threads that compile it later get that compilation,
  * which still tiers up: measured 0.09 CPU-s per 512 MiB, against 0.15 under Liftoff.
  * The desktop app's engine downloads through Electron's network stack and never calls this.
  */
 export function baselineParser(): Promise<void> | null {
   if (settled) return null;
-  pending ??= blockDigestsReady.then(() => {
+  pending ??= blockDigestsLoaded().then(() => {
     settled = true;
     try {
       setFlagsFromString('--liftoff-only');

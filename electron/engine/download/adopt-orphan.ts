@@ -25,10 +25,23 @@ const SAMPLE_BYTES = 64 << 10;
  * A partial whose samples differ is someone else's and is left alone.
  */
 export class OrphanAdopter {
+  /** A partial's path the last look found nothing at (takeAbsent). */
+  private absent: string | null = null;
+
   constructor(
     private readonly job: DownloadJob,
     private readonly fetcher: DownloadFetcher,
   ) {}
+
+  /**
+   * The path of the partial the last adopt() found nothing at, once: the caller claims that
+   * name in the same turn and need not look again (one lstat a file fewer; issue 13).
+   */
+  takeAbsent(): string | null {
+    const absent = this.absent;
+    this.absent = null;
+    return absent;
+  }
 
   /**
    * The adopted partial, open and positioned at its end; null when nothing was tried (the
@@ -39,6 +52,7 @@ export class OrphanAdopter {
   async adopt(fetched: Fetched, name: string, signal: AbortSignal): Promise<LivePartial | null | 'refused' | 'replace'> {
     const { job } = this;
     const { ctx, rec } = job;
+    this.absent = null;
     const h = fetched.response.headers;
     const total = Number(h.get('content-length'));
     const validators = readValidators(h);
@@ -46,6 +60,7 @@ export class OrphanAdopter {
     if (!Number.isSafeInteger(total) || encoding !== 'identity' || !validators.ifRange || !/\bbytes\b/i.test(h.get('accept-ranges') ?? '')) return null;
     const partial = path.join(rec.dir, name + PARTIAL_SUFFIX);
     const st = fs.lstatSync(partial, { throwIfNoEntry: false });
+    if (!st) this.absent = partial;
     if (!st?.isFile() || st.size === 0 || st.size > total) return null;
     if (fs.existsSync(path.join(rec.dir, name)) || ctx.store.nameClaimed(rec.dir, name)) return null;
     const held = st.size;

@@ -358,11 +358,12 @@ export class DownloadTask extends TransferTask implements DownloadJob {
    */
   private async reserveName<T>(fetched: Fetched, record: (name: string) => T): Promise<T> {
     const recorded: T[] = [];
+    const absent = this.adopter.takeAbsent(); // where the orphan check just found no partial
     await claimFreeName(this.rec.dir, this.suggestedName(fetched), (candidate) => {
       if (this.ctx.store.nameClaimed(this.rec.dir, candidate)) return false;
       recorded.push(record(candidate));
       return true;
-    });
+    }, absent);
     return recorded[0] as T;
   }
 

@@ -1,5 +1,6 @@
 import type { Hash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { TransferFailure, transferError } from '../../common/errors';
 import { type DigestAlgorithm, type DigestReference, type Integrity, PENDING_INTEGRITY, judgeIntegrity } from '../../common/integrity';
 import { PlacementRefused, placeWithoutOverwrite } from '../fs/placement';
@@ -9,6 +10,7 @@ import { algorithmsFor, plainFileSize } from './partial-check';
 import { fileReference, personalReference, referenceOf } from '../references/reference';
 import { PartialFile, openFd, replacedError } from './partial-file';
 import { repairPieces } from './piece-repair';
+import { isSmallBody } from './small-body';
 
 type Digests = Partial<Record<DigestAlgorithm, string>>;
 
@@ -50,9 +52,13 @@ export class Finalizer {
     part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
     // The verdict is on record before the file takes its name, so a crash from here on
     // finishes the placement at the next run (after proving the bytes again). It goes with
-    // the batch of this turn, and the placement waits until it is written.
+    // the batch of this turn, and the placement waits until it is written. The name the
+    // file is about to take goes with it: when the link takes that name, as it nearly
+    // always does, the partial's name can go without another write and another turn
+    // (issue 13). A crash before the link finds the partial and places it again; the
+    // recorded name alone completes nothing unless the file there proves to be these bytes.
     const total = rec.total ?? fs.fstatSync(part.fd).size;
-    await job.saveInBatch({ sha256, integrity, total, offset: total, tailDigest: null });
+    await job.saveInBatch({ sha256, integrity, total, offset: total, tailDigest: null, path: path.join(rec.dir, rec.name!) });
     return this.place(part, false);
   }
 
@@ -112,6 +118,8 @@ export class Finalizer {
 
   /** A checksum given while the download ran (the same get again, the window) is the reference from here on. */
   private takeLateChecksum(): void {
+    // The record was read when the run began; only a checksum written since can differ.
+    if (!this.job.ctx.store.userChecksumWritten(this.job.rec.id)) return;
     const stored = this.job.ctx.store.userChecksum(this.job.rec.id);
     if (stored && !sameReference(stored, this.job.rec.userChecksum)) this.job.adopt({ userChecksum: stored });
   }
@@ -144,27 +152,39 @@ export class Finalizer {
 
   /**
    * Gives the verified partial its final name (a hard link, so the bytes are under both
-   * names for a moment), records that name, removes the partial's name, then records the
+   * names for a moment), records that name (unless the verdict already did: the name it
+   * was claimed as), removes the partial's name, then records the
    * transfer completed. A crash at any point between leaves either the partial to place
    * again or the recorded name holding the file: never a second copy, never litter.
    */
   private async place(part: PartialFile, proven: boolean): Promise<boolean> {
     const { job } = this;
     const { rec } = job;
-    let finalPath: string;
+    const small = isSmallBody(rec.total);
+    let placed: { path: string; renamed: boolean };
     try {
       // `proven`: the caller proved the partial (assertOurs) with no await since.
-      finalPath = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => job.save({ path: target }), proven);
+      placed = await placeWithoutOverwrite(part.path, { dev: part.dev, ino: part.ino }, rec.dir, rec.name!, (target) => {
+        if (target !== job.rec.path) job.save({ path: target });
+      }, { partialProven: proven, onLoop: small });
     } catch (error) {
       if (!(error instanceof PlacementRefused)) throw error;
       part.assertOurs(() => new RestartRequired(`the partial file ${rec.name}.ferrypart was deleted before it could be placed`));
       throw new TransferFailure(replacedError(part.path, 'another file'));
     }
-    if (finalPath !== job.rec.path) await job.saveInBatch({ path: finalPath }); // on record before the partial's name goes
-    // The partial's name goes only while it still names our file (it does: proven above).
-    if (part.identity() === 'ours') await fs.promises.unlink(part.path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // gone already after a rename
-    });
+    const moved = placed.path !== job.rec.path;
+    if (moved) await job.saveInBatch({ path: placed.path }); // on record before the partial's name goes
+    // The partial's name goes only while it still names our file: proven by lstat just
+    // before the link, and again after any wait (a small file linked on the loop under the
+    // name on record has not waited: one lstat a file fewer). After a rename it is gone.
+    if ((small && !moved && !placed.renamed) || part.identity() === 'ours') {
+      try {
+        if (small) fs.unlinkSync(part.path);
+        else await fs.promises.unlink(part.path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // gone already after a rename
+      }
+    }
     return this.completePlaced();
   }
 

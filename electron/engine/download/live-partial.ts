@@ -1,7 +1,9 @@
 import type { DigestAlgorithm } from '../../common/integrity';
-import { type HashPool, type HashSession, INLINE_HASH_MAX_BYTES } from '../hash/hash-pool';
-import { PartialFile, openFd } from './partial-file';
+import type { HashPool, HashSession } from '../hash/hash-pool';
+import { PartialFile, openFd, openFdSync } from './partial-file';
 import { PartialWriter, allocateBuffers } from './partial-writer';
+import { isSmallBody } from './small-body';
+import { giveBack } from './buffer-pool';
 
 export { PARTIAL_SUFFIX } from './partial-file';
 
@@ -21,6 +23,8 @@ export class LivePartial extends PartialFile {
     readonly fileHash: HashSession,
     readonly blockHash: HashSession,
     readonly writer: PartialWriter,
+    /** Plain buffers from the pool (a small body's), given back once closed. */
+    private readonly pooled: ArrayBuffer[] | null,
   ) {
     super(path, fd);
   }
@@ -31,22 +35,23 @@ export class LivePartial extends PartialFile {
 
   /** An empty partial (created, or truncated if a previous attempt left bytes). */
   static async fresh(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
-    const fd = await openFd(path, 'fresh');
+    const fd = isSmallBody(expectedBytes) ? openFdSync(path, 'fresh') : await openFd(path, 'fresh');
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes, true);
   }
 
   /** An existing partial, to be verified by the caller; its sessions start at 0. */
   static async open(pool: HashPool, path: string, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null): Promise<LivePartial> {
-    const fd = await openFd(path, 'existing');
+    const fd = isSmallBody(expectedBytes) ? openFdSync(path, 'existing') : await openFd(path, 'existing');
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes, false);
   }
 
   private static wrap(pool: HashPool, path: string, fd: number, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null, oneSession: boolean): LivePartial {
-    const inline = expectedBytes !== null && expectedBytes <= INLINE_HASH_MAX_BYTES;
+    // A small body is hashed and written on this thread (small-body.ts).
+    const inline = isSmallBody(expectedBytes);
     const buffers = allocateBuffers(expectedBytes, expectedBytes, !inline);
     if (oneSession) {
       const [both] = pool.open([{ algorithms, blockSize }], buffers, { inline }) as [HashSession];
-      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both));
+      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both, inline), inline ? (buffers as ArrayBuffer[]) : null);
     }
     const [fileHash, blockHash] = pool.open(
       [
@@ -56,8 +61,8 @@ export class LivePartial extends PartialFile {
       buffers,
       { inline },
     ) as [HashSession, HashSession];
-    const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash);
-    return new LivePartial(path, fd, fileHash, blockHash, writer);
+    const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash, inline);
+    return new LivePartial(path, fd, fileHash, blockHash, writer, inline ? (buffers as ArrayBuffer[]) : null);
   }
 
   /** Moves the writer to `offset` after its sessions were fed up to there from disk. */
@@ -81,8 +86,11 @@ export class LivePartial extends PartialFile {
     if (this.closed) return;
     this.closed = true;
     await this.writer.drain().catch(() => undefined);
+    this.writer.retire();
     this.fileHash.close();
     this.blockHash.close();
     this.closeFd();
+    // Nothing writes or hashes them now (drained, retired, sessions closed).
+    if (this.pooled) giveBack(this.pooled);
   }
 }

@@ -22,11 +22,30 @@ export async function openFd(file: string, mode: keyof typeof OPEN_FLAGS): Promi
   try {
     fd = await new Promise<number>((resolve, reject) => fs.open(file, OPEN_FLAGS[mode], 0o644, (error, n) => (error ? reject(error) : resolve(n))));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new TransferFailure(replacedError(file, 'a link'));
-    if (code === 'EISDIR') throw new TransferFailure(replacedError(file, 'a folder'));
-    throw error;
+    throw openFailure(file, error);
   }
+  return checkedFd(file, fd);
+}
+
+/** openFd on the event loop, for a small body (small-body.ts). */
+export function openFdSync(file: string, mode: keyof typeof OPEN_FLAGS): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS[mode], 0o644);
+  } catch (error) {
+    throw openFailure(file, error);
+  }
+  return checkedFd(file, fd);
+}
+
+function openFailure(file: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return new TransferFailure(replacedError(file, 'a link'));
+  if (code === 'EISDIR') return new TransferFailure(replacedError(file, 'a folder'));
+  return error;
+}
+
+function checkedFd(file: string, fd: number): number {
   if (!fs.fstatSync(fd).isFile()) {
     fs.closeSync(fd);
     throw new TransferFailure(replacedError(file, 'something that is not a regular file'));

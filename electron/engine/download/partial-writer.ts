@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { HashSession } from '../hash/hash-pool';
 import type { SnapshotReply } from '../hash/protocol';
 import { DiskError } from '../core/failure';
+import { takeBuffer } from './buffer-pool';
 
 export const WRITE_BUFFER_SIZE = 1 << 20;
 const BUFFER_COUNT = 4;
@@ -23,8 +24,12 @@ export function allocateBuffers(bufferBytes: number | null, bodyBytes: number | 
   // Nor four buffers, when its whole body fits in one: memory that thousands of small files
   // would otherwise leave for the collector (64 KB each at 16 KiB a file; bench:many-small, issue 13).
   const count = bodyBytes !== null && bodyBytes <= size ? 1 : BUFFER_COUNT;
-  return shared ? Array.from({ length: count }, () => new SharedArrayBuffer(size)) : Array.from({ length: count }, () => new ArrayBuffer(size));
+  // Plain ones come from the pool, which the partial gives them back to once closed.
+  return shared ? Array.from({ length: count }, () => new SharedArrayBuffer(size)) : Array.from({ length: count }, () => takeBuffer(size));
 }
+
+/** What a retired writer throws: one error for all (a stack captured per file cost about 10 us). */
+const RETIRED = new Error('the partial file was closed');
 
 /**
  * Appends a response body to the partial file at `position`, in large buffers so each
@@ -49,10 +54,22 @@ export class PartialWriter {
     buffers: WriteBuffers,
     private readonly hashers: HashSession[],
     private readonly blockHasher: HashSession,
+    /** Write on this thread, not through the thread pool: a small body (small-body.ts). */
+    private readonly syncWrites = false,
   ) {
     this.position = start;
     this.views = buffers.map((b) => Buffer.from(b));
     this.free = buffers.map((_, i) => i);
+  }
+
+  /**
+   * Drained, the writer takes no more bytes, so its buffers may serve another file
+   * (buffer-pool.ts): a write after this throws instead of touching them.
+   */
+  retire(): void {
+    this.failure ??= RETIRED;
+    this.current = -1;
+    this.fill = 0;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
@@ -101,9 +118,11 @@ export class PartialWriter {
     this.current = -1;
     this.fill = 0;
     const view = this.views[index]!;
-    const written = new Promise<void>((resolve, reject) => {
-      writeAll(this.fd, view, length, offset, (error) => (error ? reject(error) : resolve()));
-    });
+    const written = this.syncWrites
+      ? writeAllSync(this.fd, view, length, offset)
+      : new Promise<void>((resolve, reject) => {
+          writeAll(this.fd, view, length, offset, (error) => (error ? reject(error) : resolve()));
+        });
     const hashed = this.hashers.map((h) => h.update(index, length));
     const task: Promise<void> = Promise.all([written, ...hashed]).then(
       () => {
@@ -142,6 +161,20 @@ function writeAll(fd: number, buffer: Buffer, length: number, position: number, 
     });
   };
   step();
+}
+
+/** writeAll on this thread; a failure is a rejection, as from the thread pool. */
+function writeAllSync(fd: number, buffer: Buffer, length: number, position: number): Promise<void> {
+  try {
+    for (let at = 0; at < length; ) {
+      const n = fs.writeSync(fd, buffer, at, length - at, position + at);
+      if (n === 0) throw Object.assign(new Error('a write made no progress'), { code: 'EIO' });
+      at += n;
+    }
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
 }
 
 function toDiskError(error: unknown): Error {

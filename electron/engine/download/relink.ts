@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { formatBytes } from '../../common/format';
 import type { TransferRecord } from '../../common/transfer';
 import type { EngineContext } from '../context';
-import { blockDigestOf, blockDigestsReady } from '../hash/block-digest';
+import { blockDigestOf, blockDigestsLoaded } from '../hash/block-digest';
 import { parseContentRange } from '../http/content-range';
 import { leavesOrigin } from '../http/headers';
 import { readValidators, type Validators } from '../http/validators';
@@ -108,7 +108,7 @@ export async function proveSameBytes(
       const from = index * blockSize;
       const got = await fetchRange(from, from + blockLength(index) - 1);
       if (typeof got === 'string') return refuse(got);
-      await blockDigestsReady;
+      await blockDigestsLoaded();
       if (blockDigestOf(got.bytes, blocks.get(index)!) !== blocks.get(index)) return refuse(`block ${index} (at ${formatBytes(from)}) of the new link differs from the one recorded`);
       answer ??= got;
     }

@@ -21,10 +21,12 @@ const PARTIAL_SUFFIX = '.ferrypart';
  * says nothing about the name and the same for every candidate, so it ends the search
  * with a TransferFailure (not-writable) instead of counting up forever.
  */
-export async function claimFreeName(dir: string, name: string, claim: (candidate: string) => boolean): Promise<string> {
+export async function claimFreeName(dir: string, name: string, claim: (candidate: string) => boolean, knownAbsent: string | null = null): Promise<string> {
   for (let n = 0; ; n++) {
     const candidate = numberedName(name, n);
-    if (taken(dir, candidate) || taken(dir, candidate + PARTIAL_SUFFIX)) continue;
+    // `knownAbsent`: a partial's path the caller found nothing at a moment ago, in this turn.
+    const partialKnownAbsent = knownAbsent !== null && path.join(dir, candidate + PARTIAL_SUFFIX) === knownAbsent;
+    if (taken(dir, candidate) || (!partialKnownAbsent && taken(dir, candidate + PARTIAL_SUFFIX))) continue;
     if (claim(candidate)) return candidate;
   }
 }
@@ -77,7 +79,9 @@ export class PlacementRefused extends Error {
  * `beforeRename` so the name is on record if the process dies right after it.
  * `partialProven`: the caller proved the partial's name by lstat in the same synchronous
  * stretch (no await since), so the first name does not ask again (one lstat a file fewer).
- * Returns the path the file now has.
+ * `onLoop`: link (and take back) on the event loop, not through the thread pool, for a
+ * small file (download/small-body.ts). Returns the path the file now has, and whether it
+ * was renamed there (the partial's name is then gone, not a second link).
  */
 export async function placeWithoutOverwrite(
   partial: string,
@@ -85,8 +89,10 @@ export async function placeWithoutOverwrite(
   dir: string,
   name: string,
   beforeRename: (target: string) => void,
-  partialProven = false,
-): Promise<string> {
+  { partialProven = false, onLoop = false }: { partialProven?: boolean; onLoop?: boolean } = {},
+): Promise<{ path: string; renamed: boolean }> {
+  const link = onLoop ? (from: string, to: string): void => fs.linkSync(from, to) : (from: string, to: string): Promise<void> => fs.promises.link(from, to);
+  const unlink = onLoop ? (file: string): void => fs.unlinkSync(file) : (file: string): Promise<void> => fs.promises.unlink(file);
   // On the loop: an lstat only reads, and a hop to the thread pool cost more than it (issue 13).
   const lstatOrNull = (file: string): fs.Stats | null => {
     try {
@@ -95,7 +101,7 @@ export async function placeWithoutOverwrite(
       return null;
     }
   };
-  const prove = async (file: string, undo: () => Promise<void>): Promise<void> => {
+  const prove = async (file: string, undo: () => Promise<void> | void): Promise<void> => {
     if (sameFile(lstatOrNull(file), ours)) return;
     await undo();
     throw new PlacementRefused(partial);
@@ -104,15 +110,15 @@ export async function placeWithoutOverwrite(
     const target = path.join(dir, numberedName(name, n));
     if (n > 0 || !partialProven) await prove(partial, async () => undefined);
     try {
-      await fs.promises.link(partial, target);
+      await link(partial, target);
       // Between the check and the link the partial's name could have changed hands.
-      await prove(target, () => fs.promises.unlink(target));
-      return target;
+      await prove(target, () => unlink(target));
+      return { path: target, renamed: false };
     } catch (error) {
       if (error instanceof PlacementRefused) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') {
-        if (sameFile(lstatOrNull(target), ours)) return target;
+        if (sameFile(lstatOrNull(target), ours)) return { path: target, renamed: false };
         continue;
       }
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
@@ -120,7 +126,7 @@ export async function placeWithoutOverwrite(
       beforeRename(target);
       await fs.promises.rename(partial, target);
       await prove(target, () => fs.promises.rename(target, partial));
-      return target;
+      return { path: target, renamed: true };
     }
   }
 }

@@ -10,9 +10,11 @@
  * it is by its length (32 hex digits: XXH3-128; 64: SHA-256), so partials recorded before
  * keep being checked with SHA-256 and a session can hold both.
  *
- * XXH3-128 comes from hash-wasm's WebAssembly, which loads asynchronously: until it has
- * loaded on a thread, that thread's new blocks get SHA-256 (hashing threads wait for it
- * before their first message, so only the engine's own thread, for small bodies, can).
+ * XXH3-128 comes from hash-wasm's WebAssembly, which loads asynchronously and only when a
+ * thread asks (blockDigestsLoaded): a run of small files never needs it (hash-core.ts:
+ * their one block's digest is the file's SHA-256).
+ * Until it has loaded on a thread, that thread's new blocks get SHA-256 (hashing threads
+ * wait for it before their first message, so only the engine's own thread can).
  */
 import { type Hash, createHash } from 'node:crypto';
 import type { IHasher } from 'hash-wasm';
@@ -32,10 +34,16 @@ const SHA256_HEX = 64;
 
 /** One XXH3-128 instance per thread; each block keeps its own state and loads it for a turn. */
 let xxh: IHasher | null = null;
-export const blockDigestsReady: Promise<void> = createXXHash128().then(
-  (hasher) => void (xxh = hasher),
-  () => undefined, // no WebAssembly: every block gets SHA-256, which is only slower
-);
+let loading: Promise<void> | null = null;
+
+/** Loads XXH3-128 on this thread (once); settles when new blocks get it. */
+export function blockDigestsLoaded(): Promise<void> {
+  loading ??= createXXHash128().then(
+    (hasher) => void (xxh = hasher),
+    () => undefined, // no WebAssembly: every block gets SHA-256, which is only slower
+  );
+  return loading;
+}
 
 class XxhBlock implements BlockHasher {
   private state: Uint8Array;

@@ -14,6 +14,13 @@ const READ_SIZE = 1 << 20;
 export class Session {
   readonly files: Array<[string, Hash]>;
   block: BlockHasher | null;
+  /**
+   * The file's SHA-256 while it is also block 0's digest: a session that keeps both from
+   * offset 0 takes block 0's digest (and its tail) from the file's hash, so a body within
+   * one block, a small file, is hashed once instead of twice (issue 13). A SHA-256 block
+   * digest is one verify() knows by its length.
+   */
+  private block0: Hash | null;
   offset = 0;
   completed: Array<[number, string]> = [];
 
@@ -25,10 +32,20 @@ export class Session {
   ) {
     this.offset = start;
     this.files = algorithms.map((a) => [a, createHash(a)]);
-    this.block = blockSize > 0 ? blockHasher() : null;
+    this.block0 = start === 0 && blockSize > 0 ? (this.files.find(([a]) => a === 'sha256')?.[1] ?? null) : null;
+    this.block = blockSize > 0 && !this.block0 ? blockHasher() : null;
   }
 
   feed(bytes: Uint8Array): void {
+    if (this.block0) {
+      const take = Math.min(this.blockSize - this.offset, bytes.length);
+      this.feedFiles(bytes.subarray(0, take));
+      if (this.offset < this.blockSize) return;
+      this.completed.push([0, this.block0.copy().digest('hex')]);
+      this.block0 = null;
+      this.block = blockHasher();
+      bytes = bytes.subarray(take);
+    }
     for (const [, h] of this.files) h.update(bytes);
     if (!this.block) {
       this.offset += bytes.length;
@@ -48,12 +65,38 @@ export class Session {
     }
   }
 
+  /** Checked blocks go on from here (verify): block 0 no longer comes from the file's hash. */
+  continueBlock(at: number, block: BlockHasher): void {
+    this.offset = at;
+    this.block = block;
+    this.block0 = null;
+  }
+
+  private feedFiles(bytes: Uint8Array): void {
+    for (const [, h] of this.files) h.update(bytes);
+    this.offset += bytes.length;
+  }
+
   snapshot(): SnapshotReply {
     const atBoundary = this.offset % this.blockSize === 0;
-    const reply = { offset: this.offset, blocks: this.completed, tail: atBoundary || !this.block ? null : this.block.peek() };
+    const open = this.block0 ?? this.block;
+    const tail = atBoundary || !open ? null : this.block0 ? this.block0.copy().digest('hex') : this.block!.peek();
+    const reply = { offset: this.offset, blocks: this.completed, tail };
     this.completed = [];
     return reply;
   }
+}
+
+/**
+ * Whether a message may start or check a block digest that is not block 0 taken from the
+ * file's SHA-256 (Session.block0): a block-only session, one that starts past 0, a file
+ * fed or checked. A session from 0 with SHA-256 needs another only for a body longer than
+ * one block; the engine's thread gives block 1 a SHA-256 digest then, if it has not loaded
+ * XXH3-128 yet (block-digest.ts).
+ */
+export function mayNeedBlockHasher(message: ToWorker): boolean {
+  if (message.op === 'open') return message.blockSize > 0 && !(message.start === 0 && message.algorithms.includes('sha256'));
+  return message.op === 'verify' || message.op === 'feedFile';
 }
 
 /** One read buffer per thread, made at the first read (the engine's thread may never need it). */
@@ -110,10 +153,7 @@ export function verify(session: Session, path: string, from: number, upTo: numbe
   if (!whole) return { bad, short: true };
   if (upTo % size !== 0 && hash.peek() !== tail) bad.push(complete);
   session.completed = [];
-  if (bad.length === 0) {
-    session.offset = upTo;
-    session.block = hash;
-  }
+  if (bad.length === 0) session.continueBlock(upTo, hash);
   return { bad, short: false };
 }
 

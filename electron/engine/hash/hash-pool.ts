@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../../common/integrity';
-import { blockDigestsReady } from './block-digest';
-import { type Session, handleHashMessage } from './hash-core';
+import { blockDigestsLoaded } from './block-digest';
+import { type Session, handleHashMessage, mayNeedBlockHasher } from './hash-core';
 import type { FromWorker, SnapshotReply, ToWorker, VerifyReply } from './protocol';
 
 /**
@@ -92,21 +92,29 @@ class HashWorker extends HashHost {
  */
 class InlineHost extends HashHost {
   private readonly local = new Map<number, Session>();
-  /** Messages that came before XXH3-128 loaded on this thread, answered in order once it has. */
-  private waiting: ToWorker[] | null = [];
-
-  constructor() {
-    super();
-    void blockDigestsReady.then(() => {
-      const queued = this.waiting ?? [];
-      this.waiting = null;
-      for (const message of queued) this.handle(message);
-    });
-  }
+  /**
+   * XXH3-128 loads on this thread only for the first message that may start or check a
+   * block digest other than a block 0 taken from the file's SHA-256 (hash-core.ts), so a run
+   * of small files never loads it; that message and those after it wait, in order, until
+   * it has, and get the answers a hashing thread would give.
+   */
+  private waiting: ToWorker[] | null = null;
+  private loaded = false;
 
   send(message: ToWorker): void {
     if (this.waiting) this.waiting.push(message);
+    else if (!this.loaded && mayNeedBlockHasher(message)) this.loadThen(message);
     else this.handle(message);
+  }
+
+  private loadThen(message: ToWorker): void {
+    this.waiting = [message];
+    void blockDigestsLoaded().then(() => {
+      this.loaded = true;
+      const queued = this.waiting ?? [];
+      this.waiting = null;
+      for (const m of queued) this.handle(m);
+    });
   }
 
   private handle(message: ToWorker): void {

@@ -3,7 +3,7 @@
  * the engine's event loop free. The sessions themselves are hash-core.ts.
  */
 import { parentPort } from 'node:worker_threads';
-import { blockDigestsReady } from './block-digest';
+import { blockDigestsLoaded } from './block-digest';
 import { type Session, handleHashMessage } from './hash-core';
 import type { ToWorker } from './protocol';
 
@@ -18,7 +18,7 @@ function handle(message: ToWorker): void {
 // block this thread starts gets it and a recorded XXH3-128 digest can always be checked.
 let waiting: ToWorker[] | null = [];
 parentPort!.on('message', (message: ToWorker) => (waiting ? waiting.push(message) : handle(message)));
-void blockDigestsReady.then(() => {
+void blockDigestsLoaded().then(() => {
   const queued = waiting ?? [];
   waiting = null;
   for (const message of queued) handle(message);

@@ -1,6 +1,6 @@
 import type { TransferRecord } from '../../common/transfer';
 import type { Clock } from '../context';
-import type { TransferStore } from '../store/transfers';
+import type { QueueEntry, TransferStore } from '../store/transfers';
 
 interface Pending {
   changes: Partial<TransferRecord>;
@@ -46,6 +46,11 @@ export class QueueRecords {
   /** The record as the queue knows it: a change not yet written wins over the store. Throws what the store throws. */
   read(id: string): TransferRecord | undefined {
     return this.pending.get(id)?.record ?? this.store.get(id);
+  }
+
+  /** `read` for placing a transfer in the queue: its state and place, not the whole record. */
+  entry(id: string): QueueEntry | undefined {
+    return this.pending.get(id)?.record ?? this.store.queueEntry(id);
   }
 
   /** Someone asked for this transfer again (start, remove): an old unwritten change no longer applies. */

@@ -95,7 +95,7 @@ export class Scheduler {
     if (this.closed) return;
     for (const id of ids) {
       if (this.running.has(id) || this.queue.has(id)) continue;
-      const record = this.records.read(id);
+      const record = this.records.entry(id);
       if (!record || record.state === 'completed') continue;
       if (record.state !== 'queued') this.setState(id, 'queued', { error: null });
       this.records.forget(id);

@@ -1,47 +1,20 @@
 import type Database from 'better-sqlite3';
-import type { HistoryEntry, HistoryKind, TransferRecord, TransferState, UploadProtocol } from '../../common/transfer';
+import type { HistoryEntry, HistoryKind, TransferRecord, TransferState } from '../../common/transfer';
 import { type Segment, bytesHeld } from '../download/segments';
 import { unsealedHeaderNames } from '../secrets';
 import { type NewRecord, type Row, fromRow, newRecord, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
 import { type BatchContents, type BatchOptions, WriteBatch } from './write-batch';
+import { FreshTransfers } from './fresh-transfers';
+import type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
+
+export type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
 
 /** History entries kept per transfer (the first start is kept besides). */
 export const HISTORY_LIMIT = 200;
 
 /** The states a transfer ends in; only these can be cleared from the list. */
 export type FinishedState = Extract<TransferState, 'completed' | 'failed' | 'canceled'>;
-
-export interface NewDownload {
-  url: string;
-  dir: string;
-  requestedName: string | null;
-  headers: Array<[string, string]>;
-  userChecksum: TransferRecord['userChecksum'];
-  sidecar?: TransferRecord['sidecar'];
-  blockSize: number;
-  /** Other links to the same file, tried in order when the first fails. */
-  mirrors?: string[];
-  pieces?: TransferRecord['pieces'];
-}
-
-export interface NewUpload {
-  url: string;
-  source: string;
-  dir: string;
-  name: string;
-  relativePath: string | null;
-  protocol: UploadProtocol;
-  headers: Array<[string, string]>;
-  blockSize: number;
-}
-
-export interface Checkpoint {
-  offset: number;
-  /** Newly completed blocks: index and SHA-256 hex. */
-  blocks: Array<[number, string]>;
-  tailDigest: string | null;
-}
 
 /** A transfer in one of these states has ended for good: its secrets are forgotten. */
 const ENDED_FOR_GOOD: ReadonlySet<TransferState> = new Set(['completed', 'canceled']);
@@ -70,6 +43,9 @@ export class TransferStore {
   /** The next `seq` at the back of the queue, once read (takeSeq). */
   private seq: number | null = null;
   private readonly scrubber: Scrubber;
+  private readonly fresh = new FreshTransfers();
+  /** Ids whose user checksum was written since the store opened (userChecksumWritten). */
+  private readonly checksumsWritten = new Set<string>();
 
   /** `report` hears a batch of waiting writes the store refused (it is kept and tried again). */
   constructor(
@@ -122,6 +98,7 @@ export class TransferStore {
       nameClaimed: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
       holdsSecrets: db.prepare(`SELECT 1 FROM transfers WHERE id = ? AND headers <> '[]'`),
       userChecksum: db.prepare('SELECT user_checksum FROM transfers WHERE id = ?').pluck(),
+      queueEntry: db.prepare('SELECT id, state, priority, seq, url, effective_url AS effectiveUrl FROM transfers WHERE id = ?'),
     };
     // A crash between a transfer's end and the scrub, or a store an older Ferry wrote, may
     // still hold secrets: they go now.
@@ -175,12 +152,34 @@ export class TransferStore {
     const cols = Object.keys(row);
     this.insert ??= this.db.prepare(`INSERT INTO transfers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
     this.insert.run(row);
+    this.fresh.created(record.id, record.headers.length > 0);
     return record;
   }
 
   get(id: string): TransferRecord | undefined {
     const row = this.statements.get.get(id) as Row | undefined;
     return row && this.overlay(fromRow(row));
+  }
+
+  /**
+   * What the queue needs to place a transfer, without the rest of its record: a start of
+   * 10,000 transfers read and parsed every one whole (issue 13).
+   */
+  queueEntry(id: string): QueueEntry | undefined {
+    const entry = this.statements.queueEntry.get(id) as QueueEntry | undefined;
+    const waiting = this.batch.pending(id)?.changes;
+    if (!entry || !waiting) return entry;
+    const { state = entry.state, priority = entry.priority, seq = entry.seq, effectiveUrl = entry.effectiveUrl } = waiting;
+    return { ...entry, state, priority, seq, effectiveUrl };
+  }
+
+  /**
+   * Whether a checksum was written for `id` since this store opened (a late one: the same
+   * get again, the window): a record read before holds the checksum as it stands unless so.
+   * Lets a finishing download skip reading it back (issue 13).
+   */
+  userChecksumWritten(id: string): boolean {
+    return this.checksumsWritten.has(id) || this.batch.pending(id)?.changes.userChecksum !== undefined;
   }
 
   /** The checksum a person gave for a transfer as it stands now (one column, not the whole record). */
@@ -312,7 +311,7 @@ export class TransferStore {
       this.statements.addHistoryIfKnown.run({ id, at, kind, detail });
       // A transfer completes once (a start never runs a completed one again), so its last
       // row needs no trim: only rows that repeat (retries, resumes, restarts) grow a history.
-      if (kind !== 'complete') trim.add(id);
+      if (this.fresh.historyAdded(id, HISTORY_LIMIT) && kind !== 'complete') trim.add(id);
     }
     for (const id of trim) this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
   }
@@ -334,8 +333,12 @@ export class TransferStore {
 
   /** False when no transfer `id` is left to change (removed). */
   private writeChanges(id: string, changes: Partial<TransferRecord>, now: number): boolean {
-    const forget = changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state) && this.holdsSecrets(id);
-    const row = toRow({ ...changes, ...(forget ? { headers: [] } : {}), updatedAt: now });
+    if (changes.headers) this.fresh.headersWritten(id, changes.headers.length > 0);
+    const forget = changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state) && !this.fresh.holdsNoSecrets(id) && this.holdsSecrets(id);
+    // Built in place, not spread into copies: three updates a file (issue 13).
+    const row = toRow(changes);
+    if (forget) row.headers = '[]';
+    row.updated_at = now;
     const cols = Object.keys(row);
     const key = cols.join(',');
     let statement = this.updates.get(key);
@@ -343,8 +346,11 @@ export class TransferStore {
       statement = this.db.prepare(`UPDATE transfers SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id__`);
       this.updates.set(key, statement);
     }
-    const changed = statement.run({ ...row, id__: id }).changes > 0;
+    row.id__ = id;
+    const changed = statement.run(row).changes > 0;
+    if (changes.userChecksum !== undefined) this.checksumsWritten.add(id);
     if (forget) this.scrubber.soon();
+    if (changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state)) this.fresh.forget(id);
     return changed;
   }
 
@@ -360,6 +366,7 @@ export class TransferStore {
 
   /** One transaction: the offset and the digests that describe the bytes below it. */
   checkpoint(id: string, point: Checkpoint, extra: Partial<TransferRecord>, now: number): void {
+    this.fresh.blocksWritten(id);
     this.write(() => {
       for (const [idx, digest] of point.blocks) this.statements.putBlock.run(id, idx, digest);
       this.writeChanges(id, { ...extra, offset: point.offset, tailDigest: point.tailDigest }, now);
@@ -377,6 +384,7 @@ export class TransferStore {
    * completed since the last checkpoint, and the bytes held in all.
    */
   checkpointSegments(id: string, segments: readonly Segment[], blocks: Array<[number, string]>, now: number): void {
+    this.fresh.blocksWritten(id);
     this.write(() => {
       this.statements.clearSegments.run(id);
       for (const s of segments) this.statements.putSegment.run(id, s.start, s.end, s.position, s.tail);
@@ -401,6 +409,7 @@ export class TransferStore {
   /** Forgets a transfer, its blocks and its history. */
   remove(id: string): void {
     const secrets = this.holdsSecrets(id);
+    this.fresh.forget(id);
     this.write(() => this.statements.remove.run(id));
     if (secrets) this.scrubber.soon();
   }
@@ -446,6 +455,7 @@ export class TransferStore {
   }
 
   private clearBlocksNow(id: string): void {
+    if (this.fresh.holdsNoBlocks(id)) return;
     this.statements.clearBlocks.run(id);
     this.statements.clearSegments.run(id);
   }
@@ -458,7 +468,7 @@ export class TransferStore {
   addHistory(id: string, kind: HistoryKind, detail: Record<string, unknown>, now: number): void {
     this.write(() => {
       this.statements.addHistory.run(id, now, kind, JSON.stringify(detail));
-      this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
+      if (this.fresh.historyAdded(id, HISTORY_LIMIT)) this.statements.trimHistory.run({ id, keep: HISTORY_LIMIT - 1 });
     });
   }
 
@@ -470,6 +480,7 @@ export class TransferStore {
 
   /** Forgets many transfers in one transaction (their blocks and history go with them). */
   removeMany(ids: readonly string[]): void {
+    for (const id of ids) this.fresh.forget(id);
     this.write(() => {
       for (const id of ids) this.statements.remove.run(id);
     });
