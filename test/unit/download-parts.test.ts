@@ -133,6 +133,36 @@ describe('a checkpoint never records bytes whose write failed (read defect)', ()
   });
 });
 
+describe('a write that fails after a checkpoint was marked leaves that checkpoint standing (the disk filled mid-body)', () => {
+  test('mark() promises the bytes below it once they are written, whatever fails above it; drain() still fails', async () => {
+    const file = path.join(tempDir(), 'partial');
+    let fd = fs.openSync(file, 'w');
+    const pool = new HashPool(1);
+    const buffers = allocateBuffers(4096, 4096 * 4, false);
+    const [blocks] = pool.open([{ algorithms: ['sha256'], blockSize: 1024 }], buffers, { inline: true }) as [HashSession];
+    const writer = new PartialWriter(fd, 0, buffers, [blocks], blocks, true);
+    try {
+      await writer.write(Buffer.alloc(2048, 1));
+      const mark = writer.mark();
+      // The next write fails while the first is still being hashed: the disk, here a
+      // descriptor that no longer takes writes.
+      fs.closeSync(fd);
+      fd = fs.openSync(file, 'r');
+      await writer.write(Buffer.alloc(1000, 2));
+      const drained = writer.drain();
+      await assert.doesNotReject(mark.written, 'the 2,048 bytes below the mark are on disk');
+      assert.equal((await mark.blocks).offset, 2048);
+      await assert.rejects(drained, (error: NodeJS.ErrnoException) => error.code === 'EBADF');
+      assert.equal(fs.statSync(file).size, 2048);
+      await assert.rejects(writer.mark().written, 'a checkpoint marked after the failure does fail');
+    } finally {
+      blocks.close();
+      fs.closeSync(fd);
+      await pool.close();
+    }
+  });
+});
+
 describe('a hashing thread keeps the errno code of what failed (read defect)', () => {
   test('hashing a partial that was deleted fails with ENOENT, which a person is told about as such', async () => {
     const pool = new HashPool(1);

@@ -41,7 +41,8 @@ export class PartialWriter {
   private readonly views: Buffer[];
   private readonly free: number[];
   private readonly waiters: Array<() => void> = [];
-  private readonly inflight = new Set<Promise<void>>();
+  /** Writes on their way, each settling to its own failure (null: written and hashed). */
+  private readonly inflight = new Set<Promise<Error | null>>();
   private current = -1;
   private fill = 0;
   private failure: Error | null = null;
@@ -95,10 +96,14 @@ export class PartialWriter {
    */
   mark(): { offset: number; written: Promise<void>; blocks: Promise<SnapshotReply> } {
     this.dispatch();
-    // A write that failed fails the checkpoint too: a checkpoint must never record bytes
-    // that are not on disk (after a full disk they would be "missing" and thrown away).
-    const written = Promise.all([...this.inflight]).then(() => {
-      if (this.failure) throw this.failure;
+    // A write below the mark that failed fails the checkpoint too: a checkpoint must never
+    // record bytes that are not on disk (after a full disk they would be "missing" and thrown
+    // away). A write after the mark that fails says nothing about the bytes below it: those
+    // are kept (the disk filled up mid-body: the checkpoint before it stands, disk-full.test).
+    const failedBefore = this.failure;
+    const written = Promise.all([...this.inflight]).then((outcomes) => {
+      const failed = failedBefore ?? outcomes.find((outcome) => outcome !== null);
+      if (failed) throw failed;
     });
     return { offset: this.position, written, blocks: this.blockHasher.snapshot() };
   }
@@ -124,15 +129,18 @@ export class PartialWriter {
           writeAll(this.fd, view, length, offset, (error) => (error ? reject(error) : resolve()));
         });
     const hashed = this.hashers.map((h) => h.update(index, length));
-    const task: Promise<void> = Promise.all([written, ...hashed]).then(
+    const task: Promise<Error | null> = Promise.all([written, ...hashed]).then(
       () => {
         this.inflight.delete(task);
         this.release(index);
+        return null;
       },
       (error: unknown) => {
         this.inflight.delete(task);
-        this.failure ??= toDiskError(error);
+        const failure = toDiskError(error);
+        this.failure ??= failure;
         this.release(index);
+        return failure;
       },
     );
     this.inflight.add(task);
