@@ -20,6 +20,19 @@ function smallDisk(): { dir: string; unmount: () => void } | null {
   return { dir, unmount: () => execFileSync('umount', [dir], { stdio: 'ignore' }) };
 }
 
+/** Writes `file` until the disk is full. */
+function fillDisk(file: string): void {
+  const fd = fs.openSync(file, 'w');
+  const chunk = Buffer.alloc(64 << 10);
+  try {
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 let server: FaultServer;
 before(async () => {
   server = await new FaultServer().start();
@@ -41,9 +54,11 @@ describe('a full disk (read defect: a checkpoint recorded bytes whose write fail
       const { record: added } = first.engine.addDownload({ url, dir });
       const running = first.engine.run(added.id);
       while ((first.engine.progress(added.id)?.bytes ?? 0) < PAUSE_AT) await new Promise((r) => setTimeout(r, 5));
-      // Something else takes the disk while the download waits for its next bytes.
-      const free = fs.statfsSync(dir).bavail * fs.statfsSync(dir).bsize;
-      fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free - (200 << 10))));
+      // Something else takes the disk while the download waits for its next bytes: all of it
+      // (bytes the download still has on their way to the disk may land first or fail), then
+      // 200 KiB are given back, less than the rest of the file needs.
+      fillDisk(filler);
+      fs.truncateSync(filler, Math.max(0, fs.statSync(filler).size - (200 << 10)));
       const failed = await running;
       await first.engine.close();
       assert.equal(failed.state, 'failed');
