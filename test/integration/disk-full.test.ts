@@ -53,7 +53,10 @@ describe('a full disk (read defect: a checkpoint recorded bytes whose write fail
       const first = openEngine(dataDir, dir);
       const { record: added } = first.engine.addDownload({ url, dir });
       const running = first.engine.run(added.id);
-      while ((first.engine.progress(added.id)?.bytes ?? 0) < PAUSE_AT) await new Promise((r) => setTimeout(r, 5));
+      let ended = false;
+      void running.finally(() => (ended = true));
+      while ((first.engine.progress(added.id)?.bytes ?? 0) < PAUSE_AT && !ended) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(ended, false, 'the download was still waiting for the rest of its bytes');
       // Something else takes the disk while the download waits for its next bytes: all of it
       // (bytes the download still has on their way to the disk may land first or fail), then
       // 200 KiB are given back, less than the rest of the file needs.
