@@ -6,6 +6,7 @@ import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, ty
 import { logEngineEvent } from './event-log';
 import { HashPool, INLINE_HASH_MAX_BYTES } from './hash/hash-pool';
 import { stillDone } from './still-done';
+import { type Cleaned, cleaned, inGroups, withoutSecrets } from './add-inputs';
 import { type RelinkResult, relinkDownload } from './download/relink-download';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
@@ -24,7 +25,7 @@ import { type StoreDamage, openDatabase } from './store/database';
 import { type FinishedState, TransferStore } from './store/transfers';
 import { SettingsStore } from './store/settings';
 import { FileLogger, type Logger, isLogLevel } from './log';
-import { splitCredentials, withoutUserinfo } from './http/url-credentials';
+import { withoutUserinfo } from './http/url-credentials';
 import { HeaderSealer, KeyFileSecretBox, type SecretBox } from './secrets';
 import { type CapturedFrom, capturedDetail } from './store/captured';
 import { SidecarCache } from './references/sidecar-cache';
@@ -107,12 +108,6 @@ export interface Added {
   existing: boolean;
   /** The same download completed before and its file still proves to be the bytes it verified. */
   alreadyDone?: true;
-}
-
-/** A URL without user information and header values sealed: what the store may hold. */
-interface Cleaned {
-  url: string;
-  headers: Array<[string, string]>;
 }
 
 /**
@@ -221,20 +216,25 @@ export class Engine {
    * Every front door (the CLI, the service) adds through here, so secrets are handled in one
    * place: a URL's user:pass@ becomes an `Authorization: Basic` header (a header given
    * explicitly wins, as with curl) and leaves the URL that is stored, shown and compared;
-   * every header value is sealed before anything is written. Then one transaction for all.
+   * every header value is sealed before anything is written (add-inputs.ts). Then one
+   * transaction per group of ADD_GROUP.
    */
   async addDownloads(inputs: AddDownload[]): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
-    const ready = await Promise.all(inputs.map(async (input) => ({ ...input, ...(await this.clean(input, sealer)) })));
-    const done = await Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? stillDone(this.context, input) : null)));
-    return this.store.transaction(() => ready.map((input, i) => (done[i] ? { record: done[i], existing: true, alreadyDone: true } : this.insertDownload(input))));
+    return inGroups(inputs, async (group) => {
+      const ready = await Promise.all(group.map(async (input) => ({ ...input, ...(await cleaned(input, sealer)) })));
+      const done = await Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? stillDone(this.context, input) : null)));
+      return this.store.transaction(() => ready.map((input, i): Added => (done[i] ? { record: done[i], existing: true, alreadyDone: true } : this.insertDownload(input))));
+    });
   }
 
   /** addDownloads for uploads: same source and target found again continue the unfinished upload. */
   async addUploads(inputs: AddUpload[]): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
-    const ready = await Promise.all(inputs.map(async (input) => ({ ...input, ...(await this.clean(input, sealer)) })));
-    return this.store.transaction(() => ready.map((input) => this.insertUpload(input)));
+    return inGroups(inputs, async (group) => {
+      const ready = await Promise.all(group.map(async (input) => ({ ...input, ...(await cleaned(input, sealer)) })));
+      return this.store.transaction(() => ready.map((input) => this.insertUpload(input)));
+    });
   }
 
   /**
@@ -243,30 +243,12 @@ export class Engine {
    * addDownloads, which seals it; this refuses it rather than store it in clear.
    */
   addDownload(input: Omit<AddDownload, 'headers'>): Added {
-    return this.insertDownload({ ...this.withoutSecrets(input), headers: [] });
+    return this.insertDownload({ ...withoutSecrets(input), headers: [] });
   }
 
   /** addDownload for uploads: no secrets, added at once. */
   addUpload(input: Omit<AddUpload, 'headers'>): Added {
-    return this.insertUpload({ ...this.withoutSecrets(input), headers: [] });
-  }
-
-  private async clean(input: { url: string; headers?: Array<[string, string]> }, sealer: HeaderSealer): Promise<Cleaned> {
-    const { url, authorization } = splitCredentials(input.url);
-    const given = input.headers ?? [];
-    const explicit = given.some(([name]) => name.toLowerCase() === 'authorization');
-    const headers: Array<[string, string]> = authorization && !explicit ? [...given, ['Authorization', authorization]] : given;
-    return { url, headers: await sealer.seal(headers) };
-  }
-
-  private withoutSecrets<T extends { url: string; headers?: unknown }>(input: T): T {
-    if ('headers' in input && Array.isArray(input.headers) && input.headers.length > 0) {
-      throw new Error('headers are secrets: add this transfer with addDownloads / addUploads, which seal them');
-    }
-    if (splitCredentials(input.url).authorization !== null) {
-      throw new Error('a URL with user information carries a credential: add it with addDownloads / addUploads, which seal it');
-    }
-    return input;
+    return this.insertUpload({ ...withoutSecrets(input), headers: [] });
   }
 
   private insertDownload(input: AddDownload & Cleaned): Added {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { ADD_GROUP } from '../../electron/engine/add-inputs';
 import { UndiciTransport } from '../../electron/engine/http/undici-transport';
 import { CountingServer } from '../support/counting-server';
 import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
@@ -87,6 +88,26 @@ describe('the queue', () => {
     server.serve(`/q/${++n}/f.bin`, { body: randomBytesOf(size, n), etag: `"${n}"` }, plan);
   const pathOf = (url: string): string => new URL(url).pathname;
   const firstRequestIndex = (url: string): number => server.log.findIndex((r) => r.path === pathOf(url));
+
+  test('an add larger than one group (1,200 links, ADD_GROUP 500) answers in order, keeps the queue order, and a repeat finds every one', async () => {
+    const t = openEngine();
+    try {
+      const urls = Array.from({ length: 1200 }, (_, i) => `http://127.0.0.1:9/many/${i}.bin`);
+      const added = await t.engine.addDownloads(urls.map((url) => ({ url, dir: t.dir })));
+      assert.equal(ADD_GROUP < urls.length, true);
+      assert.deepEqual(added.map((a) => a.record.url), urls);
+      assert.equal(added.filter((a) => a.existing).length, 0);
+      assert.equal(new Set(added.map((a) => a.record.id)).size, urls.length);
+      const stored = new Map(t.engine.list().map((r) => [r.id, r.seq]));
+      const seqs = added.map((a) => stored.get(a.record.id)!);
+      assert.deepEqual([...seqs].sort((a, b) => a - b), seqs, 'the queue keeps the order they were given in');
+      const again = await t.engine.addDownloads(urls.map((url) => ({ url, dir: t.dir })));
+      assert.deepEqual(again.map((a) => a.record.id), added.map((a) => a.record.id));
+      assert.equal(again.every((a) => a.existing), true, 'the same links again continue the same transfers, across groups');
+    } finally {
+      await t.engine.close();
+    }
+  });
 
   test('one at a time: higher priority first, then first come first served; a move to the top jumps the queue', async () => {
     const t = openEngine(undefined, undefined, {}, { limits: { maxActive: 1 } });
