@@ -10,31 +10,29 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CHROMIUM_EXTENSION_ORIGIN, type HostReply } from '../../electron/common/browser-capture';
 import { FrameReader, encodeFrame } from '../../electron/engine/browser-host/framing';
 import { CLI, ROOT } from '../support/cli';
+import { FaultServer } from '../support/fault-server';
 import { tempDir } from '../support/harness';
 import { until } from '../support/service';
 
 const BODY = crypto.randomBytes(300_000);
-let site: http.Server;
-let origin: string;
+let site: FaultServer;
+let fileUrl: string;
 let host: string;
 const dataDirs: string[] = [];
 
 before(async () => {
-  site = http.createServer((_req, res) => void res.writeHead(200, { 'content-length': String(BODY.length) }).end(BODY));
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  site = await new FaultServer().start();
+  fileUrl = site.serve('/files/report.bin', { body: BODY });
   host = execFileSync(process.execPath, [path.join(ROOT, 'build', 'native-host-sea.mjs')], { encoding: 'utf8' }).trim();
 });
 
 after(() => {
-  site.close();
+  void site.stop();
   // The Ferry the host started runs apart from it: stop it by the pid its data directory names.
   for (const dir of dataDirs) {
     try {
@@ -72,7 +70,7 @@ test('a capture with no Ferry running starts the app named by --app, waits for i
   // The app as the host starts it: a program given FERRY_DATA_DIR, here ferry serve on it.
   const app = path.join(tempDir('sea-app-'), process.platform === 'win32' ? 'app.cmd' : 'app');
   fs.writeFileSync(app, process.platform === 'win32' ? `@"${process.execPath}" "${CLI}" serve --data-dir "%FERRY_DATA_DIR%"\r\n` : `#!/bin/sh\nexec '${process.execPath}' '${CLI}' serve --data-dir "$FERRY_DATA_DIR"\n`, { mode: 0o755 });
-  const run = await runHost(['--data-dir', data, '--app', app], encodeFrame({ id: 5, method: 'capture', arg: { downloads: [{ url: `${origin}/files/report.bin` }] } }), { XDG_DOWNLOAD_DIR: downloads });
+  const run = await runHost(['--data-dir', data, '--app', app], encodeFrame({ id: 5, method: 'capture', arg: { downloads: [{ url: fileUrl }] } }), { XDG_DOWNLOAD_DIR: downloads });
   assert.equal(run.code, 0, run.stderr);
   assert.ok(run.replies[0]?.ok, JSON.stringify(run.replies));
   const file = path.join(downloads, 'report.bin');

@@ -9,8 +9,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CHROMIUM_EXTENSION_ORIGIN, type HostReply } from '../../electron/common/browser-capture';
@@ -18,21 +16,21 @@ import { FrameReader, encodeFrame } from '../../electron/engine/browser-host/fra
 import { callerOf, hostSession, reachFerry } from '../../electron/engine/browser-host/host-session';
 import { connectLocalDoor } from '../../electron/engine/door/local-door';
 import { CLI } from '../support/cli';
+import { FaultServer } from '../support/fault-server';
 import { tempDir } from '../support/harness';
 import { until } from '../support/service';
 
 const BODY = crypto.randomBytes(200_000);
-let site: http.Server;
-let origin: string;
+let site: FaultServer;
+let fileUrl: string;
 const started: ChildProcess[] = [];
 
 before(async () => {
-  site = http.createServer((_req, res) => void res.writeHead(200, { 'content-length': String(BODY.length) }).end(BODY));
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  site = await new FaultServer().start();
+  fileUrl = site.serve('/files/started.bin', { body: BODY });
 });
 after(async () => {
-  site.close();
+  void site.stop();
   for (const child of started) {
     child.kill('SIGTERM');
     if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
@@ -90,7 +88,7 @@ test('a capture that finds no Ferry running starts it, waits for its door, and t
   const data = tempDir('nhs-data-');
   const downloads = tempDir('nhs-dl-');
   const host = startingSession(data, downloads);
-  host.session.feed(encodeFrame({ id: 7, method: 'capture', arg: { downloads: [{ url: `${origin}/files/started.bin` }] } }));
+  host.session.feed(encodeFrame({ id: 7, method: 'capture', arg: { downloads: [{ url: fileUrl }] } }));
   await host.session.end();
   assert.equal(host.starts(), 1);
   assert.ok(host.replies[0]?.ok, JSON.stringify(host.replies));
