@@ -22,7 +22,6 @@
  *                   runs are bound by its write speed, on tmpfs fsync is free and the
  *                   CPU cost shows: BENCH_OUT=/dev/shm/ferry-bench)
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startNginx } from '../test/support/nginx';
@@ -32,6 +31,7 @@ import {
   type Per,
   ensureFile,
   formatBytes,
+  fileSystemOf,
   freshDir,
   measureCommand,
   measureShell,
@@ -54,14 +54,6 @@ const OUT = path.resolve(process.env.BENCH_OUT ?? path.join(BENCH_DIR, 'out'));
 const CLI = path.join(__dirname, '..', 'electron', 'cli', 'ferry.js');
 /** Other downloads waiting in the queue for the "+queued" row (BENCH_QUEUED). */
 const QUEUED = Number(process.env.BENCH_QUEUED ?? 10_000);
-
-function fileSystemOf(dir: string): string {
-  try {
-    return execFileSync('df', ['--output=fstype', dir], { encoding: 'utf8' }).trim().split('\n').pop() ?? '?';
-  } catch {
-    return '?';
-  }
-}
 
 // $1 the folder, $2 the URL, $3 the expected SHA-256; the file is $1/f.bin. A wrong digest fails the run.
 const CURL = 'curl -s -S -f -o "$1/f.bin" "$2"';
@@ -98,7 +90,7 @@ async function main(): Promise<void> {
     fs.rmSync(OUT, { recursive: true, force: true });
   }
   const per: Per = { unit: 'GiB', bytes: SIZE };
-  console.log(`download benchmark: ${formatBytes(SIZE)} from nginx on loopback into ${OUT} (${fileSystemOf(path.dirname(OUT))}), ${roundsLabel(ROUNDS)}`);
+  console.log(`download benchmark: ${formatBytes(SIZE)} from nginx on loopback into ${OUT} (${fileSystemOf(path.dirname(OUT)).type}), ${roundsLabel(ROUNDS)}`);
   console.log('  (ferry engine: measured inside its process, from adding the download to its verdict; "whole process": exec to exit)');
   printRows(runs, per);
   const engine = runs.get('ferry engine')!.map((m) => m.extra as { loopP99Ms: number; loopMaxMs: number });

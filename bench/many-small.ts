@@ -8,13 +8,16 @@
  *
  *   BENCH_COUNTS   file counts, comma-separated (default 2000,10000); BENCH_COUNT one count
  *   BENCH_ROUNDS   interleaved rounds (default 3)
- *   BENCH_OUT      where the files land (default .bench/out-small)
+ *   BENCH_OUT      where the files land (default .bench/out-small); every run gets a folder
+ *                  of its own there and nothing is deleted until the bench ends (see
+ *                  fileSystemOf: on ext4 without a journal, files made soon after a big
+ *                  delete cost sys time that grows with what was deleted)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytesOf } from '../test/support/fault-server';
 import { startNginx } from '../test/support/nginx';
-import { BENCH_DIR, type Measured, countsFromEnv, cpuPer, freshDir, measureCommand, printRows, printTable, ratio, resultsOf, roundsLabel, runInterleaved, withSpread } from './support';
+import { BENCH_DIR, type Measured, countsFromEnv, cpuPer, fileSystemOf, freshDir, measureCommand, printRows, printTable, ratio, resultsOf, roundsLabel, runInterleaved, withSpread } from './support';
 
 const COUNTS = countsFromEnv([2000, 10000]);
 const SIZE = 16 << 10;
@@ -35,18 +38,27 @@ function prepareFiles(count: number): void {
 
 async function main(): Promise<void> {
   prepareFiles(Math.max(...COUNTS));
+  freshDir(OUT);
+  const { type, note } = fileSystemOf(OUT);
   const nginx = await startNginx(ROOT);
+  let runNumber = 0;
   const peakRss = new Map<number, number>();
   try {
     for (const count of COUNTS) {
       // One list for both tools, written before either is timed.
       const list = path.join(BENCH_DIR, `small-${count}.list`);
       fs.writeFileSync(list, Array.from({ length: count }, (_, i) => `${nginx.url(`f${i}.bin`)}\n`).join(''));
-      const files = (): string => path.join(freshDir(OUT), 'files');
+      // A folder never used before for each run: deleting the last run's files right before
+      // this one would make every tool's file creation pay for them (fileSystemOf).
+      const files = (): string => {
+        const dir = path.join(OUT, `run-${++runNumber}`, 'files');
+        fs.mkdirSync(dir, { recursive: true });
+        return dir;
+      };
       const tools: Record<string, () => Promise<Measured>> = {
         ferry: async () => {
           const dir = files();
-          const args = [CLI, 'get', '-i', list, '--dir', dir, '--data-dir', path.join(OUT, 'data'), '--max-active', String(ACTIVE), '--max-per-host', String(ACTIVE), '--json'];
+          const args = [CLI, 'get', '-i', list, '--dir', dir, '--data-dir', path.join(dir, '..', 'data'), '--max-active', String(ACTIVE), '--max-per-host', String(ACTIVE), '--json'];
           const run = await measureCommand(process.execPath, args);
           const completed = resultsOf(run.stdout).filter((r) => r.state === 'completed').length;
           if (completed !== count) throw new Error(`ferry completed ${completed} of ${count}`);
@@ -63,7 +75,8 @@ async function main(): Promise<void> {
       const runs = await runInterleaved(tools, ROUNDS);
       const per = { unit: 'file', files: count } as const;
       const msPerFile = (name: string): string => withSpread(runs.get(name)!.map((m) => cpuPer(m, per)), 3);
-      console.log(`many-small benchmark: ${count} x 16 KiB from nginx on loopback, ${ACTIVE} at once, ${roundsLabel(ROUNDS)}`);
+      console.log(`many-small benchmark: ${count} x 16 KiB from nginx on loopback into ${OUT} (${type}), ${ACTIVE} at once, ${roundsLabel(ROUNDS)}`);
+      if (note) console.log(`  note: ${note}`);
       printRows(runs, per);
       printTable([
         ['ferry / aria2c, time', ratio(runs, 'ferry', 'aria2c', 'time'), 'target <= 0.80'],

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -175,6 +175,32 @@ export async function runInterleaved(tools: Record<string, () => Promise<Measure
     }
   }
   return runs;
+}
+
+/**
+ * The file system `dir` is on, as `df` names it, and whether it keeps a journal where that
+ * changes what a bench measures: on ext4 without one (this project's build machine), a new
+ * file skips every inode freed in the last one to six minutes (the kernel's
+ * `recently_deleted`, there for journal-less recovery), one buffer lookup each, so creating
+ * files right after deleting thousands costs O(n) a file in the kernel, for every tool.
+ */
+export function fileSystemOf(dir: string): { type: string; note: string | null } {
+  let type = '?';
+  let source = '';
+  try {
+    const lines = execFileSync('df', ['--output=fstype,source', dir], { encoding: 'utf8' }).trim().split('\n');
+    [type = '?', source = ''] = (lines.pop() ?? '').trim().split(/\s+/);
+  } catch {
+    return { type, note: null };
+  }
+  if (type !== 'ext4' || !fs.existsSync('/proc/fs/jbd2')) return { type, note: null };
+  const device = path.basename(source);
+  const journaled = fs.readdirSync('/proc/fs/jbd2').some((entry) => entry.startsWith(`${device}-`));
+  if (journaled) return { type: 'ext4 with a journal', note: null };
+  return {
+    type: 'ext4 without a journal',
+    note: `${dir} is on ext4 without a journal: there a new file skips every inode freed in the last 1-6 minutes (the kernel's recently_deleted), so creating files soon after deleting many costs every tool sys time that grows with what was deleted. Each run here gets a folder never used before and nothing is deleted until the end; for figures free of earlier deletes, point BENCH_OUT at a journaled file system.`,
+  };
 }
 
 /** An empty folder at `dir` (what was there is removed first). */
