@@ -1,3 +1,4 @@
+import { lookAtHeap } from './core/collections';
 import { splitCredentials } from './http/url-credentials';
 import type { HeaderSealer } from './secrets';
 
@@ -21,7 +22,10 @@ export const ADD_GROUP = 500;
 export async function inGroups<I, O>(inputs: I[], add: (group: I[]) => Promise<O[]>): Promise<O[]> {
   if (inputs.length <= ADD_GROUP) return add(inputs);
   const answers: O[] = [];
-  for (let at = 0; at < inputs.length; at += ADD_GROUP) answers.push(...(await add(inputs.slice(at, at + ADD_GROUP))));
+  for (let at = 0; at < inputs.length; at += ADD_GROUP) {
+    answers.push(...(await add(inputs.slice(at, at + ADD_GROUP))));
+    lookAtHeap();
+  }
   return answers;
 }
 

@@ -1,4 +1,4 @@
-import { readFromSocket } from '../core/young-collection';
+import { readFromSocket } from '../core/collections';
 
 /** How undici lets a handler steer its connection: pause and resume reading, or abort the request. */
 export interface BodyControl {
