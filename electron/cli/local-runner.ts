@@ -111,7 +111,7 @@ export class LocalRunner implements Runner {
       // Each record becomes what is printed for it as it settles (result-collector.ts).
       const results = new ResultCollector(output, ids.length);
       engine.start(ids);
-      await Promise.all(ids.map((id, i) => engine.settled(id).then((record) => results.add(i, summarize(record, null)))));
+      await engine.settledEach(ids, (i, record) => results.add(i, summarize(record, null)));
       if (interrupted !== null) {
         results.printStopped();
         return interrupted;

@@ -322,6 +322,11 @@ export class Engine {
     return this.scheduler.settled(id);
   }
 
+  /** settled() for many, without a promise each (Scheduler.settledEach). */
+  settledEach(ids: readonly string[], each: (index: number, record: TransferRecord) => void): Promise<void> {
+    return this.scheduler.settledEach(ids, each);
+  }
+
   /** A new link for an unfinished download, taken only when it proves to serve the same bytes (relink-download.ts). */
   relink(id: string, url: string): Promise<RelinkResult> {
     const deps = { ctx: this.context, pause: (ids: string[]) => this.pause(ids), start: (ids: string[]) => this.start(ids), isActive: (x: string) => this.activeProgress().some((p) => p.id === x) };

@@ -190,6 +190,40 @@ describe('the queue', () => {
     assert.equal(records[0]!.resumes, 1);
   });
 
+  test('settledEach: one waiter hears every position once (an id given twice at both), settled ones at once, and fails as Promise.all would', async () => {
+    const t = openEngine(undefined, undefined, {}, { limits: { maxActive: 2 } });
+    try {
+      const [a, b, c] = add(t, [serve(), serve(), serve()]);
+      const heard: Array<[number, string, string]> = [];
+      t.engine.start([a!, b!, c!]);
+      await t.engine.settledEach([a!, b!, a!, c!], (index, record) => heard.push([index, record.id, record.state]));
+      assert.deepEqual(
+        [...heard].sort(([x], [y]) => x - y),
+        [
+          [0, a, 'completed'],
+          [1, b, 'completed'],
+          [2, a, 'completed'],
+          [3, c, 'completed'],
+        ],
+      );
+      const again: number[] = [];
+      await t.engine.settledEach([c!], (index) => again.push(index));
+      assert.deepEqual(again, [0], 'a transfer that settled before is heard from its record');
+      await assert.rejects(t.engine.settledEach([a!, 'no-such-id'], () => undefined), /no transfer no-such-id/);
+      const [d] = add(t, [serve()]);
+      t.engine.start([d!]);
+      await assert.rejects(
+        t.engine.settledEach([d!], () => {
+          throw new Error('the caller failed');
+        }),
+        /the caller failed/,
+      );
+      assert.equal((await t.engine.settled(d!)).state, 'completed', 'what the caller threw stayed with its wait, not the scheduler');
+    } finally {
+      await t.engine.close();
+    }
+  });
+
   test('a queued transfer can be paused before it starts, and a paused one is not run by others finishing', async () => {
     const t = openEngine(undefined, undefined, {}, { limits: { maxActive: 1 } });
     const ids = add(t, [serve(), serve(), serve()]);

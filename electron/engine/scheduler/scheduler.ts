@@ -7,7 +7,7 @@ import type { Limits } from './limits';
 import { QueueRecords } from './queue-records';
 import type { RequestLimiter } from './request-limiter';
 import { type Queued, WaitingQueue } from './waiting-queue';
-import { SettleWaiters, settlesWithin } from './waiters';
+import { SettleWaiters, type Waiter, settlesWithin } from './waiters';
 import { discardPartial } from './partials';
 import type { ScheduledTask, TaskFactory } from './scheduled-task';
 
@@ -214,13 +214,60 @@ export class Scheduler {
    * transfer removed meanwhile, an engine already closed).
    */
   settled(id: string): Promise<TransferRecord> {
-    if (!this.closed && (this.running.has(id) || this.queue.has(id))) return this.waiters.wait(id);
+    return new Promise((resolve, reject) => this.whenSettled(id, { resolve, reject }));
+  }
+
+  /**
+   * settled() for many transfers with one waiter instead of a promise each (issue 13: a
+   * command of 10,000 files held 10,000 promises and their closures until the last
+   * settled): `each` hears every position of `ids` once, with its record, in the order
+   * they settle. Resolves once all have; rejects with the first error, as Promise.all would.
+   */
+  settledEach(ids: readonly string[], each: (index: number, record: TransferRecord) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let left = ids.length;
+      if (left === 0) return resolve();
+      let failed = false;
+      // Positions by id; an id given twice (the same link twice) is heard at both.
+      const at = new Map<string, number | number[]>();
+      ids.forEach((id, index) => {
+        const known = at.get(id);
+        at.set(id, known === undefined ? index : Array.isArray(known) ? [...known, index] : [known, index]);
+      });
+      const waiter: Waiter = {
+        resolve: (record, id) => {
+          if (failed) return;
+          const positions = at.get(id)!;
+          try {
+            // `each` is the caller's: what it throws fails this wait, never the scheduler.
+            for (const index of Array.isArray(positions) ? positions : [positions]) each(index, record);
+          } catch (error) {
+            failed = true;
+            return reject(error);
+          }
+          left -= Array.isArray(positions) ? positions.length : 1;
+          if (left === 0) resolve();
+        },
+        reject: (error) => {
+          if (!failed) reject(error);
+          failed = true;
+        },
+      };
+      for (const id of at.keys()) this.whenSettled(id, waiter);
+    });
+  }
+
+  /** `waiter` hears `id` settle: later if it is running or queued, else now from its record. */
+  private whenSettled(id: string, waiter: Waiter): void {
+    if (!this.closed && (this.running.has(id) || this.queue.has(id))) return this.waiters.listen(id, waiter);
+    let record: TransferRecord | undefined;
     try {
-      const record = this.records.read(id);
-      return record ? Promise.resolve(record) : Promise.reject(new Error(`no transfer ${id}`));
+      record = this.records.read(id);
     } catch (error) {
-      return Promise.reject(this.closed ? new EngineClosedError(`transfer ${id} can no longer be read`) : error);
+      return waiter.reject(this.closed ? new EngineClosedError(`transfer ${id} can no longer be read`) : (error as Error), id);
     }
+    if (record) waiter.resolve(record, id);
+    else waiter.reject(new Error(`no transfer ${id}`), id);
   }
 
   progress(id: string): { bytes: number; total: number | null } | null {

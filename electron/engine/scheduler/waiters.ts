@@ -1,8 +1,9 @@
 import type { TransferRecord } from '../../common/transfer';
 
-interface Waiter {
-  resolve(record: TransferRecord): void;
-  reject(error: Error): void;
+/** Hears one transfer settle; one waiter may wait for many transfers (SettleWaiters.listen). */
+export interface Waiter {
+  resolve(record: TransferRecord, id: string): void;
+  reject(error: Error, id: string): void;
 }
 
 /**
@@ -10,14 +11,22 @@ interface Waiter {
  * answered exactly once: with the record, or with an error saying why there is none.
  */
 export class SettleWaiters {
-  private readonly byId = new Map<string, Waiter[]>();
+  /** One waiter alone, or a list when several wait for the same transfer. */
+  private readonly byId = new Map<string, Waiter | Waiter[]>();
 
   wait(id: string): Promise<TransferRecord> {
-    return new Promise((resolve, reject) => {
-      const list = this.byId.get(id);
-      if (list) list.push({ resolve, reject });
-      else this.byId.set(id, [{ resolve, reject }]);
-    });
+    return new Promise((resolve, reject) => this.listen(id, { resolve, reject }));
+  }
+
+  /**
+   * `waiter` hears `id` settle, with the id: one waiter can listen for ten thousand
+   * transfers without a promise, two closures and a list for each (issue 13).
+   */
+  listen(id: string, waiter: Waiter): void {
+    const present = this.byId.get(id);
+    if (present === undefined) this.byId.set(id, waiter);
+    else if (Array.isArray(present)) present.push(waiter);
+    else this.byId.set(id, [present, waiter]);
   }
 
   has(id: string): boolean {
@@ -29,19 +38,18 @@ export class SettleWaiters {
   }
 
   resolve(id: string, record: TransferRecord): void {
-    const list = this.take(id);
-    for (const waiter of list) waiter.resolve(record);
+    for (const waiter of this.take(id)) waiter.resolve(record, id);
   }
 
   reject(id: string, error: Error): void {
-    const list = this.take(id);
-    for (const waiter of list) waiter.reject(error);
+    for (const waiter of this.take(id)) waiter.reject(error, id);
   }
 
   private take(id: string): Waiter[] {
-    const list = this.byId.get(id) ?? [];
+    const present = this.byId.get(id);
     this.byId.delete(id);
-    return list;
+    if (present === undefined) return [];
+    return Array.isArray(present) ? present : [present];
   }
 }
 
