@@ -100,8 +100,18 @@ export class Output {
 
   /** Emits one NDJSON event (with --json). */
   emit(value: object): void {
+    if (this.json) this.line(JSON.stringify(value));
+  }
+
+  /** Whether result lines may go out as transfers settle (NDJSON), not only at the end. */
+  get streamsResults(): boolean {
+    return this.json;
+  }
+
+  /** One NDJSON line made already (a resultText), with the turn's other lines. */
+  line(text: string): void {
     if (!this.json) return;
-    waitingLines.push(`${JSON.stringify(value)}\n`);
+    waitingLines.push(`${text}\n`);
     if (waitingLines.length === 1) setImmediate(flushLines);
   }
 

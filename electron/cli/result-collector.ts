@@ -9,9 +9,16 @@ import { EXIT } from './runner';
  * held 10,000 final records until it printed them, about 2 KB each that the JavaScript
  * heap then grew around (issue 13: memory follows the transfers active, not the number
  * queued). Prints what Output.results and exitCodeFor would for the same views.
+ *
+ * With --json, a result line goes out as soon as every one before it in the command's
+ * order has settled and ended: the lines keep that order, and only the results behind a
+ * transfer still running wait here (about the number active), not all of them.
  */
 export class ResultCollector {
-  private readonly texts: Array<string | undefined>;
+  /** By position: undefined until it settles; null when there is nothing (left) to print. */
+  private readonly texts: Array<string | null | undefined>;
+  /** Positions below this have been printed (--json). */
+  private printedUpTo = 0;
   private readonly open = new Map<number, TransferView>();
   private readonly tally: BatchTally = emptyTally();
   private mismatch = false;
@@ -21,7 +28,7 @@ export class ResultCollector {
     private readonly output: Output,
     count: number,
   ) {
-    this.texts = new Array<string | undefined>(count);
+    this.texts = new Array<string | null | undefined>(count);
   }
 
   /** The `index`th transfer of the command settled as `view`. */
@@ -30,13 +37,24 @@ export class ResultCollector {
     this.mismatch ||= view.integrity.status === 'mismatch';
     this.failed ||= view.state !== 'completed';
     if (!isEnded(view)) this.open.set(index, view);
-    const text = this.output.resultText(view);
-    if (text !== null) this.texts[index] = text;
+    this.texts[index] = this.output.resultText(view);
+    if (this.output.streamsResults) this.printReady();
   }
 
-  /** Every result, in the command's order, then the batch's sentence. */
+  /** Every result not printed yet, in the command's order, then the batch's sentence. */
   printResults(): void {
-    this.output.printResults(this.texts.filter((t) => t !== undefined), this.tally);
+    this.output.printResults(this.texts.slice(this.printedUpTo).filter((t): t is string => typeof t === 'string'), this.tally);
+  }
+
+  /** Prints the results that settled and ended with none before them left to wait for. */
+  private printReady(): void {
+    while (this.printedUpTo < this.texts.length) {
+      const text = this.texts[this.printedUpTo];
+      // One that did not end (paused) is said at the end, or as stopped after an interrupt.
+      if (text === undefined || this.open.has(this.printedUpTo)) return;
+      if (text !== null) this.output.line(text);
+      this.texts[this.printedUpTo++] = null;
+    }
   }
 
   /** The transfers that did not end, in the command's order (an interrupt). */

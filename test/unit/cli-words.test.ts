@@ -123,13 +123,28 @@ test('results taken as each transfer settles, in any order, print what the recor
   for (const options of [{ json: true }, { json: false }, { json: false, condensed: true }]) {
     const output = new Output(options);
     const collector = new ResultCollector(output, views.length);
-    for (const i of [4, 1, 0, 3, 2]) collector.add(i, views[i]!);
-    assert.equal(printed(() => collector.printResults()), printed(() => output.results(views)), JSON.stringify(options));
+    // With --json some lines go out as they settle; all that is printed, from the first add
+    // to the end, is what Output.results prints at once.
+    const all = printed(() => {
+      for (const i of [4, 1, 0, 3, 2]) collector.add(i, views[i]!);
+      collector.printResults();
+    });
+    assert.equal(all, printed(() => output.results(views)), JSON.stringify(options));
     assert.equal(collector.exitCode(), exitCodeFor(views));
     assert.equal(printed(() => collector.printStopped()), printed(() => output.stoppedAll(views)));
   }
+  // --json: a line goes out once all before it in the command's order have ended; one that
+  // did not end (queued, paused) holds the rest until the end.
+  const streaming = new ResultCollector(new Output({ json: true }), views.length);
+  const ids = (text: string): string[] => text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
+  assert.deepEqual(ids(printed(() => streaming.add(1, views[1]!))), [], 'the first has not settled: nothing yet');
+  assert.deepEqual(ids(printed(() => streaming.add(0, views[0]!))), ['1', '2']);
+  assert.deepEqual(ids(printed(() => streaming.add(4, views[4]!))), []);
+  assert.deepEqual(ids(printed(() => streaming.add(2, views[2]!))), ['3']);
+  assert.deepEqual(ids(printed(() => streaming.add(3, views[3]!))), [], 'a transfer that did not end waits for the end');
+  assert.deepEqual(ids(printed(() => streaming.printResults())), ['4', '5']);
   const done = new ResultCollector(new Output({ json: true }), 1);
-  done.add(0, views[0]!);
+  printed(() => done.add(0, views[0]!));
   assert.equal(done.exitCode(), exitCodeFor([views[0]!]));
 });
 
