@@ -147,8 +147,9 @@ async function commandGet(args: string[]): Promise<number> {
       const ifDone = values.force ? 'download' : 'reuse';
       // --checksum-file and --no-sidecar: for plain URLs, and for a Metalink's file that gives no checksum.
       const references = { checksumFile, ...(values['no-sidecar'] ? { sidecar: false } : {}) };
-      // Only the ids stay for the run: what an add answers is let go before it (issue 13).
-      const ids = await addGets(runner, output, urls, described, { dir: folder.path, name: values.name ?? null, checksum: values.checksum ?? null, headers, ifDone, ...references });
+      // Only the ids stay for the run: what an add answers, and the URLs given (this
+      // closure would hold them to the end: 10,000 links from a list), are let go before it.
+      const ids = await addGets(runner, output, urls.splice(0), described, { dir: folder.path, name: values.name ?? null, checksum: values.checksum ?? null, headers, ifDone, ...references });
       return runner.run(ids);
     });
   } finally {
