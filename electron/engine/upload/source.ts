@@ -4,6 +4,7 @@ import { TransferFailure, transferError } from '../../common/errors';
 import type { SourceFingerprint } from '../../common/transfer';
 import { insideFolder, memberFolder } from './collect';
 import { formatExactBytes } from '../../common/format';
+import { loopReads } from '../fs/loop-reads';
 
 /**
  * The file an upload reads, opened once per attempt (first run, `ferry resume`, the app
@@ -118,20 +119,14 @@ export function openSource(source: string, relativePath: string | null, recorded
         `${source} is now a link to ${linkTarget}, not the file this upload began with; Ferry does not upload what a link leads to unless asked${member ? ' (it skipped it because it is a link)' : ''}. To upload that file, name it in a new upload; to go on with this one, put the original file back and resume.`,
       );
     }
-    return opened(fd, source, fingerprint);
+    return opened(fd, source, fingerprint, st.dev);
   } catch (error) {
     fs.closeSync(fd);
     throw error;
   }
 }
 
-/**
- * Reads up to this size are made on the event loop: from the page cache they take a few
- * microseconds, less than the hop to the thread pool and back.
- */
-const READ_ON_LOOP = 64 << 10;
-
-function opened(fd: number, source: string, fingerprint: SourceFingerprint): OpenedSource {
+function opened(fd: number, source: string, fingerprint: SourceFingerprint, dev: number): OpenedSource {
   const readPath = DESCRIPTOR_DIR ? `${DESCRIPTOR_DIR}/${fd}` : source;
   let closed = false;
   return {
@@ -139,7 +134,8 @@ function opened(fd: number, source: string, fingerprint: SourceFingerprint): Ope
     fingerprint,
     source,
     read: (buffer, position) => {
-      if (buffer.length <= READ_ON_LOOP) return Promise.resolve(fs.readSync(fd, buffer, 0, buffer.length, position));
+      // Small reads on the event loop while they come from the page cache (fs/loop-reads.ts).
+      if (loopReads.onLoop(dev, buffer.length)) return Promise.resolve(loopReads.readSync(() => fs.readSync(fd, buffer, 0, buffer.length, position), dev));
       return new Promise((resolve, reject) => fs.read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
     },
     check: () => {
