@@ -1,50 +1,54 @@
-/** Reads up to this size may be made on the event loop (LoopReads). */
+/** Reads up to this size may be made on the event loop (an upload's source). */
 export const READ_ON_LOOP = 64 << 10;
 
-/** A read on the loop slower than this came from the device, not the page cache. */
+/** A read on the loop slower than this waited on the device, not on the page cache. */
 export const SLOW_READ_MS = 0.25;
 
 /** How long a device whose read was slow gets its reads through the thread pool. */
 export const SLOW_FOR_MS = 5000;
 
 /**
- * Whether a small read of a local file is made on the event loop. From the page cache it
- * takes microseconds, less than the thread pool's round trip and back (issue 13: six
- * round trips a small upload cost more than the calls). From the device it waits on the
- * disk, and the loop, with every transfer on it, waits too: 2,000 sources of 16 KiB not in
- * the cache, on this project's machine's virtio disk, blocked the loop 0.48 ms a read,
- * 960 ms in all, one read at a time where the pool makes four at once. So a read on the
- * loop that proves slow sends that device's reads to the pool for SLOW_FOR_MS; then the
- * loop tries again.
+ * Whether an upload's small reads are made on the event loop. From the page cache a read
+ * takes microseconds, less than the thread pool's round trip and back (issue 13: six round
+ * trips a small upload cost more than the calls). From the device it waits, and the loop,
+ * with every transfer on it, waits too: 2,000 sources of 16 KiB not in the cache, on this
+ * project's machine's virtio disk, blocked the loop 0.48 ms a read, 960 ms in all, one at
+ * a time where the pool makes four at once. So a read on the loop that proves slow sends
+ * the reads of that device (`key`) to the pool for SLOW_FOR_MS; then the loop tries again.
+ *
+ * A small download's create, link and unlink stay on the loop whatever they take: where
+ * creating a file was slow (1 ms each, ext4 without a journal after thousands of deletes),
+ * the creates sent to the pool held the folder's lock there, and the loop's next lstat in
+ * that folder waited for it instead (the loop's time in open 1,061 -> 305 ms, in lstat
+ * 88 -> 544 ms, for 2,000 files).
  */
 export class LoopReads {
   /** Devices whose reads go to the pool, until when (ms on `now`'s clock). */
-  private readonly slowUntil = new Map<number, number>();
+  private readonly slowUntil = new Map<number | string, number>();
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  /** Whether to read `size` bytes of a file on device `dev` on the loop. */
-  onLoop(dev: number, size: number): boolean {
-    if (size > READ_ON_LOOP) return false;
-    const until = this.slowUntil.get(dev);
-    if (until === undefined) return true;
-    if (this.now() < until) return false;
-    this.slowUntil.delete(dev);
-    return true;
+  /** Whether reads of `key` go to the pool now (a recent one on the loop was slow). */
+  isSlow(key: number | string): boolean {
+    const until = this.slowUntil.get(key);
+    if (until === undefined) return false;
+    if (this.now() < until) return true;
+    this.slowUntil.delete(key);
+    return false;
   }
 
-  /** A read on the loop from device `dev` took `ms`. */
-  took(dev: number, ms: number): void {
-    if (ms > SLOW_READ_MS) this.slowUntil.set(dev, this.now() + SLOW_FOR_MS);
+  /** A read on the loop for `key` took `ms`. */
+  took(key: number | string, ms: number): void {
+    if (ms > SLOW_READ_MS) this.slowUntil.set(key, this.now() + SLOW_FOR_MS);
   }
 
-  /** readSync on the loop, timed for `took`. */
-  readSync(read: () => number, dev: number): number {
+  /** A read on the loop, timed for `took` (also one that throws). */
+  timed<T>(key: number | string, call: () => T): T {
     const started = this.now();
     try {
-      return read();
+      return call();
     } finally {
-      this.took(dev, this.now() - started);
+      this.took(key, this.now() - started);
     }
   }
 }

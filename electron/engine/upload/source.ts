@@ -4,7 +4,7 @@ import { TransferFailure, transferError } from '../../common/errors';
 import type { SourceFingerprint } from '../../common/transfer';
 import { insideFolder, memberFolder } from './collect';
 import { formatExactBytes } from '../../common/format';
-import { loopReads } from '../fs/loop-reads';
+import { READ_ON_LOOP, loopReads } from '../fs/loop-reads';
 
 /**
  * The file an upload reads, opened once per attempt (first run, `ferry resume`, the app
@@ -135,7 +135,7 @@ function opened(fd: number, source: string, fingerprint: SourceFingerprint, dev:
     source,
     read: (buffer, position) => {
       // Small reads on the event loop while they come from the page cache (fs/loop-reads.ts).
-      if (loopReads.onLoop(dev, buffer.length)) return Promise.resolve(loopReads.readSync(() => fs.readSync(fd, buffer, 0, buffer.length, position), dev));
+      if (buffer.length <= READ_ON_LOOP && !loopReads.isSlow(dev)) return Promise.resolve(loopReads.timed(dev, () => fs.readSync(fd, buffer, 0, buffer.length, position)));
       return new Promise((resolve, reject) => fs.read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
     },
     check: () => {
