@@ -101,6 +101,41 @@ describe('ferry get: the CLI contract (DESIGN.md section 7)', () => {
     for (const line of run.stdout.trim().split('\n')) JSON.parse(line); // every stdout line is JSON
   });
 
+  test('--json: a result line goes out as soon as it and every one before it in the command ended, in the command\'s order (issue 13)', async () => {
+    const { dir, data } = dirs();
+    const bodies = [0, 1, 2].map((i) => randomBytesOf(30_000 + i, 120 + i));
+    // The last one's server pauses mid-body: the first two end long before it.
+    const urls = bodies.map((body, i) => server.serve(`/cli/stream-${i}.bin`, { body }, i === 2 ? [{ pauseAfter: { bytes: 5_000, ms: 2_500 } }] : []));
+    const list = path.join(tempDir('cli-list-'), 'links.txt');
+    fs.writeFileSync(list, urls.join('\n'));
+    const { child, done } = startCli(['get', '-i', list, '--dir', dir, '--data-dir', data, '--json', '--max-active', '3']);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const results = (): string[] => out.split('\n').filter((l) => l.includes('"type":"result"')).map((l) => (JSON.parse(l) as { url: string }).url);
+    await until(() => results().length >= 2 || child.exitCode !== null, 'two result lines');
+    assert.deepEqual(results(), [urls[0], urls[1]], 'the first two are said while the third is still held by its server');
+    assert.equal(child.exitCode, null);
+    assert.ok(!fs.existsSync(path.join(dir, 'stream-2.bin')), 'the third has not ended yet');
+    const run = await done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(results(), urls, 'then the third, in the command\'s order');
+
+    // The first one held: nothing is said before it ends, and then all three in order.
+    const held = bodies.map((body, i) => server.serve(`/cli/held-${i}.bin`, { body }, i === 0 ? [{ pauseAfter: { bytes: 5_000, ms: 1_500 } }] : []));
+    fs.writeFileSync(list, held.join('\n'));
+    const heldDir = tempDir('cli-dl-');
+    const second = startCli(['get', '-i', list, '--dir', heldDir, '--data-dir', data, '--json', '--max-active', '3']);
+    out = '';
+    second.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await until(() => fs.existsSync(path.join(heldDir, 'held-1.bin')) && fs.existsSync(path.join(heldDir, 'held-2.bin')), 'the two after the first placed');
+    await new Promise((r) => setTimeout(r, 300)); // time for their lines, were they said out of order
+    assert.equal(fs.existsSync(path.join(heldDir, 'held-0.bin')), false, 'the first is still held by its server');
+    assert.deepEqual(results(), [], 'no result is said before the first one\'s');
+    const afterSecond = await second.done;
+    assert.equal(afterSecond.code, 0, afterSecond.stderr);
+    assert.deepEqual(results(), held);
+  });
+
   test('--input-file reads one URL a line (comments and blank lines ignored; - is standard input); a bad line is named by its number', async () => {
     const { dir, data } = dirs();
     const bodies = [0, 1, 2].map((i) => randomBytesOf(20_000 + i, 90 + i));
