@@ -30,6 +30,7 @@ import { SegmentedRun } from './segmented-run';
 import { type Segment, isComplete, pieceCount, planSegments } from './segments';
 import { formatBytes } from '../../common/format';
 import { SidecarLookup } from '../references/sidecar-lookup';
+import { freeSpace } from '../fs/free-space';
 
 /** Failures of a link (its server, its network path) that another mirror may not share; a full disk it would. */
 const LINK_FAILURES: ReadonlySet<string> = new Set(['http-status', 'connection-refused', 'connection-reset', 'dns', 'tls', 'timeout', 'stalled', 'too-many-redirects', 'server-broken', 'unsupported-scheme']);
@@ -369,14 +370,8 @@ export class DownloadTask extends TransferTask implements DownloadJob {
 
   private checkFreeSpace(total: number | null): void {
     if (total === null) return;
-    let free: number;
-    try {
-      const st = fs.statfsSync(this.rec.dir);
-      free = st.bavail * st.bsize;
-    } catch {
-      return;
-    }
-    if (free < total) {
+    const free = freeSpace.forFile(this.rec.dir, total);
+    if (free !== null && free < total) {
       throw new TransferFailure(
         transferError('disk-full', `The file needs ${formatBytes(total)} but the disk holding ${this.rec.dir} has ${formatBytes(free)} free. Free some space or choose another --dir.`, false),
       );
