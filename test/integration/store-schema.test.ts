@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { PENDING_INTEGRITY } from '../../electron/common/integrity';
+import { Engine } from '../../electron/engine/engine';
+import { MIGRATIONS } from '../../electron/engine/store/migrations';
+import { tempDir } from '../support/harness';
+
+const dbOf = (engine: Engine): Database.Database => (engine.store as unknown as { db: Database.Database }).db;
+const statementsOf = (engine: Engine): Record<string, Database.Statement> => (engine.store as unknown as { statements: Record<string, Database.Statement> }).statements;
+
+/** How SQLite runs a statement of the store, its parameters all NULL. */
+function plan(db: Database.Database, statement: Database.Statement): string {
+  const explained = db.prepare(`EXPLAIN QUERY PLAN ${statement.source}`);
+  const params = (explained.source.match(/\?/g) ?? []).map(() => null);
+  return (explained.all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+}
+
+test('a store version 8 wrote keeps its transfers through migration 9, and every lookup still reads an index (issue 13: indexes a state change does not rewrite)', async () => {
+  const dataDir = tempDir();
+  const old = new Database(path.join(dataDir, 'ferry.db'));
+  old.pragma('journal_mode = WAL');
+  for (let version = 0; version < 8; version++) {
+    MIGRATIONS[version]!(old);
+    old.pragma(`user_version = ${version + 1}`);
+  }
+  const insert = old.prepare(
+    `INSERT INTO transfers (id, direction, state, url, dir, requested_name, name, path, source, block_size, integrity, seq, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 65536, ?, ?, 0, 0)`,
+  );
+  const pending = JSON.stringify(PENDING_INTEGRITY);
+  const url = 'http://127.0.0.1:9/a.bin';
+  insert.run('done', 'download', 'completed', url, dataDir, 'a.bin', path.join(dataDir, 'a.bin'), null, pending, 1);
+  insert.run('paused', 'download', 'paused', url, dataDir, 'a (1).bin', null, null, pending, 2);
+  insert.run('up', 'upload', 'failed', 'http://127.0.0.1:9/files/', dataDir, 'src.bin', null, '/tmp/src.bin', pending, 3);
+  insert.run('sent', 'upload', 'completed', 'http://127.0.0.1:9/files/', dataDir, 'src.bin', null, '/tmp/src.bin', pending, 4);
+  old.close();
+
+  const engine = Engine.open({ dataDir });
+  try {
+    const db = dbOf(engine);
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+    const indexes = (db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'transfers' AND sql IS NOT NULL ORDER BY name`).all() as Array<{ name: string; sql: string }>).map((i) => i.name);
+    assert.deepEqual(indexes, ['names_claimed', 'transfers_by_order', 'transfers_by_target', 'uploads_by_source']);
+
+    assert.equal(engine.store.findUnfinishedDownload(url, dataDir, null)?.id, 'paused');
+    assert.equal(engine.store.findCompletedDownload(url, dataDir, null)?.id, 'done');
+    assert.equal(engine.store.findUnfinishedDownload(url, '/elsewhere', null), undefined);
+    assert.equal(engine.store.findUnfinishedUpload('/tmp/src.bin', 'http://127.0.0.1:9/files/')?.id, 'up');
+    assert.equal(engine.store.nameClaimed(dataDir, 'a (1).bin'), true, 'a paused download claims its name');
+    assert.equal(engine.store.nameClaimed(dataDir, 'a.bin'), false, 'a completed one no longer does');
+    engine.store.update('paused', { state: 'canceled' }, 5);
+    assert.equal(engine.store.nameClaimed(dataDir, 'a (1).bin'), false, 'nor a canceled one');
+    assert.equal(engine.store.findUnfinishedDownload(url, dataDir, null), undefined);
+
+    const statements = statementsOf(engine);
+    for (const name of ['identity', 'completedIdentity', 'uploadIdentity', 'nameClaimed', 'get', 'queueEntry', 'blocks', 'segments', 'history']) {
+      assert.doesNotMatch(plan(db, statements[name]!), /SCAN/, `${name} reads an index`);
+    }
+    assert.match(plan(db, statements.uploadIdentity!), /USING INDEX uploads_by_source/);
+    assert.match(plan(db, statements.nameClaimed!), /USING INDEX names_claimed/);
+    assert.match(plan(db, statements.identity!), /USING INDEX transfers_by_target/);
+  } finally {
+    await engine.close();
+  }
+});
