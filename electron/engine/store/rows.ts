@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { orderedId } from './ids';
 import { PENDING_INTEGRITY } from '../../common/integrity';
 import type { TransferRecord } from '../../common/transfer';
 
@@ -146,7 +146,7 @@ export type NewRecord = Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requ
 /** A transfer as it is added: queued, nothing held, nothing known of the server yet. */
 export function newRecord(input: NewRecord, seq: number, now: number): TransferRecord {
   return {
-    id: randomUUID(),
+    id: orderedId(),
     direction: input.direction,
     state: 'queued',
     url: input.url,
