@@ -6,6 +6,7 @@ import { type NewRecord, type Row, fromRow, newRecord, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
 import { type BatchContents, type BatchOptions, WriteBatch } from './write-batch';
 import { FreshTransfers } from './fresh-transfers';
+import { type Statements, prepareStatements } from './statements';
 import type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
 
 export type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
@@ -33,7 +34,7 @@ function assertSealed(headers: TransferRecord['headers']): void {
  * the writes that were allowed to wait (write-batch.ts); reads see those as if written.
  */
 export class TransferStore {
-  private readonly statements;
+  private readonly statements: Statements;
   private readonly batch: WriteBatch;
   /** Runs a function as one transaction; made once (better-sqlite3 builds wrappers per call). */
   private readonly tx: <T>(fn: () => T) => T;
@@ -55,51 +56,7 @@ export class TransferStore {
     this.scrubber = new Scrubber(db);
     this.batch = new WriteBatch(() => this.flush(), report);
     this.tx = db.transaction((fn: () => unknown) => fn()) as unknown as <T>(fn: () => T) => T;
-    this.statements = {
-      get: db.prepare('SELECT * FROM transfers WHERE id = ?'),
-      list: db.prepare('SELECT * FROM transfers ORDER BY priority DESC, seq'),
-      unfinished: db.prepare(`SELECT * FROM transfers WHERE state NOT IN ('completed', 'canceled') ORDER BY priority DESC, seq`),
-      uploadIdentity: db.prepare(
-        `SELECT * FROM transfers WHERE direction = 'upload' AND source = ? AND url = ?
-           AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
-      ),
-      identity: db.prepare(
-        `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
-           AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
-      ),
-      completedIdentity: db.prepare(
-        `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
-           AND state = 'completed' AND path IS NOT NULL ORDER BY seq DESC LIMIT 1`,
-      ),
-      nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM transfers'),
-      blocks: db.prepare('SELECT idx, digest FROM blocks WHERE transfer_id = ? ORDER BY idx'),
-      putBlock: db.prepare('INSERT OR REPLACE INTO blocks (transfer_id, idx, digest) VALUES (?, ?, ?)'),
-      clearBlocks: db.prepare('DELETE FROM blocks WHERE transfer_id = ?'),
-      segments: db.prepare('SELECT start, end, position, tail_digest AS tail FROM segments WHERE transfer_id = ? ORDER BY start'),
-      putSegment: db.prepare('INSERT INTO segments (transfer_id, start, end, position, tail_digest) VALUES (?, ?, ?, ?, ?)'),
-      clearSegments: db.prepare('DELETE FROM segments WHERE transfer_id = ?'),
-      addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
-      // A row that waited in the batch is dropped if its transfer was removed meanwhile.
-      addHistoryIfKnown: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) SELECT @id, @at, @kind, @detail WHERE EXISTS (SELECT 1 FROM transfers WHERE id = @id)'),
-      // Rows older than the latest HISTORY_LIMIT go, except the first start (how it began)
-      // and the first capture (where it came from).
-      // Below the limit the OFFSET finds no row, the comparison is NULL, and nothing goes.
-      trimHistory: db.prepare(
-        `DELETE FROM history WHERE transfer_id = @id
-           AND id < (SELECT id FROM history WHERE transfer_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)
-           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'start')
-           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'captured')`,
-      ),
-      finished: db.prepare(`SELECT id, state FROM transfers WHERE state IN (SELECT value FROM json_each(?))`),
-      history: db.prepare('SELECT at, kind, detail FROM history WHERE transfer_id = ? ORDER BY id'),
-      remove: db.prepare('DELETE FROM transfers WHERE id = ?'),
-      setSeq: db.prepare('UPDATE transfers SET seq = ? WHERE id = ?'),
-      minSeq: db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM transfers'),
-      nameClaimed: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
-      holdsSecrets: db.prepare(`SELECT 1 FROM transfers WHERE id = ? AND headers <> '[]'`),
-      userChecksum: db.prepare('SELECT user_checksum FROM transfers WHERE id = ?').pluck(),
-      queueEntry: db.prepare('SELECT id, state, priority, seq, url, effective_url AS effectiveUrl FROM transfers WHERE id = ?'),
-    };
+    this.statements = prepareStatements(db);
     // A crash between a transfer's end and the scrub, or a store an older Ferry wrote, may
     // still hold secrets: they go now.
     const forgotten = forgetEndedTransfersSecrets(db);
