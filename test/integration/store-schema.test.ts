@@ -76,3 +76,42 @@ test('transfer ids are UUIDs (version 7) that sort in the order they were made, 
   assert.ok(later > ids.at(-1)!, 'a clock that ran behind the ids borrowed still orders them');
   assert.ok(orderedId() > later);
 });
+
+test('block digests and segments are read only for a transfer that may hold some: one created in this session and never checkpointed is not read; one from an earlier session is (issue 13)', async () => {
+  const dataDir = tempDir();
+  const first = Engine.open({ dataDir });
+  const earlier = first.addDownload({ url: 'http://127.0.0.1:9/earlier', dir: dataDir }).record.id;
+  first.store.checkpointSegments(earlier, [{ start: 0, end: 99, position: 50, tail: null }], [[0, 'a'.repeat(64)]], 1);
+  await first.close();
+
+  const engine = Engine.open({ dataDir });
+  try {
+    const statements = statementsOf(engine);
+    const reads = { blocks: 0, segments: 0 };
+    for (const name of ['blocks', 'segments'] as const) {
+      const all = statements[name]!.all.bind(statements[name]);
+      statements[name]!.all = ((...params: unknown[]) => {
+        reads[name]++;
+        return all(...params);
+      }) as never;
+    }
+    assert.equal(engine.store.segments(earlier).length, 1, 'an earlier session\'s segments are read');
+    assert.equal(engine.store.blocks(earlier).size, 1, 'and its block digests');
+    assert.deepEqual(reads, { blocks: 1, segments: 1 });
+
+    const fresh = engine.addDownload({ url: 'http://127.0.0.1:9/fresh', dir: dataDir }).record.id;
+    assert.deepEqual(engine.store.segments(fresh), []);
+    assert.equal(engine.store.blocks(fresh).size, 0);
+    assert.deepEqual(reads, { blocks: 1, segments: 1 }, 'nothing read for one that never wrote any');
+    engine.store.checkpointSegments(fresh, [{ start: 0, end: 9, position: 5, tail: null }], [[0, 'b'.repeat(64)]], 2);
+    assert.equal(engine.store.segments(fresh).length, 1, 'read once it wrote some');
+    assert.equal(engine.store.blocks(fresh).size, 1);
+    engine.store.updateLater(fresh, { state: 'completed' }, 3, true);
+    assert.deepEqual(engine.store.segments(fresh), [], 'gone with the batch');
+    engine.store.flush();
+    assert.deepEqual(engine.store.segments(fresh), []);
+    assert.equal(engine.store.blocks(fresh).size, 0);
+  } finally {
+    await engine.close();
+  }
+});

@@ -316,7 +316,7 @@ export class TransferStore {
   }
 
   blocks(id: string): Map<number, string> {
-    if (this.batch.pending(id)?.clearBlocks) return new Map();
+    if (this.holdsNoBlocks(id)) return new Map();
     const rows = this.statements.blocks.all(id) as Array<{ idx: number; digest: string }>;
     return new Map(rows.map((r) => [r.idx, r.digest]));
   }
@@ -332,7 +332,7 @@ export class TransferStore {
 
   /** The segments of a segmented download as of its last checkpoint; empty for one stream. */
   segments(id: string): Segment[] {
-    if (this.batch.pending(id)?.clearBlocks) return [];
+    if (this.holdsNoBlocks(id)) return [];
     return this.statements.segments.all(id) as Segment[];
   }
 
@@ -409,6 +409,11 @@ export class TransferStore {
   /** A finished download keeps neither block digests nor segments. */
   clearBlocks(id: string): void {
     this.write(() => this.clearBlocksNow(id));
+  }
+
+  /** None on record, or they go with the batch: created in this session and never checkpointed, or cleared. */
+  private holdsNoBlocks(id: string): boolean {
+    return this.fresh.holdsNoBlocks(id) || this.batch.pending(id)?.clearBlocks === true;
   }
 
   private clearBlocksNow(id: string): void {
