@@ -46,7 +46,7 @@ test('a store version 8 wrote keeps its transfers through migration 9, and every
     assert.deepEqual(indexes, ['names_claimed', 'transfers_by_order', 'transfers_by_target', 'uploads_by_source']);
 
     assert.equal(engine.store.findUnfinishedDownload(url, dataDir, null)?.id, 'paused');
-    assert.equal(engine.store.findCompletedDownload(url, dataDir, null)?.id, 'done');
+    assert.equal(engine.store.findSameDownload(url, dataDir, null)?.id, 'paused', 'the unfinished one before the completed one');
     assert.equal(engine.store.findUnfinishedDownload(url, '/elsewhere', null), undefined);
     assert.equal(engine.store.findUnfinishedUpload('/tmp/src.bin', 'http://127.0.0.1:9/files/')?.id, 'up');
     assert.equal(engine.store.nameClaimed(dataDir, 'a (1).bin'), true, 'a paused download claims its name');
@@ -54,14 +54,23 @@ test('a store version 8 wrote keeps its transfers through migration 9, and every
     engine.store.update('paused', { state: 'canceled' }, 5);
     assert.equal(engine.store.nameClaimed(dataDir, 'a (1).bin'), false, 'nor a canceled one');
     assert.equal(engine.store.findUnfinishedDownload(url, dataDir, null), undefined);
+    assert.equal(engine.store.findSameDownload(url, dataDir, null)?.id, 'done', 'then the completed one');
+    const again = engine.addDownload({ url, dir: dataDir }).record;
+    assert.equal(engine.store.findSameDownload(url, dataDir, null)?.id, again.id, 'a new unfinished one before it');
+    engine.store.update(again.id, { state: 'completed', path: path.join(dataDir, 'a (2).bin') }, 6);
+    assert.equal(engine.store.findSameDownload(url, dataDir, null)?.id, again.id, 'the latest completed of two');
+    engine.store.update(again.id, { path: null }, 7);
+    assert.equal(engine.store.findSameDownload(url, dataDir, null)?.id, 'done', 'only a completed one with a path');
+    assert.equal(engine.store.findSameDownload(url, dataDir, 'other.bin'), undefined, 'another name asked for is another download');
 
     const statements = statementsOf(engine);
-    for (const name of ['identity', 'completedIdentity', 'uploadIdentity', 'nameClaimed', 'get', 'queueEntry', 'blocks', 'segments', 'history']) {
+    for (const name of ['identity', 'sameDownload', 'uploadIdentity', 'nameClaimed', 'get', 'queueEntry', 'blocks', 'segments', 'history']) {
       assert.doesNotMatch(plan(db, statements[name]!), /SCAN/, `${name} reads an index`);
     }
     assert.match(plan(db, statements.uploadIdentity!), /USING INDEX uploads_by_source/);
     assert.match(plan(db, statements.nameClaimed!), /USING INDEX names_claimed/);
     assert.match(plan(db, statements.identity!), /USING INDEX transfers_by_target/);
+    assert.match(plan(db, statements.sameDownload!), /USING INDEX transfers_by_target/);
   } finally {
     await engine.close();
   }

@@ -14,9 +14,11 @@ export function prepareStatements(db: Database.Database) {
       `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
          AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
     ),
-    completedIdentity: db.prepare(
+    // The unfinished one first (the earliest), else the latest completed one with a path.
+    sameDownload: db.prepare(
       `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
-         AND state = 'completed' AND path IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+         AND (state NOT IN ('completed', 'canceled') OR (state = 'completed' AND path IS NOT NULL))
+         ORDER BY state = 'completed', CASE WHEN state = 'completed' THEN -seq ELSE seq END LIMIT 1`,
     ),
     nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM transfers'),
     blocks: db.prepare('SELECT idx, digest FROM blocks WHERE transfer_id = ? ORDER BY idx'),

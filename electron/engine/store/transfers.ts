@@ -164,10 +164,14 @@ export class TransferStore {
     return row && fromRow(row);
   }
 
-  /** The latest completed download of the same URL into the same folder under the same name asked for. */
-  findCompletedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
+  /**
+   * What a repeated `ferry get` finds of the same URL, folder and name asked for: the
+   * unfinished download it continues if there is one, else the latest completed one (whose
+   * file stillDone proves). One lookup where two answered the same (issue 13).
+   */
+  findSameDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
     this.settle();
-    const row = this.statements.completedIdentity.get(url, dir, requestedName) as Row | undefined;
+    const row = this.statements.sameDownload.get(url, dir, requestedName) as Row | undefined;
     return row && fromRow(row);
   }
 
