@@ -1,25 +1,28 @@
 import type Database from 'better-sqlite3';
 
-/** The SQL the transfer store runs, prepared once per connection (store/transfers.ts). */
+/**
+ * The SQL the transfer store runs, prepared once per connection (store/transfers.ts). Whole
+ * rows of transfers are read raw, as arrays (rows.ts rowReader).
+ */
 export function prepareStatements(db: Database.Database) {
   return {
-    get: db.prepare('SELECT * FROM transfers WHERE id = ?'),
-    list: db.prepare('SELECT * FROM transfers ORDER BY priority DESC, seq'),
-    unfinished: db.prepare(`SELECT * FROM transfers WHERE state NOT IN ('completed', 'canceled') ORDER BY priority DESC, seq`),
+    get: db.prepare('SELECT * FROM transfers WHERE id = ?').raw(),
+    list: db.prepare('SELECT * FROM transfers ORDER BY priority DESC, seq').raw(),
+    unfinished: db.prepare(`SELECT * FROM transfers WHERE state NOT IN ('completed', 'canceled') ORDER BY priority DESC, seq`).raw(),
     uploadIdentity: db.prepare(
       `SELECT * FROM transfers WHERE direction = 'upload' AND source = ? AND url = ?
          AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
-    ),
+    ).raw(),
     identity: db.prepare(
       `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
          AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
-    ),
+    ).raw(),
     // The unfinished one first (the earliest), else the latest completed one with a path.
     sameDownload: db.prepare(
       `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
          AND (state NOT IN ('completed', 'canceled') OR (state = 'completed' AND path IS NOT NULL))
          ORDER BY state = 'completed', CASE WHEN state = 'completed' THEN -seq ELSE seq END LIMIT 1`,
-    ),
+    ).raw(),
     nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM transfers'),
     blocks: db.prepare('SELECT idx, digest FROM blocks WHERE transfer_id = ? ORDER BY idx'),
     putBlock: db.prepare('INSERT OR REPLACE INTO blocks (transfer_id, idx, digest) VALUES (?, ?, ?)'),

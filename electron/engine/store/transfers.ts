@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { HistoryEntry, HistoryKind, TransferRecord, TransferState } from '../../common/transfer';
 import { type Segment, bytesHeld } from '../download/segments';
 import { unsealedHeaderNames } from '../secrets';
-import { type NewRecord, type Row, fromRow, newRecord, toRow } from './rows';
+import { type NewRecord, newRecord, rowReader, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
 import { type BatchContents, type BatchOptions, WriteBatch } from './write-batch';
 import { FreshTransfers } from './fresh-transfers';
@@ -35,6 +35,8 @@ function assertSealed(headers: TransferRecord['headers']): void {
  */
 export class TransferStore {
   private readonly statements: Statements;
+  /** A raw row of `SELECT * FROM transfers` as a record. */
+  private readonly record: (values: readonly unknown[]) => TransferRecord;
   private readonly batch: WriteBatch;
   /** Runs a function as one transaction; made once (better-sqlite3 builds wrappers per call). */
   private readonly tx: <T>(fn: () => T) => T;
@@ -57,6 +59,7 @@ export class TransferStore {
     this.batch = new WriteBatch(() => this.flush(), report);
     this.tx = db.transaction((fn: () => unknown) => fn()) as unknown as <T>(fn: () => T) => T;
     this.statements = prepareStatements(db);
+    this.record = rowReader(this.statements.get.columns().map((c) => c.name));
     // A crash between a transfer's end and the scrub, or a store an older Ferry wrote, may
     // still hold secrets: they go now.
     const forgotten = forgetEndedTransfersSecrets(db);
@@ -97,8 +100,8 @@ export class TransferStore {
 
   /** The unfinished upload a repeated `ferry put` (same source, same target) continues. */
   findUnfinishedUpload(source: string, url: string): TransferRecord | undefined {
-    const row = this.statements.uploadIdentity.get(source, url) as Row | undefined;
-    return row && fromRow(row);
+    const row = this.statements.uploadIdentity.get(source, url) as unknown[] | undefined;
+    return row && this.record(row);
   }
 
   private insertRecord(input: NewRecord, now: number): TransferRecord {
@@ -114,8 +117,8 @@ export class TransferStore {
   }
 
   get(id: string): TransferRecord | undefined {
-    const row = this.statements.get.get(id) as Row | undefined;
-    return row && this.overlay(fromRow(row));
+    const row = this.statements.get.get(id) as unknown[] | undefined;
+    return row && this.overlay(this.record(row));
   }
 
   /**
@@ -149,19 +152,19 @@ export class TransferStore {
 
   list(): TransferRecord[] {
     this.settle();
-    return (this.statements.list.all() as Row[]).map((row) => this.overlay(fromRow(row)));
+    return (this.statements.list.all() as unknown[][]).map((row) => this.overlay(this.record(row)));
   }
 
   unfinished(): TransferRecord[] {
     this.settle();
-    return (this.statements.unfinished.all() as Row[]).map((row) => this.overlay(fromRow(row))).filter((r) => !ENDED_FOR_GOOD.has(r.state));
+    return (this.statements.unfinished.all() as unknown[][]).map((row) => this.overlay(this.record(row))).filter((r) => !ENDED_FOR_GOOD.has(r.state));
   }
 
   /** The unfinished download a repeated `ferry get` (same URL, folder and name) continues. */
   findUnfinishedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
     this.settle();
-    const row = this.statements.identity.get(url, dir, requestedName) as Row | undefined;
-    return row && fromRow(row);
+    const row = this.statements.identity.get(url, dir, requestedName) as unknown[] | undefined;
+    return row && this.record(row);
   }
 
   /**
@@ -171,8 +174,8 @@ export class TransferStore {
    */
   findSameDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
     this.settle();
-    const row = this.statements.sameDownload.get(url, dir, requestedName) as Row | undefined;
-    return row && fromRow(row);
+    const row = this.statements.sameDownload.get(url, dir, requestedName) as unknown[] | undefined;
+    return row && this.record(row);
   }
 
   /**
