@@ -43,6 +43,7 @@ export class TransferStore {
   /** Prepared UPDATEs by the set of columns they change (a handful of shapes recur). */
   private readonly updates = new Map<string, Database.Statement>();
   private insert: Database.Statement | null = null;
+  private insertColumns: string[] | null = null;
   /** The next `seq` at the back of the queue, once read (takeSeq). */
   private seq: number | null = null;
   private readonly scrubber: Scrubber;
@@ -109,9 +110,10 @@ export class TransferStore {
     const record = newRecord(input, seq, now);
     assertSealed(record.headers);
     const row = toRow(record);
-    const cols = Object.keys(row);
-    this.insert ??= this.db.prepare(`INSERT INTO transfers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
-    this.insert.run(row);
+    // Bound by place, not by name: better-sqlite3 looks each name up in the object (issue 13).
+    this.insertColumns ??= Object.keys(row);
+    this.insert ??= this.db.prepare(`INSERT INTO transfers (${this.insertColumns.join(', ')}) VALUES (${this.insertColumns.map(() => '?').join(', ')})`);
+    this.insert.run(this.insertColumns.map((c) => row[c]));
     this.fresh.created(record.id, record.headers.length > 0);
     return record;
   }
@@ -307,11 +309,12 @@ export class TransferStore {
     const key = cols.join(',');
     let statement = this.updates.get(key);
     if (!statement) {
-      statement = this.db.prepare(`UPDATE transfers SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id__`);
+      statement = this.db.prepare(`UPDATE transfers SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
       this.updates.set(key, statement);
     }
-    row.id__ = id;
-    const changed = statement.run(row).changes > 0;
+    const values = Object.values(row);
+    values.push(id);
+    const changed = statement.run(values).changes > 0;
     if (changes.userChecksum !== undefined) this.checksumsWritten.add(id);
     if (forget) this.scrubber.soon();
     if (changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state)) this.fresh.forget(id);
