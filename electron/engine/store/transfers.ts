@@ -268,13 +268,16 @@ export class TransferStore {
   }
 
   private writeBatch({ updates, history }: BatchContents): void {
+    // A transfer this transaction just changed is there: its rows need no look that it is (issue 13).
+    const present = new Set<string>();
     for (const [id, { changes, at, clearBlocks }] of updates) {
       if (clearBlocks) this.clearBlocksNow(id);
-      this.writeChanges(id, changes, at);
+      if (this.writeChanges(id, changes, at)) present.add(id);
     }
     const trim = new Set<string>();
     for (const { id, at, kind, detail } of history) {
-      this.statements.addHistoryIfKnown.run({ id, at, kind, detail });
+      if (present.has(id)) this.statements.addHistory.run(id, at, kind, detail);
+      else this.statements.addHistoryIfKnown.run({ id, at, kind, detail });
       // A transfer completes once (a start never runs a completed one again), so its last
       // row needs no trim: only rows that repeat (retries, resumes, restarts) grow a history.
       if (this.fresh.historyAdded(id, HISTORY_LIMIT) && kind !== 'complete') trim.add(id);
