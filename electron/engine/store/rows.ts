@@ -1,4 +1,4 @@
-import { orderedId } from './ids';
+import { randomUUID } from 'node:crypto';
 import { PENDING_INTEGRITY } from '../../common/integrity';
 import type { TransferRecord } from '../../common/transfer';
 
@@ -170,7 +170,7 @@ export type NewRecord = Pick<TransferRecord, 'direction' | 'url' | 'dir' | 'requ
 /** A transfer as it is added: queued, nothing held, nothing known of the server yet. */
 export function newRecord(input: NewRecord, seq: number, now: number): TransferRecord {
   return {
-    id: orderedId(),
+    id: randomUUID(),
     direction: input.direction,
     state: 'queued',
     url: input.url,
