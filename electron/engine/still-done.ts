@@ -12,9 +12,8 @@ import { hashFile } from './hash/hash-file';
  */
 export async function stillDone(ctx: EngineContext, input: { url: string; dir: string; name?: string | null; checksum?: DigestReference | null }): Promise<TransferRecord | null> {
   const { store } = ctx;
-  if (store.findUnfinishedDownload(input.url, input.dir, input.name ?? null)) return null;
-  const done = store.findCompletedDownload(input.url, input.dir, input.name ?? null);
-  if (!done?.path || !done.sha256) return null;
+  const done = store.findSameDownload(input.url, input.dir, input.name ?? null);
+  if (done?.state !== 'completed' || !done.path || !done.sha256) return null;
   const st = fs.lstatSync(done.path, { throwIfNoEntry: false });
   if (!st?.isFile() || (done.total !== null && st.size !== done.total)) return null;
   const reference = input.checksum ?? null;

@@ -128,6 +128,21 @@ describe('the store batch: writes that may wait', () => {
     await engine.close();
   });
 
+  test('history rows go in without a look for their transfer when the batch changed it, and one whose transfer is gone is dropped (issue 13)', async () => {
+    const { engine, id } = openWithOne();
+    const gone = engine.addDownload({ url: 'http://127.0.0.1:9/gone.bin', dir: tempDir('batch-dl-') }).record.id;
+    for (const x of [id, gone]) {
+      engine.store.updateLater(x, { state: 'completed', completedAt: 5 }, 5, true);
+      engine.store.addHistoryLater(x, 'complete', { path: 'x' }, 5);
+    }
+    rawDb(engine).prepare('DELETE FROM transfers WHERE id = ?').run(gone); // gone before the batch is written
+    engine.store.flush();
+    assert.deepEqual(rawHistory(engine, id), ['complete']);
+    assert.equal(rawDb(engine).prepare('SELECT COUNT(*) FROM history WHERE transfer_id = ?').pluck().get(gone), 0, 'its row dropped, the batch written');
+    assert.equal(rawRow(engine, id).state, 'completed');
+    await engine.close();
+  });
+
   test('closing the engine writes the batch', async () => {
     const dataDir = tempDir('batch-data-');
     const { engine, id } = openWithOne(dataDir);

@@ -133,4 +133,20 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE transfers ADD COLUMN pieces TEXT;
     `);
   },
+  (db) => {
+    db.exec(`
+      -- Indexes a download's state changes no longer rewrite (issue 13: every index entry a
+      -- commit changes is another page in the log). The identity of a download is its URL,
+      -- folder and name; which of its rows is unfinished is read from the few rows found.
+      DROP INDEX transfers_by_identity;
+      CREATE INDEX transfers_by_target ON transfers (direction, url, dir);
+      -- Only uploads are looked up by source: downloads stay out of this index.
+      DROP INDEX transfers_by_source;
+      CREATE INDEX uploads_by_source ON transfers (source, url, state) WHERE direction = 'upload';
+      -- A name is looked up only while a transfer claims it (nameClaimed): the index holds
+      -- those few rows, so the names of a busy queue share a page instead of each dirtying its own.
+      DROP INDEX transfers_by_name;
+      CREATE INDEX names_claimed ON transfers (dir, name) WHERE name IS NOT NULL AND state NOT IN ('completed', 'canceled');
+    `);
+  },
 ];

@@ -2,10 +2,11 @@ import type Database from 'better-sqlite3';
 import type { HistoryEntry, HistoryKind, TransferRecord, TransferState } from '../../common/transfer';
 import { type Segment, bytesHeld } from '../download/segments';
 import { unsealedHeaderNames } from '../secrets';
-import { type NewRecord, type Row, fromRow, newRecord, toRow } from './rows';
+import { type NewRecord, newRecord, rowReader, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
 import { type BatchContents, type BatchOptions, WriteBatch } from './write-batch';
 import { FreshTransfers } from './fresh-transfers';
+import { type Statements, prepareStatements } from './statements';
 import type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
 
 export type { Checkpoint, NewDownload, NewUpload, QueueEntry } from './transfer-inputs';
@@ -33,13 +34,16 @@ function assertSealed(headers: TransferRecord['headers']): void {
  * the writes that were allowed to wait (write-batch.ts); reads see those as if written.
  */
 export class TransferStore {
-  private readonly statements;
+  private readonly statements: Statements;
+  /** A raw row of `SELECT * FROM transfers` as a record. */
+  private readonly record: (values: readonly unknown[]) => TransferRecord;
   private readonly batch: WriteBatch;
   /** Runs a function as one transaction; made once (better-sqlite3 builds wrappers per call). */
   private readonly tx: <T>(fn: () => T) => T;
   /** Prepared UPDATEs by the set of columns they change (a handful of shapes recur). */
   private readonly updates = new Map<string, Database.Statement>();
   private insert: Database.Statement | null = null;
+  private insertColumns: string[] | null = null;
   /** The next `seq` at the back of the queue, once read (takeSeq). */
   private seq: number | null = null;
   private readonly scrubber: Scrubber;
@@ -55,51 +59,8 @@ export class TransferStore {
     this.scrubber = new Scrubber(db);
     this.batch = new WriteBatch(() => this.flush(), report);
     this.tx = db.transaction((fn: () => unknown) => fn()) as unknown as <T>(fn: () => T) => T;
-    this.statements = {
-      get: db.prepare('SELECT * FROM transfers WHERE id = ?'),
-      list: db.prepare('SELECT * FROM transfers ORDER BY priority DESC, seq'),
-      unfinished: db.prepare(`SELECT * FROM transfers WHERE state NOT IN ('completed', 'canceled') ORDER BY priority DESC, seq`),
-      uploadIdentity: db.prepare(
-        `SELECT * FROM transfers WHERE direction = 'upload' AND source = ? AND url = ?
-           AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
-      ),
-      identity: db.prepare(
-        `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
-           AND state NOT IN ('completed', 'canceled') ORDER BY seq LIMIT 1`,
-      ),
-      completedIdentity: db.prepare(
-        `SELECT * FROM transfers WHERE direction = 'download' AND url = ? AND dir = ? AND requested_name IS ?
-           AND state = 'completed' AND path IS NOT NULL ORDER BY seq DESC LIMIT 1`,
-      ),
-      nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM transfers'),
-      blocks: db.prepare('SELECT idx, digest FROM blocks WHERE transfer_id = ? ORDER BY idx'),
-      putBlock: db.prepare('INSERT OR REPLACE INTO blocks (transfer_id, idx, digest) VALUES (?, ?, ?)'),
-      clearBlocks: db.prepare('DELETE FROM blocks WHERE transfer_id = ?'),
-      segments: db.prepare('SELECT start, end, position, tail_digest AS tail FROM segments WHERE transfer_id = ? ORDER BY start'),
-      putSegment: db.prepare('INSERT INTO segments (transfer_id, start, end, position, tail_digest) VALUES (?, ?, ?, ?, ?)'),
-      clearSegments: db.prepare('DELETE FROM segments WHERE transfer_id = ?'),
-      addHistory: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) VALUES (?, ?, ?, ?)'),
-      // A row that waited in the batch is dropped if its transfer was removed meanwhile.
-      addHistoryIfKnown: db.prepare('INSERT INTO history (transfer_id, at, kind, detail) SELECT @id, @at, @kind, @detail WHERE EXISTS (SELECT 1 FROM transfers WHERE id = @id)'),
-      // Rows older than the latest HISTORY_LIMIT go, except the first start (how it began)
-      // and the first capture (where it came from).
-      // Below the limit the OFFSET finds no row, the comparison is NULL, and nothing goes.
-      trimHistory: db.prepare(
-        `DELETE FROM history WHERE transfer_id = @id
-           AND id < (SELECT id FROM history WHERE transfer_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)
-           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'start')
-           AND id IS NOT (SELECT MIN(id) FROM history WHERE transfer_id = @id AND kind = 'captured')`,
-      ),
-      finished: db.prepare(`SELECT id, state FROM transfers WHERE state IN (SELECT value FROM json_each(?))`),
-      history: db.prepare('SELECT at, kind, detail FROM history WHERE transfer_id = ? ORDER BY id'),
-      remove: db.prepare('DELETE FROM transfers WHERE id = ?'),
-      setSeq: db.prepare('UPDATE transfers SET seq = ? WHERE id = ?'),
-      minSeq: db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM transfers'),
-      nameClaimed: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
-      holdsSecrets: db.prepare(`SELECT 1 FROM transfers WHERE id = ? AND headers <> '[]'`),
-      userChecksum: db.prepare('SELECT user_checksum FROM transfers WHERE id = ?').pluck(),
-      queueEntry: db.prepare('SELECT id, state, priority, seq, url, effective_url AS effectiveUrl FROM transfers WHERE id = ?'),
-    };
+    this.statements = prepareStatements(db);
+    this.record = rowReader(this.statements.get.columns().map((c) => c.name));
     // A crash between a transfer's end and the scrub, or a store an older Ferry wrote, may
     // still hold secrets: they go now.
     const forgotten = forgetEndedTransfersSecrets(db);
@@ -140,8 +101,8 @@ export class TransferStore {
 
   /** The unfinished upload a repeated `ferry put` (same source, same target) continues. */
   findUnfinishedUpload(source: string, url: string): TransferRecord | undefined {
-    const row = this.statements.uploadIdentity.get(source, url) as Row | undefined;
-    return row && fromRow(row);
+    const row = this.statements.uploadIdentity.get(source, url) as unknown[] | undefined;
+    return row && this.record(row);
   }
 
   private insertRecord(input: NewRecord, now: number): TransferRecord {
@@ -149,16 +110,17 @@ export class TransferStore {
     const record = newRecord(input, seq, now);
     assertSealed(record.headers);
     const row = toRow(record);
-    const cols = Object.keys(row);
-    this.insert ??= this.db.prepare(`INSERT INTO transfers (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
-    this.insert.run(row);
+    // Bound by place, not by name: better-sqlite3 looks each name up in the object (issue 13).
+    this.insertColumns ??= Object.keys(row);
+    this.insert ??= this.db.prepare(`INSERT INTO transfers (${this.insertColumns.join(', ')}) VALUES (${this.insertColumns.map(() => '?').join(', ')})`);
+    this.insert.run(this.insertColumns.map((c) => row[c]));
     this.fresh.created(record.id, record.headers.length > 0);
     return record;
   }
 
   get(id: string): TransferRecord | undefined {
-    const row = this.statements.get.get(id) as Row | undefined;
-    return row && this.overlay(fromRow(row));
+    const row = this.statements.get.get(id) as unknown[] | undefined;
+    return row && this.overlay(this.record(row));
   }
 
   /**
@@ -192,26 +154,30 @@ export class TransferStore {
 
   list(): TransferRecord[] {
     this.settle();
-    return (this.statements.list.all() as Row[]).map((row) => this.overlay(fromRow(row)));
+    return (this.statements.list.all() as unknown[][]).map((row) => this.overlay(this.record(row)));
   }
 
   unfinished(): TransferRecord[] {
     this.settle();
-    return (this.statements.unfinished.all() as Row[]).map((row) => this.overlay(fromRow(row))).filter((r) => !ENDED_FOR_GOOD.has(r.state));
+    return (this.statements.unfinished.all() as unknown[][]).map((row) => this.overlay(this.record(row))).filter((r) => !ENDED_FOR_GOOD.has(r.state));
   }
 
   /** The unfinished download a repeated `ferry get` (same URL, folder and name) continues. */
   findUnfinishedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
     this.settle();
-    const row = this.statements.identity.get(url, dir, requestedName) as Row | undefined;
-    return row && fromRow(row);
+    const row = this.statements.identity.get(url, dir, requestedName) as unknown[] | undefined;
+    return row && this.record(row);
   }
 
-  /** The latest completed download of the same URL into the same folder under the same name asked for. */
-  findCompletedDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
+  /**
+   * What a repeated `ferry get` finds of the same URL, folder and name asked for: the
+   * unfinished download it continues if there is one, else the latest completed one (whose
+   * file stillDone proves). One lookup where two answered the same (issue 13).
+   */
+  findSameDownload(url: string, dir: string, requestedName: string | null): TransferRecord | undefined {
     this.settle();
-    const row = this.statements.completedIdentity.get(url, dir, requestedName) as Row | undefined;
-    return row && fromRow(row);
+    const row = this.statements.sameDownload.get(url, dir, requestedName) as unknown[] | undefined;
+    return row && this.record(row);
   }
 
   /**
@@ -302,13 +268,16 @@ export class TransferStore {
   }
 
   private writeBatch({ updates, history }: BatchContents): void {
+    // A transfer this transaction just changed is there: its rows need no look that it is (issue 13).
+    const present = new Set<string>();
     for (const [id, { changes, at, clearBlocks }] of updates) {
       if (clearBlocks) this.clearBlocksNow(id);
-      this.writeChanges(id, changes, at);
+      if (this.writeChanges(id, changes, at)) present.add(id);
     }
     const trim = new Set<string>();
     for (const { id, at, kind, detail } of history) {
-      this.statements.addHistoryIfKnown.run({ id, at, kind, detail });
+      if (present.has(id)) this.statements.addHistory.run(id, at, kind, detail);
+      else this.statements.addHistoryIfKnown.run({ id, at, kind, detail });
       // A transfer completes once (a start never runs a completed one again), so its last
       // row needs no trim: only rows that repeat (retries, resumes, restarts) grow a history.
       if (this.fresh.historyAdded(id, HISTORY_LIMIT) && kind !== 'complete') trim.add(id);
@@ -343,11 +312,12 @@ export class TransferStore {
     const key = cols.join(',');
     let statement = this.updates.get(key);
     if (!statement) {
-      statement = this.db.prepare(`UPDATE transfers SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id__`);
+      statement = this.db.prepare(`UPDATE transfers SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
       this.updates.set(key, statement);
     }
-    row.id__ = id;
-    const changed = statement.run(row).changes > 0;
+    const values = Object.values(row);
+    values.push(id);
+    const changed = statement.run(values).changes > 0;
     if (changes.userChecksum !== undefined) this.checksumsWritten.add(id);
     if (forget) this.scrubber.soon();
     if (changes.state !== undefined && ENDED_FOR_GOOD.has(changes.state)) this.fresh.forget(id);
@@ -359,7 +329,7 @@ export class TransferStore {
   }
 
   blocks(id: string): Map<number, string> {
-    if (this.batch.pending(id)?.clearBlocks) return new Map();
+    if (this.holdsNoBlocks(id)) return new Map();
     const rows = this.statements.blocks.all(id) as Array<{ idx: number; digest: string }>;
     return new Map(rows.map((r) => [r.idx, r.digest]));
   }
@@ -375,7 +345,7 @@ export class TransferStore {
 
   /** The segments of a segmented download as of its last checkpoint; empty for one stream. */
   segments(id: string): Segment[] {
-    if (this.batch.pending(id)?.clearBlocks) return [];
+    if (this.holdsNoBlocks(id)) return [];
     return this.statements.segments.all(id) as Segment[];
   }
 
@@ -452,6 +422,11 @@ export class TransferStore {
   /** A finished download keeps neither block digests nor segments. */
   clearBlocks(id: string): void {
     this.write(() => this.clearBlocksNow(id));
+  }
+
+  /** None on record, or they go with the batch: created in this session and never checkpointed, or cleared. */
+  private holdsNoBlocks(id: string): boolean {
+    return this.fresh.holdsNoBlocks(id) || this.batch.pending(id)?.clearBlocks === true;
   }
 
   private clearBlocksNow(id: string): void {
