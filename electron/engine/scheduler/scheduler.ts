@@ -10,6 +10,7 @@ import { type Queued, WaitingQueue } from './waiting-queue';
 import { SettleWaiters, type Waiter, settlesWithin } from './waiters';
 import { discardPartial } from './partials';
 import type { ScheduledTask, TaskFactory } from './scheduled-task';
+import { lookAtHeap } from '../core/collections';
 
 export { DEFAULT_LIMITS, type Limits } from './limits';
 export type { ScheduledTask, TaskFactory } from './scheduled-task';
@@ -363,6 +364,9 @@ export class Scheduler {
       this.report(`could not take note that transfer ${id} ended`, error);
       this.answer(id, undefined, error);
     }
+    // Each transfer's garbage is behind it now: thousands of small uploads read no socket
+    // bytes to pace collections by (core/collections.ts).
+    lookAtHeap();
     this.pump();
   }
 
