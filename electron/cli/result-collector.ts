@@ -44,6 +44,7 @@ export class ResultCollector {
   /** Every result not printed yet, in the command's order, then the batch's sentence. */
   printResults(): void {
     this.output.printResults(this.texts.slice(this.printedUpTo).filter((t): t is string => typeof t === 'string'), this.tally);
+    this.printedUpTo = this.texts.length;
   }
 
   /** Prints the results that settled and ended with none before them left to wait for. */
@@ -57,8 +58,18 @@ export class ResultCollector {
     }
   }
 
-  /** The transfers that did not end, in the command's order (an interrupt). */
+  /**
+   * The transfers that did not end, in the command's order (an interrupt); first, with
+   * --json, the result lines still held behind them of those that did end, so every ended
+   * transfer has its line whatever its place in the command.
+   */
   printStopped(): void {
+    if (this.output.streamsResults) {
+      for (let i = this.printedUpTo; i < this.texts.length; i++) {
+        const text = this.texts[i];
+        if (typeof text === 'string' && !this.open.has(i)) this.output.line(text);
+      }
+    }
     this.output.stoppedAll([...this.open.entries()].sort(([a], [b]) => a - b).map(([, view]) => view));
   }
 

@@ -143,6 +143,13 @@ test('results taken as each transfer settles, in any order, print what the recor
   assert.deepEqual(ids(printed(() => streaming.add(2, views[2]!))), ['3']);
   assert.deepEqual(ids(printed(() => streaming.add(3, views[3]!))), [], 'a transfer that did not end waits for the end');
   assert.deepEqual(ids(printed(() => streaming.printResults())), ['4', '5']);
+  // An interrupt: the ended ones held behind one that did not end still get their lines,
+  // before the stopped lines.
+  const interrupted = new ResultCollector(new Output({ json: true }), 3);
+  const byType = (text: string): string[] => text.split('\n').filter(Boolean).map((l) => { const e = JSON.parse(l) as { type: string; id: string }; return `${e.type} ${e.id}`; });
+  assert.deepEqual(byType(printed(() => [1, 2].forEach((i) => interrupted.add(i, views[i === 1 ? 0 : 4]!)))), []);
+  assert.deepEqual(byType(printed(() => interrupted.add(0, views[3]!))), [], 'the first did not end: the rest wait');
+  assert.deepEqual(byType(printed(() => interrupted.printStopped())), ['result 1', 'result 5', 'stopped 4']);
   const done = new ResultCollector(new Output({ json: true }), 1);
   printed(() => done.add(0, views[0]!));
   assert.equal(done.exitCode(), exitCodeFor([views[0]!]));
