@@ -223,6 +223,8 @@ export class Scheduler {
    * command of 10,000 files held 10,000 promises and their closures until the last
    * settled): `each` hears every position of `ids` once, with its record, in the order
    * they settle. Resolves once all have; rejects with the first error, as Promise.all would.
+   * `each` runs at once, inside the scheduler's own step (or this call, for one settled
+   * already): it may record and print, never call back into the engine.
    */
   settledEach(ids: readonly string[], each: (index: number, record: TransferRecord) => void): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -364,10 +366,10 @@ export class Scheduler {
       this.report(`could not take note that transfer ${id} ended`, error);
       this.answer(id, undefined, error);
     }
+    this.pump();
     // Each transfer's garbage is behind it now: thousands of small uploads read no socket
     // bytes to pace collections by (core/collections.ts).
     lookAtHeap();
-    this.pump();
   }
 
   /**
