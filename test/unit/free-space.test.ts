@@ -34,7 +34,6 @@ test('a file the known space would not hold asks again, and only that fresh answ
   d.free = 1_000_000; // space freed meanwhile
   assert.equal(space.forFile('/a', 30_000), 1_000_000, 'not refused on the old figure');
   assert.equal(asked.length, 2);
-  d.free = 5_000;
   const { space: full } = disk(5_000);
   assert.equal(full.forFile('/a', 30_000), 5_000, 'too little free: the caller refuses it');
 });

@@ -3,8 +3,13 @@
  * pool for a while once one waited on the device (fs/loop-reads.ts).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { LoopReads, SLOW_READ_MS, SLOW_FOR_MS } from '../../electron/engine/fs/loop-reads';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { mock, test } from 'node:test';
+import { LoopReads, SLOW_FOR_MS, SLOW_READ_MS, loopReads } from '../../electron/engine/fs/loop-reads';
+import { openSource } from '../../electron/engine/upload/source';
 
 function clocked(): { clock: { ms: number }; calls: LoopReads } {
   const clock = { ms: 1000 };
@@ -52,4 +57,30 @@ test('timed times the call, also one that throws, and answers what it answered',
     /EIO/,
   );
   assert.equal(calls.isSlow('/slow-failing'), true);
+});
+
+test("an upload's source reads on the loop, and through the pool once its device read slowly, the same bytes either way", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-reads-'));
+  const file = path.join(dir, 'source.bin');
+  const bytes = Buffer.from(Array.from({ length: 16 << 10 }, (_, i) => i % 251));
+  fs.writeFileSync(file, bytes);
+  // The module object itself (what source.ts's calls reach), not this file's import of it.
+  const readSync = mock.method(createRequire(__filename)('node:fs') as typeof fs, 'readSync');
+  const onLoop = (): number => readSync.mock.callCount();
+  const source = openSource(file, null, null);
+  try {
+    const first = Buffer.alloc(bytes.length);
+    assert.equal(await source.read(first, 0), bytes.length);
+    assert.deepEqual(first, bytes);
+    assert.equal(onLoop(), 1, 'a small read from the page cache is made on the loop');
+    loopReads.took(fs.statSync(file).dev, SLOW_READ_MS + 5);
+    const second = Buffer.alloc(bytes.length);
+    assert.equal(await source.read(second, 0), bytes.length);
+    assert.deepEqual(second, bytes);
+    assert.equal(onLoop(), 1, 'after a slow read on its device, the read went to the pool');
+  } finally {
+    readSync.mock.restore();
+    source.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

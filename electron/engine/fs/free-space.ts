@@ -40,6 +40,8 @@ export class FreeSpace {
       this.known.delete(dir);
       return null;
     }
+    // Folders come and go in a long-running app: what was known of them is cheap to ask again.
+    if (this.known.size >= 64) this.known.clear();
     this.known.set(dir, { free: Math.max(0, free - bytes), at: this.now() });
     return free;
   }
