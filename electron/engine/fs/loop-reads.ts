@@ -14,7 +14,7 @@ export const SLOW_FOR_MS = 5000;
  * with every transfer on it, waits too: 2,000 sources of 16 KiB not in the cache, on this
  * project's machine's virtio disk, blocked the loop 0.48 ms a read, 960 ms in all, one at
  * a time where the pool makes four at once. So a read on the loop that proves slow sends
- * the reads of that device (`key`) to the pool for SLOW_FOR_MS; then the loop tries again.
+ * the reads of that device to the pool for SLOW_FOR_MS; then the loop tries again.
  *
  * A small download's create, link and unlink stay on the loop whatever they take: where
  * creating a file was slow (1 ms each, ext4 without a journal after thousands of deletes),
@@ -23,32 +23,32 @@ export const SLOW_FOR_MS = 5000;
  * 88 -> 544 ms, for 2,000 files).
  */
 export class LoopReads {
-  /** Devices whose reads go to the pool, until when (ms on `now`'s clock). */
-  private readonly slowUntil = new Map<number | string, number>();
+  /** Devices (st_dev) whose reads go to the pool, until when (ms on `now`'s clock). */
+  private readonly slowUntil = new Map<number, number>();
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  /** Whether reads of `key` go to the pool now (a recent one on the loop was slow). */
-  isSlow(key: number | string): boolean {
-    const until = this.slowUntil.get(key);
+  /** Whether reads of device `dev` go to the pool now (a recent one on the loop was slow). */
+  isSlow(dev: number): boolean {
+    const until = this.slowUntil.get(dev);
     if (until === undefined) return false;
     if (this.now() < until) return true;
-    this.slowUntil.delete(key);
+    this.slowUntil.delete(dev);
     return false;
   }
 
-  /** A read on the loop for `key` took `ms`. */
-  took(key: number | string, ms: number): void {
-    if (ms > SLOW_READ_MS) this.slowUntil.set(key, this.now() + SLOW_FOR_MS);
+  /** A read on the loop from device `dev` took `ms`. */
+  took(dev: number, ms: number): void {
+    if (ms > SLOW_READ_MS) this.slowUntil.set(dev, this.now() + SLOW_FOR_MS);
   }
 
   /** A read on the loop, timed for `took` (also one that throws). */
-  timed<T>(key: number | string, call: () => T): T {
+  timed<T>(dev: number, call: () => T): T {
     const started = this.now();
     try {
       return call();
     } finally {
-      this.took(key, this.now() - started);
+      this.took(dev, this.now() - started);
     }
   }
 }

@@ -240,15 +240,16 @@ export class Scheduler {
       const waiter: Waiter = {
         resolve: (record, id) => {
           if (failed) return;
-          const positions = at.get(id)!;
+          const known = at.get(id)!;
+          const positions = Array.isArray(known) ? known : [known];
           try {
             // `each` is the caller's: what it throws fails this wait, never the scheduler.
-            for (const index of Array.isArray(positions) ? positions : [positions]) each(index, record);
+            for (const index of positions) each(index, record);
           } catch (error) {
             failed = true;
             return reject(error);
           }
-          left -= Array.isArray(positions) ? positions.length : 1;
+          left -= positions.length;
           if (left === 0) resolve();
         },
         reject: (error) => {
