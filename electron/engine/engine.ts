@@ -95,10 +95,10 @@ export interface AddDownload extends SidecarChoice {
 /** The task that runs a record: the one place that knows the task classes. */
 function createTask(record: TransferRecord, ctx: EngineContext): ScheduledTask {
   if (record.direction === 'upload') return new UploadTask(ctx, record);
-  // A download of a known size beyond what is hashed in place hashes on the threads from its
-  // first byte: they start while it connects. A small one (or one of unknown size yet) may
-  // never need them; they start with its first large body (hash-pool.ts).
-  if (record.total !== null && record.total > INLINE_HASH_MAX_BYTES) ctx.hashPool.warm();
+  // A download of a known size beyond what is hashed in place, with a partial to read back
+  // or beside a stream that hashes in place already, hashes on the threads: they start while
+  // it connects. Others may never need them; they start with the first body that does (hash-pool.ts).
+  if (record.total !== null && record.total > INLINE_HASH_MAX_BYTES && (record.offset > 0 || !ctx.hashPool.takesStreamInline())) ctx.hashPool.warm();
   return new DownloadTask(ctx, record);
 }
 

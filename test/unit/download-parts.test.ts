@@ -138,7 +138,7 @@ describe('a write that fails after a checkpoint was marked leaves that checkpoin
     const file = path.join(tempDir(), 'partial');
     let fd = fs.openSync(file, 'w');
     const pool = new HashPool(1);
-    const buffers = allocateBuffers(4096, 4096 * 4, false);
+    const buffers = allocateBuffers(4096, 4096 * 4, 'pooled');
     const [blocks] = pool.open([{ algorithms: ['sha256'], blockSize: 1024 }], buffers, { inline: true }) as [HashSession];
     const writer = new PartialWriter(fd, 0, buffers, [blocks], blocks, true);
     try {
@@ -257,6 +257,47 @@ test('small bodies reuse their write buffers once closed (issue 13): sizes by po
     await b.close();
     assert.deepEqual(fs.readFileSync(path.join(dir, 'b.ferrypart')), second);
     assert.equal((pool as unknown as { workers: unknown[] }).workers.length, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('one fresh large stream hashes on the engine\'s thread, a second at once on a thread, and an existing partial is checked on a thread (issue 13): the same digests everywhere', async () => {
+  const dir = tempDir();
+  const pool = new HashPool(2);
+  const threads = (): number => (pool as unknown as { workers: unknown[] }).workers.length;
+  const inlineSessions = (): number => (pool as unknown as { inline: { sessions: number } }).inline.sessions;
+  const body = Buffer.from(Array.from({ length: (5 << 20) / 2 + 123 }, (_, i) => (i * 131) % 253));
+  const sha = createHash('sha256').update(body).digest('hex');
+  const blockSize = 1 << 20;
+  const feed = async (live: LivePartial): Promise<unknown> => {
+    for (let at = 0; at < body.length; at += 300_000) await live.writer.write(body.subarray(at, at + 300_000));
+    const mark = live.writer.mark();
+    await mark.written;
+    return mark.blocks;
+  };
+  try {
+    assert.equal(pool.takesStreamInline(), true);
+    const a = await LivePartial.fresh(pool, path.join(dir, 'a.ferrypart'), ['sha256'], blockSize, body.length);
+    assert.equal(threads(), 0, 'the first stream started no thread');
+    assert.equal(pool.takesStreamInline(), false, 'a second stream at once would not hash in place');
+    const b = await LivePartial.fresh(pool, path.join(dir, 'b.ferrypart'), ['sha256'], blockSize, body.length);
+    assert.equal(threads(), 1, 'the second stream hashes on a thread');
+    const [blocksA, blocksB] = await Promise.all([feed(a), feed(b)]);
+    assert.deepEqual(blocksA, blocksB, 'block digests in place and on a thread agree');
+    assert.equal((await a.finalDigests()).sha256, sha);
+    assert.equal((await b.finalDigests()).sha256, sha);
+    await a.close();
+    await b.close();
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'a.ferrypart')), body, 'writes off the loop landed whole');
+    assert.equal(pool.takesStreamInline(), true, 'a closed stream gives its place back');
+    assert.equal(inlineSessions(), 0);
+
+    const existing = await LivePartial.open(pool, path.join(dir, 'a.ferrypart'), ['sha256'], blockSize, body.length);
+    assert.equal(inlineSessions(), 0, 'reading a partial back is a thread\'s work, even with no stream in place');
+    const { blocks } = (await existing.blockHash.feedFile(existing.path, 0, body.length)) as { blocks: unknown[] };
+    assert.equal(blocks.length, 2, 'two whole blocks read back');
+    await existing.close();
   } finally {
     await pool.close();
   }

@@ -45,13 +45,18 @@ export class LivePartial extends PartialFile {
     return LivePartial.wrap(pool, path, fd, algorithms, blockSize, expectedBytes, false);
   }
 
-  private static wrap(pool: HashPool, path: string, fd: number, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null, oneSession: boolean): LivePartial {
-    // A small body is hashed and written on this thread (small-body.ts).
-    const inline = isSmallBody(expectedBytes);
-    const buffers = allocateBuffers(expectedBytes, expectedBytes, !inline);
-    if (oneSession) {
-      const [both] = pool.open([{ algorithms, blockSize }], buffers, { inline }) as [HashSession];
-      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both, inline), inline ? (buffers as ArrayBuffer[]) : null);
+  private static wrap(pool: HashPool, path: string, fd: number, algorithms: DigestAlgorithm[], blockSize: number, expectedBytes: number | null, fresh: boolean): LivePartial {
+    // A small body is hashed and written on this thread (small-body.ts). So is the hashing
+    // of a fresh stream the pool lets hash here (HashPool.takesStreamInline); its writes stay
+    // off the loop. An existing partial's check reads the file back: a thread does that.
+    const small = isSmallBody(expectedBytes);
+    const stream = !small && fresh && pool.takesStreamInline();
+    const inline = small || stream;
+    const buffers = allocateBuffers(expectedBytes, expectedBytes, small ? 'pooled' : stream ? 'plain' : 'shared');
+    const pooled = small ? (buffers as ArrayBuffer[]) : null;
+    if (fresh) {
+      const [both] = pool.open([{ algorithms, blockSize }], buffers, { inline, stream }) as [HashSession];
+      return new LivePartial(path, fd, both, both, new PartialWriter(fd, 0, buffers, [both], both, small), pooled);
     }
     const [fileHash, blockHash] = pool.open(
       [
@@ -61,8 +66,8 @@ export class LivePartial extends PartialFile {
       buffers,
       { inline },
     ) as [HashSession, HashSession];
-    const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash, inline);
-    return new LivePartial(path, fd, fileHash, blockHash, writer, inline ? (buffers as ArrayBuffer[]) : null);
+    const writer = new PartialWriter(fd, 0, buffers, [fileHash, blockHash], blockHash, small);
+    return new LivePartial(path, fd, fileHash, blockHash, writer, pooled);
   }
 
   /** Moves the writer to `offset` after its sessions were fed up to there from disk. */

@@ -11,21 +11,29 @@ const BUFFER_COUNT = 4;
 export type WriteBuffers = SharedArrayBuffer[] | ArrayBuffer[];
 
 /**
+ * Where a transfer's buffers come from:
+ *  - `shared`: a hashing thread reads them (HashPool.open without `inline`), so they must be
+ *    shared memory;
+ *  - `pooled`: a small body hashed on this thread (small-body.ts), in plain memory from the
+ *    pool, which the partial gives them back to once closed (shared memory from thousands
+ *    of small files waited for full collections: 50 MB of a 10,000-file run's peak; issue 13);
+ *  - `plain`: a large stream hashed on this thread (HashPool.takesStreamInline), in plain
+ *    memory left to the collector: four 1 MiB buffers would fill the pool's whole cap.
+ */
+export type BufferKind = 'shared' | 'pooled' | 'plain';
+
+/**
  * Buffers for one transfer: the same memory is written to disk and hashed. `bufferBytes`
  * caps each buffer's size; `bodyBytes` is how much will pass through them, when known.
- * `shared`: a hashing thread reads them (HashPool.open without `inline`), so they must be
- * shared memory; an inline session hashes on this thread and plain memory does, which the
- * collector frees young (shared memory from thousands of small files waited for full
- * collections: 50 MB of a 10,000-file run's peak; issue 13).
  */
-export function allocateBuffers(bufferBytes: number | null, bodyBytes: number | null = bufferBytes, shared = true): WriteBuffers {
+export function allocateBuffers(bufferBytes: number | null, bodyBytes: number | null = bufferBytes, kind: BufferKind = 'shared'): WriteBuffers {
   // A small file does not need four megabytes of buffers.
   const size = bufferBytes !== null && bufferBytes < WRITE_BUFFER_SIZE ? Math.max(bufferBytes, 4096) : WRITE_BUFFER_SIZE;
   // Nor four buffers, when its whole body fits in one: memory that thousands of small files
   // would otherwise leave for the collector (64 KB each at 16 KiB a file; bench:many-small, issue 13).
   const count = bodyBytes !== null && bodyBytes <= size ? 1 : BUFFER_COUNT;
-  // Plain ones come from the pool, which the partial gives them back to once closed.
-  return shared ? Array.from({ length: count }, () => new SharedArrayBuffer(size)) : Array.from({ length: count }, () => takeBuffer(size));
+  if (kind === 'shared') return Array.from({ length: count }, () => new SharedArrayBuffer(size));
+  return Array.from({ length: count }, () => (kind === 'pooled' ? takeBuffer(size) : new ArrayBuffer(size)));
 }
 
 /** What a retired writer throws: one error for all (a stack captured per file cost about 10 us). */

@@ -20,6 +20,8 @@ interface Pending {
 /** Where sessions run, and the bookkeeping of what it still owes us. */
 abstract class HashHost {
   sessions = 0;
+  /** Sessions of a stream larger than INLINE_HASH_MAX_BYTES (HashPool.takesStreamInline). */
+  streams = 0;
   readonly requests = new Map<number, Pending>();
   readonly acks = new Map<number, (buffer: number) => void>();
   readonly failures = new Map<number, (error: Error) => void>();
@@ -87,8 +89,9 @@ class HashWorker extends HashHost {
 
 /**
  * Sessions on the engine's own thread, for bodies so small that the round trip to a thread
- * (two postMessages and their wake-ups per update) costs more than hashing them here. The
- * answers still arrive asynchronously and in order, as a thread's would.
+ * (two postMessages and their wake-ups per update) costs more than hashing them here, and
+ * for one fresh stream at a time (HashPool.takesStreamInline). The answers still arrive
+ * asynchronously and in order, as a thread's would.
  */
 class InlineHost extends HashHost {
   private readonly local = new Map<number, Session>();
@@ -148,8 +151,10 @@ export class HashSession {
     blockSize: number,
     start: number,
     buffers: SharedArrayBuffer[] | ArrayBuffer[],
+    private readonly stream = false,
   ) {
     host.sessions++;
+    if (stream) host.streams++;
     host.acks.set(this.sid, (buffer) => {
       const queue = this.waitingAcks.get(buffer);
       const done = queue?.shift();
@@ -201,6 +206,7 @@ export class HashSession {
     if (this.closed) return;
     this.closed = true;
     this.host.sessions--;
+    if (this.stream) this.host.streams--;
     this.host.acks.delete(this.sid);
     this.host.failures.delete(this.sid);
   }
@@ -227,7 +233,8 @@ export class HashSession {
  * block digests) share one thread: with block digests in XXH3-128 the thread hashes about
  * 1.5 GB/s, more than one download brings, and a second thread for the same bytes cost a
  * V8 isolate (10-15 MB of a 1 GiB download's peak) and a wake-up per buffer (issue 13).
- * A thread starts when every running one already hashes for another transfer, up to `size`.
+ * A thread starts when every running one already hashes for another transfer, up to `size`;
+ * none starts while what is hashed runs inline (small bodies, one fresh stream).
  */
 export class HashPool {
   private workers: HashWorker[] = [];
@@ -243,15 +250,35 @@ export class HashPool {
 
   /**
    * Sessions for one transfer, on one thread: an idle one, else a new one while fewer than
-   * `size` run, else the least busy; or, with `inline` (a body of at most
-   * INLINE_HASH_MAX_BYTES), on the calling thread.
+   * `size` run, else the least busy; or, with `inline`, on the calling thread: a body of at
+   * most INLINE_HASH_MAX_BYTES, or with `stream` the stream takesStreamInline allowed.
    */
-  open(specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number; start?: number }>, buffers: SharedArrayBuffer[] | ArrayBuffer[], options: { inline?: boolean } = {}): HashSession[] {
+  open(
+    specs: Array<{ algorithms: DigestAlgorithm[]; blockSize: number; start?: number }>,
+    buffers: SharedArrayBuffer[] | ArrayBuffer[],
+    options: { inline?: boolean; stream?: boolean } = {},
+  ): HashSession[] {
     if (this.closed) throw new Error('the hash pool is closed');
     // A thread given plain memory would hash a copy made at open, never the bytes written later.
     if (!options.inline && buffers.some((b) => !(b instanceof SharedArrayBuffer))) throw new Error('a hashing thread needs shared buffers');
     const host = options.inline ? this.inline : this.thread();
-    return specs.map((spec) => new HashSession(host, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers));
+    const stream = options.inline === true && options.stream === true;
+    return specs.map((spec) => new HashSession(host, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers, stream));
+  }
+
+  /**
+   * Whether a fresh stream of bytes larger than INLINE_HASH_MAX_BYTES (hashed as it
+   * arrives, never read back from a file) should hash on the calling thread: yes while no
+   * other such stream does. SHA-256 and XXH3-128 cost that thread about 0.6 ms a MiB, which
+   * one stream's event loop can spare; a hashing thread for it cost a V8 isolate (about 15 MB
+   * of a 1 GiB download's peak RSS) and more CPU than the hashing it took over (a
+   * postMessage, an acknowledgement and two wake-ups per MiB). A second stream at once goes
+   * to the threads, so that several fast downloads still hash in parallel (issue 13).
+   * Reading a file back (a resumed partial's check) always goes to a thread: a read of
+   * gigabytes must not hold the event loop.
+   */
+  takesStreamInline(): boolean {
+    return !this.closed && this.inline.streams === 0;
   }
 
   private thread(): HashWorker {
