@@ -5,7 +5,7 @@
 import { parseChecksumArgument } from '../common/integrity';
 import type { TimeWindows } from '../common/time-windows';
 import { describeWindowState } from './window-note';
-import { Engine, type EngineEvent, type Limits, KeyFileSecretBox, summarize, uploadTarget } from '../engine';
+import { type Added, Engine, type EngineEvent, type Limits, KeyFileSecretBox, summarize, uploadTarget } from '../engine';
 import { UsageError } from './args';
 import { type Output, type TransferView } from './output';
 import { type AddedView, type DownloadRequest, type Runner, type UploadRequest, onStopSignals } from './runner';
@@ -50,10 +50,45 @@ export function openLocalEngine(dataDir: string, command: string, output: Output
 export class LocalRunner implements Runner {
   readonly handedOver = false;
 
+  /** New transfers started as their group of adds was written (startAdded): run() leaves them be. */
+  private readonly started = new Set<string>();
+  private interrupted: number | null = null;
+  /** run() listens for the transfers' ends. */
+  private running = false;
+  private offSignals: (() => void) | null = null;
+
   constructor(
     private readonly engine: Engine,
     private readonly output: Output,
   ) {}
+
+  /**
+   * New transfers start as soon as their group of adds is written (Engine.addDownloads), so
+   * the first requests go out while thousands more are added (issue 13). Ctrl-C stops them
+   * from then on as it does in run(). Only new ones: a transfer found again starts in run(),
+   * once the command has said it continues.
+   */
+  private readonly startAdded = (added: Added[]): void => {
+    const ids = added.filter((a) => !a.existing).map((a) => a.record.id);
+    if (ids.length === 0 || this.interrupted !== null) return;
+    this.listenForStop();
+    for (const id of ids) this.started.add(id);
+    this.engine.start(ids);
+  };
+
+  /**
+   * Ctrl-C or SIGTERM closes the engine with checkpoints and run() says what stopped. While
+   * the command is still adding, nothing more starts and run() closes the engine once it
+   * listens for what did, so that each transfer that ended still has its line. Safe to call twice.
+   */
+  private listenForStop(): void {
+    this.offSignals ??= onStopSignals((code) => {
+      if (this.interrupted !== null) return;
+      this.interrupted = code;
+      this.output.note('Stopping: saving progress so "ferry resume" or the same command continues...');
+      if (this.running) void this.engine.close();
+    });
+  }
 
   async addDownloads(request: DownloadRequest): Promise<AddedView[]> {
     const parsed = request.checksum === null ? null : parseChecksumArgument(request.checksum);
@@ -72,6 +107,7 @@ export class LocalRunner implements Runner {
         checksumFile: request.checksumFile,
         sidecar: request.sidecar,
       })),
+      this.startAdded,
     );
     return added.map(({ record, existing, alreadyDone }) => ({ view: summarize(record, null), existing, alreadyDone: alreadyDone === true }));
   }
@@ -79,6 +115,7 @@ export class LocalRunner implements Runner {
   async addUploads(request: UploadRequest): Promise<AddedView[]> {
     const added = await this.engine.addUploads(
       request.files.map((f) => ({ source: f.path, url: uploadTarget(request.to, request.protocol, f.relativePath), relativePath: f.relativePath, protocol: request.protocol, headers: request.headers })),
+      this.startAdded,
     );
     return added.map(({ record, existing }) => ({ view: summarize(record, null), existing, alreadyDone: false }));
   }
@@ -99,28 +136,29 @@ export class LocalRunner implements Runner {
 
   async run(ids: string[]): Promise<number> {
     const { engine, output } = this;
-    let interrupted: number | null = null;
-    const offSignals = onStopSignals((code) => {
-      if (interrupted !== null) return;
-      interrupted = code;
-      output.note('Stopping: saving progress so "ferry resume" or the same command continues...');
-      void engine.close();
-    });
+    this.listenForStop();
+    this.running = true;
     output.watch(ids.length, () => engine.activeProgress());
     try {
       // Each record becomes what is printed for it as it settles (result-collector.ts).
       const results = new ResultCollector(output, ids.length);
-      engine.start(ids);
-      await engine.settledEach(ids, (i, record) => results.add(i, summarize(record, null)));
-      if (interrupted !== null) {
+      if (this.interrupted === null) engine.start(this.started.size === 0 ? ids : ids.filter((id) => !this.started.has(id)));
+      this.started.clear();
+      const settled = engine.settledEach(ids, (i, record) => results.add(i, summarize(record, null)));
+      // Stopped while adding: what started stops now (listenForStop).
+      if (this.interrupted !== null) void engine.close();
+      await settled;
+      if (this.interrupted !== null) {
         results.printStopped();
-        return interrupted;
+        return this.interrupted;
       }
       results.printResults();
       return results.exitCode();
     } finally {
       output.unwatch();
-      offSignals();
+      this.offSignals?.();
+      this.offSignals = null;
+      this.running = false;
     }
   }
 

@@ -18,13 +18,29 @@ export interface Cleaned {
  */
 export const ADD_GROUP = 500;
 
-/** Runs `add` over `inputs` a group at a time, in order; the answers in the same order. */
-export async function inGroups<I, O>(inputs: I[], add: (group: I[]) => Promise<O[]>): Promise<O[]> {
-  if (inputs.length <= ADD_GROUP) return add(inputs);
+/** What an add may do with each group as it is written (Engine.addDownloads). */
+export interface GroupOptions<O> {
+  /** Hears each group's answers once written, before the next group is added. */
+  onGroup?: (answers: O[]) => void;
+  /** Adds no further group once this says so (the engine is closing). */
+  stop?: () => boolean;
+}
+
+/**
+ * Runs `add` over `inputs` a group at a time, in order; the answers in the same order (of
+ * the groups added, when `stop` ended it early). Between groups the event loop takes a
+ * turn, so what `onGroup` started moves while the rest is added: ten thousand uploads'
+ * first request waited 0.53 s for every add, against 0.08 s for tus-js-client (issue 13).
+ */
+export async function inGroups<I, O>(inputs: I[], add: (group: I[]) => Promise<O[]>, { onGroup, stop }: GroupOptions<O> = {}): Promise<O[]> {
   const answers: O[] = [];
   for (let at = 0; at < inputs.length; at += ADD_GROUP) {
-    answers.push(...(await add(inputs.slice(at, at + ADD_GROUP))));
-    lookAtHeap();
+    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stop?.()) break;
+    const group = await add(at === 0 && inputs.length <= ADD_GROUP ? inputs : inputs.slice(at, at + ADD_GROUP));
+    onGroup?.(group);
+    answers.push(...group);
+    if (inputs.length > ADD_GROUP) lookAtHeap();
   }
   return answers;
 }

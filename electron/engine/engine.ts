@@ -217,24 +217,27 @@ export class Engine {
    * place: a URL's user:pass@ becomes an `Authorization: Basic` header (a header given
    * explicitly wins, as with curl) and leaves the URL that is stored, shown and compared;
    * every header value is sealed before anything is written (add-inputs.ts). Then one
-   * transaction per group of ADD_GROUP.
+   * transaction per group of ADD_GROUP. `onGroup` hears each group once written, before the
+   * next is added (a CLI starts its new transfers there: inGroups).
    */
-  async addDownloads(inputs: AddDownload[]): Promise<Added[]> {
+  async addDownloads(inputs: AddDownload[], onGroup?: (added: Added[]) => void): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
-    return inGroups(inputs, async (group) => {
+    const add = async (group: AddDownload[]): Promise<Added[]> => {
       const ready = await Promise.all(group.map(async (input) => ({ ...input, ...(await cleaned(input, sealer)) })));
       const done = await Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? stillDone(this.context, input) : null)));
       return this.store.transaction(() => ready.map((input, i): Added => (done[i] ? { record: done[i], existing: true, alreadyDone: true } : this.insertDownload(input))));
-    });
+    };
+    return inGroups(inputs, add, { onGroup, stop: () => this.closing !== null });
   }
 
   /** addDownloads for uploads: same source and target found again continue the unfinished upload. */
-  async addUploads(inputs: AddUpload[]): Promise<Added[]> {
+  async addUploads(inputs: AddUpload[], onGroup?: (added: Added[]) => void): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
-    return inGroups(inputs, async (group) => {
+    const add = async (group: AddUpload[]): Promise<Added[]> => {
       const ready = await Promise.all(group.map(async (input) => ({ ...input, ...(await cleaned(input, sealer)) })));
       return this.store.transaction(() => ready.map((input) => this.insertUpload(input)));
-    });
+    };
+    return inGroups(inputs, add, { onGroup, stop: () => this.closing !== null });
   }
 
   /**

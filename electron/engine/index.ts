@@ -6,7 +6,7 @@
  */
 
 // The engine itself, its options and inputs.
-export { type AddDownload, type AddUpload, Engine, type EngineOptions } from './engine';
+export { type AddDownload, type AddUpload, type Added, Engine, type EngineOptions } from './engine';
 export type { RelinkResult } from './download/relink-download';
 export type { Clock, DownloadTuning, EngineEvent } from './context';
 export { DEFAULT_LIMITS, type Limits } from './scheduler/limits';
