@@ -58,14 +58,17 @@ test('the first group starts before the next is added; a Ctrl-C then starts noth
     if (starts.push(ids) === 1) setImmediate(() => process.emit('SIGINT'));
     start(ids);
   };
-  const stopped = await captured(async () => {
-    const added = await runner.addDownloads({ ...request, dir: first.dir });
-    try {
-      return await runner.run(added.map((a) => a.view.id));
-    } finally {
-      await runner.close();
-    }
-  });
+  // What `ferry get -i` does with a runner: add, run, close; its lines kept.
+  const get = (r: LocalRunner, dir: string) =>
+    captured(async () => {
+      const added = await r.addDownloads({ ...request, dir });
+      try {
+        return await r.run(added.map((a) => a.view.id));
+      } finally {
+        await r.close();
+      }
+    });
+  const stopped = await get(runner, first.dir);
   assert.equal(stopped.value, 130);
   assert.equal(starts.length, 1, 'the first group started as it was written, and nothing after the Ctrl-C');
   assert.equal(starts[0]!.length, ADD_GROUP);
@@ -78,15 +81,7 @@ test('the first group starts before the next is added; a Ctrl-C then starts noth
   for (const line of ended) assert.equal(line.sha256, sha256(fs.readFileSync(line.path as string)));
 
   const second = openEngine(first.dataDir, first.dir, {}, limits);
-  const again = await captured(async () => {
-    const rerun = new LocalRunner(second.engine, new Output({ json: true }));
-    const added = await rerun.addDownloads({ ...request, dir: second.dir });
-    try {
-      return await rerun.run(added.map((a) => a.view.id));
-    } finally {
-      await rerun.close();
-    }
-  });
+  const again = await get(new LocalRunner(second.engine, new Output({ json: true })), second.dir);
   assert.equal(again.value, 0);
   const results = again.lines.filter((l) => l.type === 'result');
   assert.deepEqual(results.map((r) => r.sha256), bodies.map(sha256));
