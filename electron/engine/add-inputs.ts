@@ -68,3 +68,29 @@ export function withoutSecrets<T extends { url: string; headers?: unknown }>(inp
   }
   return input;
 }
+
+/**
+ * The same target given twice in one add is one transfer. Within a group the store finds
+ * the first; across groups the first may have started (GroupOptions.onGroup) and even ended
+ * before the second's group is written, when the store would no longer call it unfinished.
+ * Only an add that starts its groups as they are written (`starts`) keeps the keys.
+ */
+export class SameInOneAdd<R extends { id: string }> {
+  private readonly ids = new Map<string, string>();
+
+  constructor(
+    private readonly read: (id: string) => R | undefined,
+    private readonly starts: boolean,
+  ) {}
+
+  /** What `key` was added as earlier in this add, else `add()`'s answer, remembered. */
+  once<A extends { record: R; existing: boolean }>(key: string, add: () => A): A | { record: R; existing: true } {
+    if (!this.starts) return add();
+    const earlier = this.ids.get(key);
+    const record = earlier === undefined ? undefined : this.read(earlier);
+    if (record) return { record, existing: true };
+    const added = add();
+    this.ids.set(key, added.record.id);
+    return added;
+  }
+}

@@ -6,7 +6,7 @@ import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, ty
 import { logEngineEvent } from './event-log';
 import { HashPool, INLINE_HASH_MAX_BYTES } from './hash/hash-pool';
 import { stillDone } from './still-done';
-import { type Cleaned, cleaned, inGroups, withoutSecrets } from './add-inputs';
+import { type Cleaned, SameInOneAdd, cleaned, inGroups, withoutSecrets } from './add-inputs';
 import { type RelinkResult, relinkDownload } from './download/relink-download';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
@@ -222,10 +222,13 @@ export class Engine {
    */
   async addDownloads(inputs: AddDownload[], onGroup?: (added: Added[]) => void): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
+    const same = new SameInOneAdd((id) => this.store.get(id), onGroup !== undefined);
     const add = async (group: AddDownload[]): Promise<Added[]> => {
       const ready = await Promise.all(group.map(async (input) => ({ ...input, ...(await cleaned(input, sealer)) })));
       const done = await Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? stillDone(this.context, input) : null)));
-      return this.store.transaction(() => ready.map((input, i): Added => (done[i] ? { record: done[i], existing: true, alreadyDone: true } : this.insertDownload(input))));
+      return this.store.transaction(() =>
+        ready.map((input, i): Added => same.once(`${input.url}\0${input.dir}\0${input.name ?? ''}`, () => (done[i] ? { record: done[i], existing: true, alreadyDone: true } : this.insertDownload(input)))),
+      );
     };
     return inGroups(inputs, add, { onGroup, stop: () => this.closing !== null });
   }
@@ -233,9 +236,10 @@ export class Engine {
   /** addDownloads for uploads: same source and target found again continue the unfinished upload. */
   async addUploads(inputs: AddUpload[], onGroup?: (added: Added[]) => void): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
+    const same = new SameInOneAdd((id) => this.store.get(id), onGroup !== undefined);
     const add = async (group: AddUpload[]): Promise<Added[]> => {
       const ready = await Promise.all(group.map(async (input) => ({ ...input, ...(await cleaned(input, sealer)) })));
-      return this.store.transaction(() => ready.map((input) => this.insertUpload(input)));
+      return this.store.transaction(() => ready.map((input) => same.once(`${input.source}\0${input.url}`, () => this.insertUpload(input))));
     };
     return inGroups(inputs, add, { onGroup, stop: () => this.closing !== null });
   }

@@ -88,3 +88,27 @@ test('the first group starts before the next is added; a Ctrl-C then starts noth
   assert.deepEqual(new Set(results.map((r) => r.id)), new Set([...ended, ...held].map((l) => l.id)), 'the same transfers, no duplicates');
   assert.equal(fs.readdirSync(first.dir).length, count);
 });
+
+test('the same link twice in one add, groups apart, is one transfer, also when the first has ended before the second is written (issue 13)', async () => {
+  const t = openEngine();
+  try {
+    const twice = 'http://127.0.0.1:9/twice.bin';
+    const urls = [twice, ...Array.from({ length: ADD_GROUP + 50 }, (_, i) => `http://127.0.0.1:9/other/${i}.bin`), twice];
+    let groups = 0;
+    // As if the first group's start had run the first link to its end before the last group is added.
+    const added = await t.engine.addDownloads(
+      urls.map((url) => ({ url, dir: t.dir, ifDone: 'download' as const })),
+      (group) => {
+        if (groups++ === 0) t.engine.store.setState(group[0]!.record.id, 'completed', Date.now());
+      },
+    );
+    assert.equal(groups, 2);
+    assert.equal(added.at(-1)!.record.id, added[0]!.record.id, 'the second mention is the first transfer');
+    assert.equal(added.at(-1)!.existing, true);
+    assert.equal(t.engine.list().length, urls.length - 1, 'no second transfer for the same link');
+    const plain = await t.engine.addDownloads([{ url: twice, dir: t.dir, ifDone: 'download' }]);
+    assert.notEqual(plain[0]!.record.id, added[0]!.record.id, 'a later command with --force downloads it again, as before');
+  } finally {
+    await t.engine.close();
+  }
+});
