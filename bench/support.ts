@@ -270,10 +270,11 @@ export function printRows(runs: Map<string, Measured[]>, per: Per): void {
 /**
  * `a` against `b`: the ratio of their medians, with the min–max of the round-by-round
  * ratios (the rounds are interleaved, so round i of each ran side by side). `time` and
- * `cpu` are a/b (lower is better for a); `speed` is b's time over a's (higher is better).
+ * `cpu` are a/b (lower is better for a); `speed` is b's time over a's (higher is better);
+ * a function gives another figure of a run, compared as a/b.
  */
-export function ratio(runs: Map<string, Measured[]>, a: string, b: string, metric: 'time' | 'cpu' | 'speed'): string {
-  const of = (m: Measured): number => (metric === 'cpu' ? cpuOf(m) : m.seconds);
+export function ratio(runs: Map<string, Measured[]>, a: string, b: string, metric: 'time' | 'cpu' | 'speed' | ((m: Measured) => number)): string {
+  const of = (m: Measured): number => (typeof metric === 'function' ? metric(m) : metric === 'cpu' ? cpuOf(m) : m.seconds);
   const as = runs.get(a)!;
   const bs = runs.get(b)!;
   const overall = metric === 'speed' ? median(bs.map(of)) / median(as.map(of)) : median(as.map(of)) / median(bs.map(of));
