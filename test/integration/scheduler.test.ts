@@ -89,7 +89,7 @@ describe('the queue', () => {
   const pathOf = (url: string): string => new URL(url).pathname;
   const firstRequestIndex = (url: string): number => server.log.findIndex((r) => r.path === pathOf(url));
 
-  test('an add larger than one group (1,200 links, ADD_GROUP 500) answers in order, keeps the queue order, and a repeat finds every one', async () => {
+  test('an add larger than one group (1,200 links, groups of ADD_GROUP) answers in order, keeps the queue order, and a repeat finds every one', async () => {
     const t = openEngine();
     try {
       const urls = Array.from({ length: 1200 }, (_, i) => `http://127.0.0.1:9/many/${i}.bin`);
