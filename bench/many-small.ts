@@ -4,7 +4,9 @@
  * against `aria2c -j16 -i LIST`, the same list, interleaved in the same run. Every row
  * prints time, files a second, CPU milliseconds per file (user + sys of the whole process)
  * and peak RSS, medians of the rounds with their min–max; then the ratios the targets of
- * issue 13 name.
+ * issue 13 name. Last, what splits Ferry's CPU a file: a 1-file `get` (Node's start,
+ * loading, a new store: the same for any count), and the CPU each file past the fewest
+ * added (between the medians of the fewest and the most files: the cost once warm).
  *
  *   BENCH_COUNTS   file counts, comma-separated (default 2000,10000); BENCH_COUNT one count
  *   BENCH_ROUNDS   interleaved rounds (default 3)
@@ -17,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytesOf } from '../test/support/fault-server';
 import { startNginx } from '../test/support/nginx';
-import { BENCH_DIR, type Measured, countsFromEnv, cpuPer, fileSystemOf, freshDir, measureCommand, printRows, printTable, ratio, resultsOf, roundsLabel, runInterleaved, withSpread } from './support';
+import { BENCH_DIR, type Measured, countsFromEnv, cpuOf, cpuPer, fileSystemOf, freshDir, median, measureCommand, printRows, printTable, ratio, resultsOf, roundsLabel, runInterleaved, withSpread } from './support';
 
 const COUNTS = countsFromEnv([2000, 10000]);
 const SIZE = 16 << 10;
@@ -43,6 +45,8 @@ async function main(): Promise<void> {
   const nginx = await startNginx(ROOT);
   let runNumber = 0;
   const peakRss = new Map<number, number>();
+  /** Ferry's median CPU-seconds for each count. */
+  const ferryCpu = new Map<number, number>();
   try {
     for (const count of COUNTS) {
       // One list for both tools, written before either is timed.
@@ -56,14 +60,7 @@ async function main(): Promise<void> {
         return dir;
       };
       const tools: Record<string, () => Promise<Measured>> = {
-        ferry: async () => {
-          const dir = files();
-          const args = [CLI, 'get', '-i', list, '--dir', dir, '--data-dir', path.join(dir, '..', 'data'), '--max-active', String(ACTIVE), '--max-per-host', String(ACTIVE), '--json'];
-          const run = await measureCommand(process.execPath, args);
-          const completed = resultsOf(run.stdout).filter((r) => r.state === 'completed').length;
-          if (completed !== count) throw new Error(`ferry completed ${completed} of ${count}`);
-          return run;
-        },
+        ferry: () => ferryGet(list, files(), count),
         aria2c: async () => {
           const dir = files();
           const run = await measureCommand('aria2c', ['-j', String(ACTIVE), '-q', '--allow-overwrite=true', '--auto-file-renaming=false', '-d', dir, '-i', list]);
@@ -85,7 +82,15 @@ async function main(): Promise<void> {
       ]);
       console.log('  note: aria2c keeps its 16 connections alive and reuses them from file to file (keep-alive is its default; pipelining is not), and hashes, fsyncs and records nothing per file');
       peakRss.set(count, Math.max(...runs.get('ferry')!.map((m) => m.peakRssBytes ?? 0)));
+      ferryCpu.set(count, median(runs.get('ferry')!.map(cpuOf)));
     }
+    const one = path.join(BENCH_DIR, 'small-1.list');
+    fs.writeFileSync(one, `${nginx.url('f0.bin')}\n`);
+    const single: number[] = [];
+    for (let i = 0; i < Math.max(ROUNDS, 3); i++) single.push(cpuOf(await ferryGet(one, path.join(OUT, `one-${i}`, 'files'), 1)) * 1000);
+    const [fewest, most] = [Math.min(...COUNTS), Math.max(...COUNTS)];
+    const marginal = most > fewest ? `; each file past ${fewest} added ${(((ferryCpu.get(most)! - ferryCpu.get(fewest)!) * 1000) / (most - fewest)).toFixed(3)} ms (the medians at ${fewest} and ${most})` : '';
+    console.log(`ferry CPU, what is fixed and what each file adds: a 1-file get ${withSpread(single, 0)} ms (Node's start, loading, a new store)${marginal}`);
   } finally {
     await nginx.stop();
     fs.rmSync(OUT, { recursive: true, force: true });
@@ -95,6 +100,16 @@ async function main(): Promise<void> {
     const grew = (peakRss.get(most)! - peakRss.get(fewest)!) / 1e6;
     console.log(`ferry peak RSS: ${(peakRss.get(fewest)! / 1e6).toFixed(0)} MB at ${fewest} files, ${(peakRss.get(most)! / 1e6).toFixed(0)} MB at ${most} (${grew >= 0 ? '+' : ''}${grew.toFixed(0)} MB; target: bounded by the ${ACTIVE} active, not the number queued)`);
   }
+}
+
+/** `ferry get -i list` into `dir` as the bench runs it; throws unless all `count` complete. */
+async function ferryGet(list: string, dir: string, count: number): Promise<Measured> {
+  fs.mkdirSync(dir, { recursive: true });
+  const args = [CLI, 'get', '-i', list, '--dir', dir, '--data-dir', path.join(dir, '..', 'data'), '--max-active', String(ACTIVE), '--max-per-host', String(ACTIVE), '--json'];
+  const run = await measureCommand(process.execPath, args);
+  const completed = resultsOf(run.stdout).filter((r) => r.state === 'completed').length;
+  if (completed !== count) throw new Error(`ferry completed ${completed} of ${count}`);
+  return run;
 }
 
 void main();
