@@ -40,7 +40,7 @@ export async function inGroups<I, O>(inputs: I[], add: (group: I[]) => Promise<O
   for (let at = 0; at < inputs.length; at += ADD_GROUP) {
     if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     if (stop?.()) break;
-    const group = await add(at === 0 && inputs.length <= ADD_GROUP ? inputs : inputs.slice(at, at + ADD_GROUP));
+    const group = await add(inputs.slice(at, at + ADD_GROUP));
     onGroup?.(group);
     answers.push(...group);
     if (inputs.length > ADD_GROUP) lookAtHeap();

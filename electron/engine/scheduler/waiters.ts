@@ -14,10 +14,6 @@ export class SettleWaiters {
   /** One waiter alone, or a list when several wait for the same transfer. */
   private readonly byId = new Map<string, Waiter | Waiter[]>();
 
-  wait(id: string): Promise<TransferRecord> {
-    return new Promise((resolve, reject) => this.listen(id, { resolve, reject }));
-  }
-
   /**
    * `waiter` hears `id` settle, with the id: one waiter can listen for ten thousand
    * transfers without a promise, two closures and a list for each (issue 13).
