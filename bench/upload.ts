@@ -16,8 +16,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { randomBytesOf } from '../test/support/fault-server';
-import { startTusServer } from '../test/support/tus-servers';
+import { type TusTestServer, startTusServer } from '../test/support/tus-servers';
 import { BENCH_DIR, type Measured, countsFromEnv, cpuPer, fileSystemOf, measureCommand, printRows, printTable, ratio, roundsLabel, runInterleaved, withSpread } from './support';
 
 const COUNTS = countsFromEnv([2000, 10000]);
@@ -43,7 +44,9 @@ async function against(count: number, upload: (endpoint: string, dataDir: string
   const data = fs.mkdtempSync(path.join(BENCH_DIR, 'upload-data-'));
   try {
     const serverCpu = process.cpuUsage();
+    const started = performance.now();
     const m = await upload(server.endpoint, data);
+    const ended = performance.now();
     const { user, system } = process.cpuUsage(serverCpu);
     if (server.storedDigests().length !== count) throw new Error(`the server holds ${server.storedDigests().length} of ${count} files`);
     const span = (server.log.at(-1)!.at - server.log[0]!.at) / 1000;
@@ -51,13 +54,28 @@ async function against(count: number, upload: (endpoint: string, dataDir: string
     const perRequest = (serverCpuSeconds * 1000) / server.log.length;
     return {
       ...m,
-      extra: { serverCpuSeconds, requests: server.log.length },
+      extra: { serverCpuSeconds, requests: server.log.length, ...idleOf(server.activity, started, ended) },
       note: `${server.log.length} requests over ${span.toFixed(2)} s; server ${serverCpuSeconds.toFixed(2)} CPU-s, ${perRequest.toFixed(3)} ms a request`,
     };
   } finally {
     fs.rmSync(data, { recursive: true, force: true });
     await server.stop();
   }
+}
+
+/** Where the server did not work during a run: the time the server waited at the ends and in between (ms). */
+interface ServerIdle {
+  /** From spawning the tool to its first request. */
+  firstRequestMs: number;
+  /** From the first request to the last answer, with no request at the server. */
+  emptyMs: number;
+  /** From the last answer to the tool's exit. */
+  afterLastMs: number;
+}
+
+function idleOf(activity: TusTestServer['activity'], started: number, ended: number): ServerIdle {
+  if (activity.firstAt === null || activity.lastEndAt === null) throw new Error('the server saw no request');
+  return { firstRequestMs: activity.firstAt - started, emptyMs: activity.idleMs, afterLastMs: ended - activity.lastEndAt };
 }
 
 /** Each tool's run of `files` against a fresh server. */
@@ -96,6 +114,11 @@ async function main(): Promise<void> {
       const extras = runs.get(name)!.map((m) => m.extra as { serverCpuSeconds: number; requests: number });
       return `${withSpread(extras.map((e) => (e.serverCpuSeconds * 1000) / count), 3)} (${withSpread(extras.map((e) => e.requests / count), 2)} requests a file)`;
     };
+    const idle = (name: string): string => {
+      const extras = runs.get(name)!.map((m) => m.extra as unknown as ServerIdle);
+      const ms = (pick: (e: ServerIdle) => number): string => withSpread(extras.map(pick), 0);
+      return `${name}: ${ms((e) => e.firstRequestMs)} + ${ms((e) => e.emptyMs)} + ${ms((e) => e.afterLastMs)}`;
+    };
     console.log(`upload benchmark: ${count} x 16 KiB to @tus/server on loopback, ${ACTIVE} at once, ${roundsLabel(ROUNDS)}; the server stores into ${os.tmpdir()} (${serverDisk.type}; TMPDIR moves it)`);
     if (serverDisk.note) console.log(`  note: ${serverDisk.note}`);
     printRows(runs, per);
@@ -107,6 +130,8 @@ async function main(): Promise<void> {
       // The server's requests run on one thread (its file writes on libuv's): the time ratio
       // cannot go much below the ratio of its work.
       ['server CPU, ferry / tus-js-client', ratio(runs, 'ferry', 'tus-js-client', (m) => (m.extra as { serverCpuSeconds: number }).serverCpuSeconds), 'about the floor of the time ratio: the server does most of this work on one thread'],
+      // What keeps the time ratio above that floor: time the client gave the server nothing to do.
+      ['server without a request, ms', idle('ferry'), `${idle('tus-js-client')} (before the first request + between the first and the last + after the last answer, until the tool exits)`],
     ]);
     console.log("  note: tus-js-client in Node stores no resume records (its default URL storage is a no-op); its one hash is an MD5 of each file's first 64 KiB, for that fingerprint. The server's CPU (this process) is in neither tool's row; it is the last row");
   }

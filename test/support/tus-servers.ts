@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { tempDir } from './harness';
 
 /**
@@ -38,6 +39,12 @@ export interface TusTestServer {
   /** Requests being answered now, and the most ever at once. */
   inFlight: number;
   maxInFlight: number;
+  /**
+   * When requests came and went (performance.now() ms): the first arrival, the last
+   * answer, and the time in between with no request at all, which is where a client left
+   * the server idle (bench/upload).
+   */
+  activity: { firstAt: number | null; lastEndAt: number | null; idleMs: number };
   /**
    * Sets what the injector does: `decide` gets each request's method and how many of that
    * method came before it since this call.
@@ -80,6 +87,7 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
     log: [],
     inFlight: 0,
     maxInFlight: 0,
+    activity: { firstAt: null, lastEndAt: null, idleMs: 0 },
     inject: (decide) => {
       fault = decide;
       counts.clear();
@@ -118,9 +126,15 @@ export async function startTusServer(kind: 'tus-server' | 'uploadx'): Promise<Tu
       at: Date.now(),
     };
     state.log.push(entry);
+    const { activity } = state;
+    const now = performance.now();
+    activity.firstAt ??= now;
+    if (state.inFlight === 0 && activity.lastEndAt !== null) activity.idleMs += now - activity.lastEndAt;
     state.inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-    res.on('close', () => state.inFlight--);
+    res.on('close', () => {
+      if (--state.inFlight === 0) activity.lastEndAt = performance.now();
+    });
     res.on('finish', () => (entry.status = res.statusCode));
     const decided = fault(method, nth);
     if (decided && 'status' in decided) {
