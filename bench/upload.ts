@@ -8,7 +8,9 @@
  * runs in this process, so its CPU is in neither tool's figures; it is printed on its own
  * (this process's CPU over each run: the server, its file store's threads, and the
  * peak-RSS poll at about 25 ms a second), with the requests each tool made a file: the
- * server shares the machine's two cores with the client, so its cost bounds the time.
+ * server shares the machine's two cores with the client, so its cost bounds the time. And
+ * the time the server had no request at all (before a tool's first, between, after its
+ * last answer): what keeps a tool's time above that bound.
  *
  *   BENCH_COUNTS   file counts, comma-separated (default 2000,10000); BENCH_COUNT one count
  *   BENCH_ROUNDS   interleaved rounds (default 3)
