@@ -53,6 +53,8 @@ export class LocalRunner implements Runner {
   /** New transfers started as their group of adds was written (startAdded): run() leaves them be. */
   private readonly started = new Set<string>();
   private interrupted: number | null = null;
+  /** Aborted by a Ctrl-C while the command adds: no further group is added (Engine.addDownloads). */
+  private readonly adding = new AbortController();
   /** run() listens for the transfers' ends. */
   private running = false;
   private offSignals: (() => void) | null = null;
@@ -78,15 +80,24 @@ export class LocalRunner implements Runner {
 
   /**
    * Ctrl-C or SIGTERM closes the engine with checkpoints and run() says what stopped. While
-   * the command is still adding, nothing more starts and run() closes the engine once it
-   * listens for what did, so that each transfer that ended still has its line. Safe to call twice.
+   * the command is still adding: no further group is added (a group still proving finished
+   * files is dropped), what runs stops at once with its checkpoint and nothing more starts
+   * (the queue suspended), and run() closes the engine once it listens for all of it, so
+   * that each transfer added still has its line. The same command adds the rest and
+   * continues the others. Safe to call twice.
    */
   private listenForStop(): void {
     this.offSignals ??= onStopSignals((code) => {
       if (this.interrupted !== null) return;
       this.interrupted = code;
-      this.output.note('Stopping: saving progress so "ferry resume" or the same command continues...');
-      if (this.running) void this.engine.close();
+      if (this.running) {
+        this.output.note('Stopping: saving progress so "ferry resume" or the same command continues...');
+        void this.engine.close();
+      } else {
+        this.output.note('Stopping while the list is still being added: saving progress; the same command adds the rest and continues ("ferry resume" continues what was added)...');
+        this.adding.abort();
+        void this.engine.suspend();
+      }
     });
   }
 
@@ -107,7 +118,7 @@ export class LocalRunner implements Runner {
         checksumFile: request.checksumFile,
         sidecar: request.sidecar,
       })),
-      this.startAdded,
+      { onGroup: this.startAdded, signal: this.adding.signal },
     );
     return added.map(({ record, existing, alreadyDone }) => ({ view: summarize(record, null), existing, alreadyDone: alreadyDone === true }));
   }
@@ -115,7 +126,7 @@ export class LocalRunner implements Runner {
   async addUploads(request: UploadRequest): Promise<AddedView[]> {
     const added = await this.engine.addUploads(
       request.files.map((f) => ({ source: f.path, url: uploadTarget(request.to, request.protocol, f.relativePath), relativePath: f.relativePath, protocol: request.protocol, headers: request.headers })),
-      this.startAdded,
+      { onGroup: this.startAdded, signal: this.adding.signal },
     );
     return added.map(({ record, existing }) => ({ view: summarize(record, null), existing, alreadyDone: false }));
   }

@@ -6,7 +6,7 @@ import { type Clock, DEFAULT_TUNING, type DownloadTuning, type EngineContext, ty
 import { logEngineEvent } from './event-log';
 import { HashPool, INLINE_HASH_MAX_BYTES } from './hash/hash-pool';
 import { stillDone } from './still-done';
-import { type Cleaned, SameInOneAdd, cleaned, inGroups, withoutSecrets } from './add-inputs';
+import { type Cleaned, type GroupOptions, SameInOneAdd, cleaned, inGroups, unlessAborted, withoutSecrets } from './add-inputs';
 import { type RelinkResult, relinkDownload } from './download/relink-download';
 import type { Transport } from './http/transport';
 import { CountedTransport } from './http/counted-transport';
@@ -218,30 +218,32 @@ export class Engine {
    * explicitly wins, as with curl) and leaves the URL that is stored, shown and compared;
    * every header value is sealed before anything is written (add-inputs.ts). Then one
    * transaction per group of ADD_GROUP. `onGroup` hears each group once written, before the
-   * next is added (a CLI starts its new transfers there: inGroups).
+   * next is added (a CLI starts its new transfers there: inGroups); `signal` ends the add
+   * with the groups written so far (a CLI's Ctrl-C).
    */
-  async addDownloads(inputs: AddDownload[], onGroup?: (added: Added[]) => void): Promise<Added[]> {
+  async addDownloads(inputs: AddDownload[], { onGroup, signal }: GroupOptions<Added> = {}): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
     const same = new SameInOneAdd((id) => this.store.get(id), onGroup !== undefined);
     const add = async (group: AddDownload[]): Promise<Added[]> => {
       const ready = await Promise.all(group.map(async (input) => ({ ...input, ...(await cleaned(input, sealer)) })));
-      const done = await Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? stillDone(this.context, input) : null)));
+      const done = await unlessAborted(Promise.all(ready.map((input) => (input.ifDone === 'reuse' ? stillDone(this.context, input) : null))), signal);
+      if (!done) return []; // stopped while proving finished files: this group is not added
       return this.store.transaction(() =>
         ready.map((input, i): Added => same.once(`${input.url}\0${input.dir}\0${input.name ?? ''}`, () => (done[i] ? { record: done[i], existing: true, alreadyDone: true } : this.insertDownload(input)))),
       );
     };
-    return inGroups(inputs, add, { onGroup, stop: () => this.closing !== null });
+    return inGroups(inputs, add, { onGroup, signal, stop: () => this.closing !== null });
   }
 
   /** addDownloads for uploads: same source and target found again continue the unfinished upload. */
-  async addUploads(inputs: AddUpload[], onGroup?: (added: Added[]) => void): Promise<Added[]> {
+  async addUploads(inputs: AddUpload[], { onGroup, signal }: GroupOptions<Added> = {}): Promise<Added[]> {
     const sealer = new HeaderSealer(this.secrets);
     const same = new SameInOneAdd((id) => this.store.get(id), onGroup !== undefined);
     const add = async (group: AddUpload[]): Promise<Added[]> => {
       const ready = await Promise.all(group.map(async (input) => ({ ...input, ...(await cleaned(input, sealer)) })));
       return this.store.transaction(() => ready.map((input) => same.once(`${input.source}\0${input.url}`, () => this.insertUpload(input))));
     };
-    return inGroups(inputs, add, { onGroup, stop: () => this.closing !== null });
+    return inGroups(inputs, add, { onGroup, signal, stop: () => this.closing !== null });
   }
 
   /**
