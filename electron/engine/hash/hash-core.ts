@@ -91,8 +91,9 @@ export class Session {
  * Whether a message may start or check a block digest that is not block 0 taken from the
  * file's SHA-256 (Session.block0): a block-only session, one that starts past 0, a file
  * fed or checked. A session from 0 with SHA-256 needs another only for a body longer than
- * one block; the engine's thread gives block 1 a SHA-256 digest then, if it has not loaded
- * XXH3-128 yet (block-digest.ts).
+ * one block: a stream (which HashPool.open announces, so that it waits for XXH3-128), or in
+ * tests a small body over their small blocks, whose block 1 on gets SHA-256 digests on the
+ * engine's thread if it has not loaded XXH3-128 yet (block-digest.ts).
  */
 export function mayNeedBlockHasher(message: ToWorker): boolean {
   if (message.op === 'open') return message.blockSize > 0 && !(message.start === 0 && message.algorithms.includes('sha256'));
