@@ -11,6 +11,7 @@ import { HashPool, type HashSession } from '../../electron/engine/hash/hash-pool
 import { sampleBlocks } from '../../electron/engine/download/relink';
 import { headersForOrigin, headersFromRecord } from '../../electron/engine/http/headers';
 import { tempDir } from '../support/harness';
+import { feedStream, patternBody } from '../support/live-streams';
 
 const REC: PolicyRecord = { encoded: false, total: 1000, ifRange: '"v1"', etag: '"v1"', lastModified: null, userChecksum: null, serverChecksum: null };
 const h = (record: Record<string, string>) => headersFromRecord(record);
@@ -267,15 +268,10 @@ test('one fresh large stream hashes on the engine\'s thread, a second at once on
   const pool = new HashPool(2);
   const threads = (): number => (pool as unknown as { workers: unknown[] }).workers.length;
   const inlineSessions = (): number => (pool as unknown as { inline: { sessions: number } }).inline.sessions;
-  const body = Buffer.from(Array.from({ length: (5 << 20) / 2 + 123 }, (_, i) => (i * 131) % 253));
+  const body = patternBody((5 << 20) / 2 + 123);
   const sha = createHash('sha256').update(body).digest('hex');
   const blockSize = 1 << 20;
-  const feed = async (live: LivePartial): Promise<unknown> => {
-    for (let at = 0; at < body.length; at += 300_000) await live.writer.write(body.subarray(at, at + 300_000));
-    const mark = live.writer.mark();
-    await mark.written;
-    return mark.blocks;
-  };
+  const feed = (live: LivePartial): Promise<unknown> => feedStream(live, body);
   try {
     assert.equal(pool.takesStreamInline(), true);
     const a = await LivePartial.fresh(pool, path.join(dir, 'a.ferrypart'), ['sha256'], blockSize, body.length);

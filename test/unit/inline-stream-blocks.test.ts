@@ -11,18 +11,14 @@ import { test } from 'node:test';
 import { LivePartial } from '../../electron/engine/download/live-partial';
 import { HashPool } from '../../electron/engine/hash/hash-pool';
 import { tempDir } from '../support/harness';
+import { feedStream, patternBody } from '../support/live-streams';
 
 test('a stream on the engine\'s thread, the first thing hashed there, gets XXH3-128 block digests as a thread would', async () => {
   const dir = tempDir();
   const pool = new HashPool(2);
   const blockSize = 1 << 20;
-  const body = Buffer.from(Array.from({ length: 2 * blockSize + 123_457 }, (_, i) => (i * 131) % 253));
-  const feed = async (live: LivePartial) => {
-    for (let at = 0; at < body.length; at += 300_000) await live.writer.write(body.subarray(at, at + 300_000));
-    const mark = live.writer.mark();
-    await mark.written;
-    return mark.blocks;
-  };
+  const body = patternBody(2 * blockSize + 123_457);
+  const feed = (live: LivePartial) => feedStream(live, body);
   try {
     assert.equal(pool.takesStreamInline(), true);
     const inline = await LivePartial.fresh(pool, path.join(dir, 'a.ferrypart'), ['sha256'], blockSize, body.length);
