@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { TransferFailure } from '../../electron/common/errors';
 import { claimFreeName } from '../../electron/engine/fs/placement';
-import { FaultServer } from '../support/fault-server';
-import { download, openEngine, tempDir, unwritableDir } from '../support/harness';
+import { FaultServer, randomBytesOf, sha256 } from '../support/fault-server';
+import { download, listDir, openEngine, tempDir, unwritableDir } from '../support/harness';
 
 /** Settles within `ms`, or says the call never returned (the bug this file guards against). */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
@@ -101,3 +101,49 @@ describe('claimFreeName: only "no such file" means free', () => {
     }
   });
 });
+
+describe('a name on record is claimed again when its transfer is retried', () => {
+  test('a canceled download retried while another holds its old name takes a name of its own: both files are the bytes their records prove (found in review)', async () => {
+    const server = await new FaultServer().start();
+    try {
+      const a = randomBytesOf(3 << 20, 101);
+      const b = randomBytesOf(3 << 20, 202);
+      // Two different files that both want the name same.bin in one folder.
+      const urlA = server.serve('/a/same.bin', { body: a, etag: '"a"' }, [{ stallAfter: 200_000 }]);
+      const urlB = server.serve('/b/same.bin', { body: b, etag: '"b"' }, [{ pauseAfter: { bytes: 1_200_000, ms: 1500 } }]);
+      const t = openEngine(undefined, undefined, { stallTimeoutMs: 30_000 });
+      const x = t.engine.addDownload({ url: urlA, dir: t.dir }).record.id;
+      const running = t.engine.run(x);
+      await until(() => (t.engine.progress(x)?.bytes ?? 0) >= 200_000, 'x at 200 kB');
+      await t.engine.cancel([x]);
+      assert.equal((await running).state, 'canceled');
+      assert.equal(t.engine.store.get(x)!.name, 'same.bin', 'the canceled record keeps its name, which no longer claims it');
+      // Another download takes the free name, and is held part-way (the server pauses).
+      const y = t.engine.addDownload({ url: urlB, dir: t.dir }).record.id;
+      const runY = t.engine.run(y);
+      await until(() => (t.engine.progress(y)?.bytes ?? 0) >= 1_200_000, 'y at 1.2 MB');
+      assert.equal(t.engine.store.get(y)!.name, 'same.bin');
+      // The person retries the canceled one while y still writes same.bin.ferrypart.
+      const retried = await t.engine.run(x);
+      const doneY = await runY;
+      await t.engine.close();
+      assert.equal(retried.state, 'completed');
+      assert.equal(doneY.state, 'completed');
+      assert.notEqual(retried.path, doneY.path);
+      assert.deepEqual(sha256(fs.readFileSync(retried.path!)), sha256(a), "x's file is x's bytes");
+      assert.deepEqual(sha256(fs.readFileSync(doneY.path!)), sha256(b), "y's file is y's bytes");
+      assert.equal(doneY.restarts, 0, 'y was never disturbed');
+      assert.deepEqual(listDir(t.dir).sort(), ['same (1).bin', 'same.bin']);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

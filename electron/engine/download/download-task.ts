@@ -235,7 +235,10 @@ export class DownloadTask extends TransferTask implements DownloadJob {
     // Everything a start records, the name claimed with it, in one batch shared with the other
     // files of this turn; written before the partial is touched (store/write-batch.ts).
     const start = (name: string | null): ReturnType<DownloadTask['recordStart']> => this.recordStart(fetched, name, total, encoded, encoding);
-    const { plan: segments, written } = this.rec.name ? start(null) : await this.reserveName(fetched, start);
+    // A name on record is still ours unless another transfer claims it: a canceled one's name
+    // is free to others until it is retried, and must then be claimed again, never shared.
+    const ours = this.rec.name !== null && !this.ctx.store.nameClaimed(this.rec.dir, this.rec.name, this.rec.id);
+    const { plan: segments, written } = ours ? start(null) : await this.reserveName(fetched, start);
     await written;
     const name = this.rec.name!;
     // A single stream looks for its checksum file beside the body (its one connection leaves

@@ -48,6 +48,7 @@ export function prepareStatements(db: Database.Database) {
     setSeq: db.prepare('UPDATE transfers SET seq = ? WHERE id = ?'),
     minSeq: db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM transfers'),
     nameClaimed: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
+    nameClaimedByOther: db.prepare(`SELECT 1 FROM transfers WHERE dir = ? AND name = ? AND id <> ? AND state NOT IN ('completed', 'canceled') LIMIT 1`),
     holdsSecrets: db.prepare(`SELECT 1 FROM transfers WHERE id = ? AND headers <> '[]'`),
     userChecksum: db.prepare('SELECT user_checksum FROM transfers WHERE id = ?').pluck(),
     queueEntry: db.prepare('SELECT id, state, priority, seq, url, effective_url AS effectiveUrl FROM transfers WHERE id = ?'),

@@ -184,10 +184,11 @@ export class TransferStore {
    * Whether a transfer that has not ended claims `name` in `dir`, so two never share a
    * partial. A name claimed by a start still waiting in the batch is claimed already; the
    * rest of what waits there only ends transfers, which can make a name look claimed a
-   * moment longer, never free one.
+   * moment longer, never free one. `except`: a transfer whose own claim does not count.
    */
-  nameClaimed(dir: string, name: string): boolean {
-    return this.batch.claims(dir, name) || this.statements.nameClaimed.get(dir, name) !== undefined;
+  nameClaimed(dir: string, name: string, except?: string): boolean {
+    if (this.batch.claims(dir, name, except)) return true;
+    return (except === undefined ? this.statements.nameClaimed.get(dir, name) : this.statements.nameClaimedByOther.get(dir, name, except)) !== undefined;
   }
 
   /**

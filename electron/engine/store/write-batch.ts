@@ -121,10 +121,10 @@ export class WriteBatch {
     this.schedule();
   }
 
-  /** Whether a name in a folder is claimed by an update still waiting here. */
-  claims(dir: string, name: string): boolean {
+  /** Whether a name in a folder is claimed by an update still waiting here (other than `except`'s). */
+  claims(dir: string, name: string, except?: string): boolean {
     const key = claimKey(dir, name);
-    for (const entry of this.updates.values()) if (entry.claim === key) return true;
+    for (const [id, entry] of this.updates) if (entry.claim === key && id !== except) return true;
     return false;
   }
 
