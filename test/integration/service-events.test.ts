@@ -67,6 +67,10 @@ test(`${COUNT} active transfers: at most 10 change batches a second, each with o
   for (const { event } of steady) {
     assert.ok(event.changes.length <= COUNT);
     for (const change of event.changes) {
+      // A row whose verdict lands in the stretch (its SHA-256, integrity and path, its state
+      // still active until the file is placed) is ending, not moving: on a loaded machine
+      // the first downloads can reach it before the stretch is over.
+      if ('sha256' in change) continue;
       changes++;
       for (const key of Object.keys(change) as Array<keyof TransferChange>) fields.add(key);
     }
