@@ -143,6 +143,45 @@ describe('the store batch: writes that may wait', () => {
     await engine.close();
   });
 
+  test('a segmented start the store refuses fails the download and leaves no promise unheard (an unhandled rejection ends a CLI; found in review)', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', listener);
+    const server = await new FaultServer().start();
+    try {
+      const dataDir = tempDir();
+      const engine = Engine.open({ dataDir, command: 'test', tuning: TEST_TUNING, limits: { maxConnections: 4 } });
+      let armed = true;
+      // The store refuses writes from the moment the request arrives (a disk that filled up):
+      // the start waits in the batch, and the segment plan that carries it is refused.
+      const file = {
+        body: randomBytesOf(2 << 20, 7),
+        etag: '"seg"',
+        get headers(): Record<string, string> {
+          if (armed) {
+            armed = false;
+            rawDb(engine).pragma('query_only = ON');
+          }
+          return {};
+        },
+      };
+      const url = server.serve('/seg.bin', file);
+      const { record } = engine.addDownload({ url, dir: tempDir() });
+      const ended = await engine.run(record.id);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      rawDb(engine).pragma('query_only = OFF');
+      await engine.close();
+      assert.equal(ended.state, 'failed');
+      assert.match(ended.error?.message ?? '', /store/i);
+      assert.deepEqual(unhandled, [], 'no promise rejected without a handler');
+    } finally {
+      process.off('unhandledRejection', listener);
+      await server.stop();
+    }
+  });
+
   test('closing the engine writes the batch', async () => {
     const dataDir = tempDir('batch-data-');
     const { engine, id } = openWithOne(dataDir);

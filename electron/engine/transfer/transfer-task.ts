@@ -143,6 +143,10 @@ export abstract class TransferTask {
     const now = this.ctx.clock.now();
     const written = this.ctx.store.updateInBatch(this.rec.id, changes, now, options);
     this.rec = { ...this.rec, ...changes, updatedAt: now };
+    // The caller awaits it and hears a refusal; but a write it makes before that await (a
+    // segment plan carrying the batch, a history row) can throw first and leave it unheard,
+    // and an unhandled rejection ends a CLI (found in review).
+    written.catch(() => undefined);
     return written;
   }
 
