@@ -143,6 +143,28 @@ describe('the store batch: writes that may wait', () => {
     await engine.close();
   });
 
+  test("a write-before-act waits until the store's log holding it is on disk, not only written (a power cut keeps links and unlinks; found in review)", async () => {
+    const { engine, id, dataDir } = openWithOne();
+    const synced: string[] = [];
+    let finish: (() => void) | null = null;
+    const durable = (engine.store as unknown as { durable: { sync: (fd: number, done: (e: Error | null) => void) => void } }).durable;
+    durable.sync = (fd, done) => {
+      synced.push(fs.fstatSync(fd).ino === fs.statSync(path.join(dataDir, 'ferry.db-wal')).ino ? 'ferry.db-wal' : `another file (fd ${fd})`);
+      finish = () => done(null);
+    };
+    let acted = false;
+    const written = engine.store.updateInBatch(id, { priority: 7 }, Date.now()).then(() => (acted = true));
+    await nextTurn();
+    await nextTurn();
+    assert.equal(rawRow(engine, id).priority, 7, 'committed');
+    assert.equal(acted, false, 'but the act waits for the log to be on disk');
+    assert.deepEqual(synced, ['ferry.db-wal']);
+    finish!();
+    await written;
+    assert.equal(acted, true);
+    await engine.close();
+  });
+
   test('a segmented start the store refuses fails the download and leaves no promise unheard (an unhandled rejection ends a CLI; found in review)', async () => {
     const unhandled: unknown[] = [];
     const listener = (reason: unknown): void => {

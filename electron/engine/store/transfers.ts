@@ -4,6 +4,7 @@ import { type Segment, bytesHeld } from '../download/segments';
 import { unsealedHeaderNames } from '../secrets';
 import { type NewRecord, newRecord, rowReader, toRow } from './rows';
 import { Scrubber, dropStoredUserinfo, forgetEndedTransfersSecrets } from './scrub';
+import { DurableCommits } from './durable-commits';
 import { type BatchContents, type BatchOptions, WriteBatch } from './write-batch';
 import { FreshTransfers } from './fresh-transfers';
 import { type Statements, prepareStatements } from './statements';
@@ -38,6 +39,7 @@ export class TransferStore {
   /** A raw row of `SELECT * FROM transfers` as a record. */
   private readonly record: (values: readonly unknown[]) => TransferRecord;
   private readonly batch: WriteBatch;
+  private readonly durable: DurableCommits;
   /** Runs a function as one transaction; made once (better-sqlite3 builds wrappers per call). */
   private readonly tx: <T>(fn: () => T) => T;
   /** Prepared UPDATEs by the set of columns they change (a handful of shapes recur). */
@@ -57,7 +59,8 @@ export class TransferStore {
     private readonly report: (error: unknown) => void = () => undefined,
   ) {
     this.scrubber = new Scrubber(db);
-    this.batch = new WriteBatch(() => this.flush(), report);
+    this.durable = new DurableCommits(db.memory ? null : `${db.name}-wal`);
+    this.batch = new WriteBatch(() => this.flush(), report, (waiters) => this.durable.after(waiters));
     this.tx = db.transaction((fn: () => unknown) => fn()) as unknown as <T>(fn: () => T) => T;
     this.statements = prepareStatements(db);
     this.record = rowReader(this.statements.get.columns().map((c) => c.name));
@@ -243,6 +246,7 @@ export class TransferStore {
       // (and, refused, never happens).
       this.report(error);
     }
+    this.durable.close();
     this.db.close();
   }
 

@@ -98,6 +98,10 @@ export class WriteBatch {
   constructor(
     private readonly write: () => void,
     private readonly report: (error: unknown) => void,
+    /** Hears the waiters of each commit: they act once it is on disk (durable-commits.ts). */
+    private readonly onDisk: (waiters: Waiter[]) => void = (waiters) => {
+      for (const waiter of waiters) waiter.resolve();
+    },
   ) {}
 
   get empty(): boolean {
@@ -164,9 +168,9 @@ export class WriteBatch {
     return taken;
   }
 
-  /** `taken` is committed: those waiting for it act now. */
+  /** `taken` is committed: those waiting for it act once it is on disk. */
   committed(taken: BatchContents): void {
-    for (const waiter of taken.waiters) waiter.resolve();
+    this.onDisk(taken.waiters);
   }
 
   /**
