@@ -31,12 +31,17 @@ function waiter(): { waiter: { resolve: () => void; reject: (e: unknown) => void
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A log file with frames in it, and commits made durable by a sync the test holds. */
+function heldLog(): { durable: DurableCommits; held: ReturnType<typeof heldSync> } {
+  const log = path.join(tempDir(), 'ferry.db-wal');
+  fs.writeFileSync(log, 'frames');
+  const held = heldSync();
+  return { durable: new DurableCommits(log, held.sync), held };
+}
+
 describe('durable commits', () => {
   test('an act waits for the sync of the log; commits made while a sync runs share the next one', async () => {
-    const log = path.join(tempDir(), 'ferry.db-wal');
-    fs.writeFileSync(log, 'frames');
-    const held = heldSync();
-    const durable = new DurableCommits(log, held.sync);
+    const { durable, held } = heldLog();
     const a = waiter();
     const b = waiter();
     const c = waiter();
@@ -55,10 +60,7 @@ describe('durable commits', () => {
   });
 
   test('a sync that fails refuses its acts; the next commits sync again', async () => {
-    const log = path.join(tempDir(), 'ferry.db-wal');
-    fs.writeFileSync(log, 'frames');
-    const held = heldSync();
-    const durable = new DurableCommits(log, held.sync);
+    const { durable, held } = heldLog();
     const a = waiter();
     const b = waiter();
     durable.after([a.waiter]);
