@@ -1,5 +1,6 @@
 import type { TransferRecord } from '../../common/transfer';
 import type { EngineContext } from '../context';
+import { headersForOrigin } from '../http/headers';
 import type { HttpRequest, HttpResponse } from '../http/transport';
 import { StallWatch } from '../transfer/stall-watch';
 import { TUS_VERSION } from './tus';
@@ -12,9 +13,9 @@ const ANSWER_LIMIT = 64 << 10;
 export type UploadRequest = Omit<HttpRequest, 'signal' | 'body'> & { body?: Uint8Array | ((watch: StallWatch) => AsyncIterable<Uint8Array>) };
 
 /**
- * How one upload speaks HTTP. Every request carries the person's headers (and
- * Tus-Resumable for tus), runs under a stall watch from before it connects until its
- * answer is read, and has its network errors classified. Answers to upload requests are a
+ * How one upload speaks HTTP. Every request carries Tus-Resumable for tus, and the person's
+ * headers when it goes to the origin they were given for; each runs under a stall watch
+ * from before it connects until its answer is read, and has its network errors classified. Answers to upload requests are a
  * few bytes: they are read here, so a server that holds an answer's body open stalls too.
  */
 export class UploadHttp {
@@ -29,8 +30,9 @@ export class UploadHttp {
 
   async request(req: UploadRequest, signal: AbortSignal): Promise<HttpResponse> {
     const rec = this.record();
-    const headers: Record<string, string> = {};
-    for (const [k, v] of rec.headers) headers[k.toLowerCase()] = v;
+    // The person's headers belong to the origin they gave (the endpoint, or the PUT target):
+    // an upload URL a tus server hands out on another origin gets none of them (found in review).
+    const headers = headersForOrigin(rec.headers, req.url, rec.url);
     Object.assign(headers, req.headers, { 'user-agent': headers['user-agent'] ?? 'Ferry/0.1' });
     if (rec.protocol !== 'put') headers['tus-resumable'] = TUS_VERSION;
     const watch = new StallWatch(this.ctx.clock, () => this.ctx.tuning.stallTimeoutMs, signal);

@@ -193,11 +193,15 @@ export class UploadTask extends TransferTask {
   }
 
   /**
-   * The source's blocks that the server may hold must still be the bytes that were sent
-   * (DESIGN.md section 4: a changed source is never spliced). Every block is digested before
-   * any of its bytes are sent, so each whole block below the server's offset has a recorded
-   * digest to compare with, whether or not its PATCH was ever confirmed. Leaves the hashing
-   * sessions positioned at the last whole block checked.
+   * The bytes the server may hold must still be the bytes that were sent (DESIGN.md section
+   * 4: a changed source is never spliced). Every chunk is digested before any of its bytes
+   * go (its whole blocks, and the open block up to its end as the tail), so everything up to
+   * `sentUpTo`, which is at least the server's offset, has recorded digests to compare with,
+   * whether or not its PATCH was ever confirmed. All of it is checked: a block the server
+   * holds only part of is checked whole (found in review: a change there was spliced), and
+   * the file's SHA-256 is fed to the same point, so an upload the server already holds whole
+   * is recorded with the whole file's SHA-256, not a prefix's. Leaves the hashing sessions
+   * positioned there.
    */
   private async checkSentPrefix(source: OpenedSource, offset: number): Promise<void> {
     this.closeHashes();
@@ -209,15 +213,16 @@ export class UploadTask extends TransferTask {
       [],
     ) as [HashSession, HashSession];
     this.hashes = { file, blocks, at: 0 };
+    if (offset === 0) return;
     const size = this.rec.blockSize;
-    const covered = Math.floor(offset / size) * size;
-    if (covered === 0) return;
+    const end = this.rec.sentUpTo; // >= offset: serverOffset refuses more
     const recorded = this.ctx.store.blocks(this.rec.id);
-    const expected = Array.from({ length: covered / size }, (_, i) => recorded.get(i) ?? null);
-    const [check] = await Promise.all([blocks.verify(source.readPath, 0, covered, expected, null), file.feedFile(source.readPath, 0, covered)]);
+    const expected = Array.from({ length: Math.floor(end / size) }, (_, i) => recorded.get(i) ?? null);
+    const tail = end % size === 0 ? null : this.rec.tailDigest;
+    const [check] = await Promise.all([blocks.verify(source.readPath, 0, end, expected, tail), file.feedFile(source.readPath, 0, end)]);
     if (check.short) throw new SourceModified(`${source.source} is shorter than the part already uploaded`);
     if (check.bad.length > 0) throw new SourceModified(`block ${check.bad[0]} of ${source.source} differs from what was already uploaded`);
-    this.hashes.at = covered;
+    this.hashes.at = end;
   }
 
   /** PATCH from `offset` to the end, chunk by chunk; every confirmed chunk is a checkpoint. */
@@ -260,9 +265,11 @@ export class UploadTask extends TransferTask {
     if (to <= hashes.at) return; // a chunk sent again: its blocks are on record
     const [, snapshot] = await Promise.all([hashes.file.feedFile(readPath, hashes.at, to), hashes.blocks.feedFile(readPath, hashes.at, to)]);
     hashes.at = to;
+    // The open block's digest up to `to` is the tail: the bytes of a block the server may
+    // hold only part of are checked with it on a resume (checkSentPrefix).
     this.ctx.store.transaction(() => {
-      this.ctx.store.checkpoint(this.rec.id, { offset: this.rec.offset, blocks: snapshot.blocks, tailDigest: null }, {}, this.ctx.clock.now());
-      this.save({ sentUpTo: Math.max(this.rec.sentUpTo, to) });
+      this.ctx.store.checkpoint(this.rec.id, { offset: this.rec.offset, blocks: snapshot.blocks, tailDigest: snapshot.tail }, {}, this.ctx.clock.now());
+      this.save({ sentUpTo: to, tailDigest: snapshot.tail });
     });
   }
 
