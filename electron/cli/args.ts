@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, type Limits, ensureDir, parseHeaderArgument, redactCredentials } from '../engine';
 import { explainParseError } from './arg-errors';
+import { CHECKSUM_FILE_USERINFO, hasUserinfo } from '../common/integrity';
 
 export class UsageError extends Error {}
 
@@ -114,7 +115,11 @@ export function readUrlList(file: string): string[] {
 export function parseChecksumFile(value: string | undefined, checksum: string | undefined): string | null {
   if (value === undefined) return null;
   if (checksum !== undefined) throw new UsageError('--checksum and --checksum-file both name the reference; give one of them');
-  if (/^https?:\/\//i.test(value)) return parseUrl(value);
+  if (/^https?:\/\//i.test(value)) {
+    const url = parseUrl(value);
+    if (hasUserinfo(url)) throw new UsageError(`--checksum-file: ${CHECKSUM_FILE_USERINFO}`);
+    return url;
+  }
   const file = path.resolve(value);
   try {
     if (!fs.statSync(file).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });

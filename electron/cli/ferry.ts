@@ -99,11 +99,14 @@ async function withRunner(
 }
 
 /** The files the Metalinks describe, each said in a note; a Metalink that cannot be read is a usage error (exit 2). */
-async function describedBy(sources: string[]): Promise<MetalinkFile[]> {
-  const files: MetalinkFile[] = [];
+/** A Metalink's file, and where the Metalink came from (its URL, or a local path). */
+type DescribedFile = MetalinkFile & { from: string };
+
+async function describedBy(sources: string[]): Promise<DescribedFile[]> {
+  const files: DescribedFile[] = [];
   for (const source of sources) {
     try {
-      files.push(...(await loadMetalink(source)));
+      files.push(...(await loadMetalink(source)).map((file) => ({ ...file, from: source })));
     } catch (error) {
       if (error instanceof MetalinkError) throw new UsageError(error.message);
       throw new UsageError(`cannot read the Metalink ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
@@ -162,17 +165,23 @@ async function commandGet(args: string[]): Promise<number> {
  * answers their ids. `request`: what every plain URL shares (a Metalink's file gives its
  * own name and checksum, and the references only when it has no checksum).
  */
-async function addGets(runner: Runner, output: Output, urls: string[], described: MetalinkFile[], request: Omit<DownloadRequest, 'urls'>): Promise<string[]> {
+async function addGets(runner: Runner, output: Output, urls: string[], described: DescribedFile[], request: Omit<DownloadRequest, 'urls'>): Promise<string[]> {
   const added = urls.length > 0 ? await runner.addDownloads({ urls, ...request }) : [];
-  const { checksumFile, sidecar, ...shared } = request;
+  const { checksumFile, sidecar, headers, ...shared } = request;
   for (const file of described) {
     const [first, ...mirrors] = file.mirrors.map((m) => m.url);
+    // Headers given with a Metalink's web address belong to its origin: a file it names on
+    // another origin gets none of them (found in review: they went to the first mirror).
+    // With a local Metalink the person named no origin, and the headers go with its files.
+    const remote = /^https?:\/\//i.test(file.from);
+    const elsewhere = remote && headers.length > 0 && new URL(first!).origin !== new URL(file.from).origin;
+    if (elsewhere) output.note(`${file.name}: its links are on another origin than the Metalink's (${new URL(file.from).origin}); the --header values are not sent to them`);
     const hash = file.hashes[0];
     const checksum = hash ? `${hash.algorithm}:${hash.hex}` : null;
     const links = `${file.mirrors.length} link${file.mirrors.length > 1 ? 's' : ''}`;
     output.note(`${file.name}: ${links} from its Metalink, ${hash ? `checked against its ${hash.algorithm}` : 'which gives no checksum Ferry can check'}`);
     const references = hash ? {} : { checksumFile, ...(sidecar === undefined ? {} : { sidecar }) };
-    added.push(...(await runner.addDownloads({ ...shared, urls: [first!], name: file.name, checksum, checksumSource: 'metalink', mirrors, pieces: file.pieces, ...references })));
+    added.push(...(await runner.addDownloads({ ...shared, headers: elsewhere ? [] : headers, urls: [first!], name: file.name, checksum, checksumSource: 'metalink', mirrors, pieces: file.pieces, ...references })));
   }
   for (const { view, existing, alreadyDone } of added) {
     // view.url: the URL as kept, without a password the person typed.

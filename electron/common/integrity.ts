@@ -110,3 +110,21 @@ export function parseChecksumArgument(text: string): DigestReference | string {
   }
   return { algorithm: algo, hex, source: 'user' };
 }
+
+/**
+ * A checksum file's web address with a user name or password in it is not taken (the CLI's
+ * --checksum-file, the service's addDownloads): Ferry would keep it, password and all, with
+ * the download, and show it (found in review). The sentence says the way out.
+ */
+export const CHECKSUM_FILE_USERINFO =
+  'a checksum file address with a user name or password in it (user:pass@) is not taken: Ferry would have to keep the password with the download. Drop it from the address, or download the checksum file and give its path';
+
+/** Whether a web address carries user information (user:pass@ or user@). */
+export function hasUserinfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type MetalinkFile, METALINK_MAX_BYTES, MetalinkError, parseMetalink } from './parse';
+import { redactCredentials, splitCredentials } from '../http/url-credentials';
 
 const EXTENSIONS = /\.(meta4|metalink)$/i;
 const FETCH_TIMEOUT_MS = 30_000;
@@ -27,6 +28,10 @@ export async function loadMetalink(given: string): Promise<MetalinkFile[]> {
     const size = fs.statSync(file).size;
     if (size > METALINK_MAX_BYTES) throw new MetalinkError(`${file} is larger than 1 MiB; it is not a Metalink Ferry reads`);
     return parseMetalink(fs.readFileSync(file, 'utf8'));
+  }
+  if (splitCredentials(given).authorization !== null) {
+    // fetch() refuses such a URL, and its message would repeat the password (found in review).
+    throw new MetalinkError(`the Metalink at ${redactCredentials(given)} has a user name or password in its address; Ferry does not fetch a Metalink with them: download it and give its path`);
   }
   let response: Response;
   try {

@@ -4,6 +4,7 @@ import { type Result, err, ok } from '../../common/result';
 import type { ReferenceOrigin, ServiceError } from '../../common/service';
 import type { TransferRecord } from '../../common/transfer';
 import type { SidecarChoice } from '../references/sidecar-state';
+import { CHECKSUM_FILE_USERINFO, hasUserinfo } from '../../common/integrity';
 
 /** The service's side of reference digests (DESIGN.md section 10): what the window may name, and what the details say. */
 
@@ -25,6 +26,7 @@ function checkChecksumFile(given: string | null, withChecksum: boolean): Result<
   if (given === null) return ok(null);
   if (withChecksum) return invalid('give either a checksum or a checksum file, not both');
   if (/^https?:\/\//i.test(given)) {
+    if (hasUserinfo(given)) return invalid(CHECKSUM_FILE_USERINFO);
     try {
       return ok(new URL(given).href);
     } catch {
