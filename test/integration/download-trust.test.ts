@@ -297,3 +297,30 @@ describe('an answer that moves nothing is not retried in a tight loop (review fi
     assert.ok(asked <= 1 + 6, `a bounded number of requests (${asked})`);
   });
 });
+
+describe('a range answer is exactly the range it declares (rule 3)', () => {
+  test('a chunked 206 whose body runs on past the END of its Content-Range is discarded and the download restarts (found in review)', async () => {
+    const body = randomBytesOf(SIZE, 31);
+    const filler = Buffer.alloc(SIZE, 0x41);
+    const claimed = 100_000;
+    const url = home.serve(unique('past-end.bin'), { body, etag: '"v1"' }, [
+      { stallAfter: CUT },
+      {
+        chunked: true,
+        // Declares a short range and sends the whole remainder: past the declared END is not the file's.
+        contentRange: (s, _e, t) => `bytes ${s}-${s + claimed - 1}/${t}`,
+        replaceBody: (b) => Buffer.concat([b.subarray(0, claimed), filler.subarray(0, b.length - claimed)]),
+      },
+    ]);
+    const t = openEngine();
+    const id = await interruptAt(t, url, CUT);
+    const again = openEngine(t.dataDir, t.dir);
+    const record = await again.engine.run(id);
+    const restart = again.engine.store.history(id).find((h) => h.kind === 'restart');
+    await again.engine.close();
+    assert.equal(record.state, 'completed');
+    assert.equal(sha256(fs.readFileSync(record.path!)), sha256(body), 'the file is the bytes the server serves, not its filler');
+    assert.equal(record.restarts, 1);
+    assert.match(String(restart?.detail.reason), /more bytes than its answer declared/);
+  });
+});

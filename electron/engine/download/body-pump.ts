@@ -57,6 +57,9 @@ export async function pumpBody(p: Pump, signal: AbortSignal): Promise<void> {
       if (!p.decode) {
         watch.touch();
         received += chunk.length;
+        // Rule 3: a range answer of other than END-START+1 bytes is discarded. A chunked 206
+        // has no Content-Length to check it by, and ran on past its END (found in review).
+        if (p.expectedLength !== null && received > p.expectedLength) throw new RestartRequired(`the server sent more bytes than its answer declared (${p.expectedLength})`);
       }
       // A socket read can hold hundreds of kilobytes; under a bandwidth limit it moves in
       // slices so the limit stays smooth and fair between transfers.
