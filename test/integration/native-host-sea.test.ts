@@ -31,16 +31,31 @@ before(async () => {
   host = execFileSync(process.execPath, [path.join(ROOT, 'build', 'native-host-sea.mjs')], { encoding: 'utf8' }).trim();
 });
 
-after(() => {
+after(async () => {
   void site.stop();
-  // The Ferry the host started runs apart from it: stop it by the pid its data directory names.
+  // The Ferry the host started runs apart from it: stop it by the pid its data directory
+  // names, and wait until it has gone, so that it is not still closing its store in a
+  // folder the harness removes as this process exits (ENOTEMPTY).
+  const stopping: number[] = [];
   for (const dir of dataDirs) {
     try {
-      process.kill((JSON.parse(fs.readFileSync(path.join(dir, 'ferry.lock.json'), 'utf8')) as { pid: number }).pid, 'SIGTERM');
+      const { pid } = JSON.parse(fs.readFileSync(path.join(dir, 'ferry.lock.json'), 'utf8')) as { pid: number };
+      process.kill(pid, 'SIGTERM');
+      stopping.push(pid);
     } catch {
       // not running
     }
   }
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + 10_000;
+  while (stopping.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 });
 
 function runHost(args: string[], input: Buffer, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; replies: HostReply[]; stderr: string }> {
