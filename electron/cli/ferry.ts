@@ -98,10 +98,10 @@ async function withRunner(
   }
 }
 
-/** The files the Metalinks describe, each said in a note; a Metalink that cannot be read is a usage error (exit 2). */
 /** A Metalink's file, and where the Metalink came from (its URL, or a local path). */
 type DescribedFile = MetalinkFile & { from: string };
 
+/** The files the Metalinks describe, each said in a note; a Metalink that cannot be read is a usage error (exit 2). */
 async function describedBy(sources: string[]): Promise<DescribedFile[]> {
   const files: DescribedFile[] = [];
   for (const source of sources) {

@@ -91,12 +91,14 @@ export class Session {
  * Whether a message may start or check a block digest that is not block 0 taken from the
  * file's SHA-256 (Session.block0): a block-only session, one that starts past 0, a file
  * fed or checked. A session from 0 with SHA-256 needs another only for a body longer than
- * one block: a stream (which HashPool.open announces, so that it waits for XXH3-128), or in
- * tests a small body over their small blocks, whose block 1 on gets SHA-256 digests on the
- * engine's thread if it has not loaded XXH3-128 yet (block-digest.ts).
+ * one block: a stream, which says so and waits for XXH3-128 (without it, a stream on the
+ * thread of an app whose transport never loaded XXH3-128 gave every block after the first a
+ * SHA-256 digest: a second SHA-256 pass, and other digests than a thread's; found in
+ * review), or in tests a small body over their small blocks, whose block 1 on gets SHA-256
+ * digests on the engine's thread if it has not loaded XXH3-128 yet (block-digest.ts).
  */
 export function mayNeedBlockHasher(message: ToWorker): boolean {
-  if (message.op === 'open') return message.blockSize > 0 && !(message.start === 0 && message.algorithms.includes('sha256'));
+  if (message.op === 'open') return message.stream === true || (message.blockSize > 0 && !(message.start === 0 && message.algorithms.includes('sha256')));
   return message.op === 'verify' || message.op === 'feedFile';
 }
 

@@ -103,19 +103,9 @@ class InlineHost extends HashHost {
    */
   private waiting: ToWorker[] | null = null;
   private loaded = false;
-  /** A stream is about to open: it outgrows block 0, and must get XXH3-128 past it as on a thread. */
-  private streamOpening = false;
-
-  /** The next message opens a fresh stream (HashPool.open): it waits until XXH3-128 has loaded. */
-  streamNext(): void {
-    this.streamOpening = true;
-  }
-
   send(message: ToWorker): void {
-    const stream = this.streamOpening;
-    this.streamOpening = false;
     if (this.waiting) this.waiting.push(message);
-    else if (!this.loaded && (stream || mayNeedBlockHasher(message))) this.loadThen(message);
+    else if (!this.loaded && mayNeedBlockHasher(message)) this.loadThen(message);
     else this.handle(message);
   }
 
@@ -171,7 +161,7 @@ export class HashSession {
       done?.resolve(undefined);
     });
     host.failures.set(this.sid, (error) => this.break(error));
-    host.send({ op: 'open', sid: this.sid, algorithms, blockSize, start, buffers });
+    host.send({ op: 'open', sid: this.sid, algorithms, blockSize, start, buffers, ...(stream ? { stream: true as const } : {}) });
   }
 
   update(buffer: number, length: number): Promise<void> {
@@ -272,10 +262,6 @@ export class HashPool {
     if (!options.inline && buffers.some((b) => !(b instanceof SharedArrayBuffer))) throw new Error('a hashing thread needs shared buffers');
     const host = options.inline ? this.inline : this.thread();
     const stream = options.inline === true && options.stream === true;
-    // Without this, a stream on the engine's thread of an app whose transport never loaded
-    // XXH3-128 there gave every block after the first a SHA-256 digest: a second SHA-256
-    // pass over the bytes, and other digests than a thread's (found in review).
-    if (stream) this.inline.streamNext();
     return specs.map((spec) => new HashSession(host, spec.algorithms, spec.blockSize, spec.start ?? 0, buffers, stream));
   }
 

@@ -8,7 +8,8 @@ import type { DigestAlgorithm } from '../../common/integrity';
 export type ToWorker =
   /** `start` is where the session's bytes begin in the file (a block boundary). */
   /** `buffers`: shared memory on a hashing thread; plain memory only in a session on the engine's own thread. */
-  | { op: 'open'; sid: number; algorithms: DigestAlgorithm[]; blockSize: number; start: number; buffers: SharedArrayBuffer[] | ArrayBuffer[] }
+  /** `stream`: a fresh stream on the engine's thread (HashPool.takesStreamInline), longer than one block. */
+  | { op: 'open'; sid: number; algorithms: DigestAlgorithm[]; blockSize: number; start: number; buffers: SharedArrayBuffer[] | ArrayBuffer[]; stream?: true }
   | { op: 'update'; sid: number; buffer: number; length: number }
   | { op: 'snapshot'; sid: number; req: number }
   | { op: 'feedFile'; sid: number; req: number; path: string; from: number; to: number }

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type MetalinkFile, METALINK_MAX_BYTES, MetalinkError, parseMetalink } from './parse';
-import { redactCredentials, splitCredentials } from '../http/url-credentials';
+import { hasUserinfo } from '../../common/integrity';
+import { redactCredentials } from '../http/url-credentials';
 
 const EXTENSIONS = /\.(meta4|metalink)$/i;
 const FETCH_TIMEOUT_MS = 30_000;
@@ -29,7 +30,7 @@ export async function loadMetalink(given: string): Promise<MetalinkFile[]> {
     if (size > METALINK_MAX_BYTES) throw new MetalinkError(`${file} is larger than 1 MiB; it is not a Metalink Ferry reads`);
     return parseMetalink(fs.readFileSync(file, 'utf8'));
   }
-  if (splitCredentials(given).authorization !== null) {
+  if (hasUserinfo(given)) {
     // fetch() refuses such a URL, and its message would repeat the password (found in review).
     throw new MetalinkError(`the Metalink at ${redactCredentials(given)} has a user name or password in its address; Ferry does not fetch a Metalink with them: download it and give its path`);
   }

@@ -15,8 +15,9 @@ export type UploadRequest = Omit<HttpRequest, 'signal' | 'body'> & { body?: Uint
 /**
  * How one upload speaks HTTP. Every request carries Tus-Resumable for tus, and the person's
  * headers when it goes to the origin they were given for; each runs under a stall watch
- * from before it connects until its answer is read, and has its network errors classified. Answers to upload requests are a
- * few bytes: they are read here, so a server that holds an answer's body open stalls too.
+ * from before it connects until its answer is read, and has its network errors classified.
+ * Answers to upload requests are a few bytes: they are read here, so a server that holds
+ * an answer's body open stalls too.
  */
 export class UploadHttp {
   /** Bytes of the body in flight handed to the connection so far (for progress). */
